@@ -1,0 +1,17 @@
+//! # socket-labs: classic socket-programming labs in plain Rust
+//!
+//! (The front page is completed as the exercises land; see `README.md`.)
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod net;
+pub mod output;
+pub mod prompt;
+pub mod rng;
+pub mod server;
+pub mod stats;
+pub mod tour;

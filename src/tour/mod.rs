@@ -1,0 +1,119 @@
+//! `cargo run`: a guided run of every exercise, in reading order.
+//!
+//! Each *stop* of the tour starts its server(s) in-process on a free loopback
+//! port (port 0), runs the client against it with a small fixed input, prints
+//! what both sides say under a heading, and checks the result. The heading also
+//! shows the commands that run the same exercise by hand in two terminals.
+//! Graphs go into `target/tour/`. The tour ends with one PASS/FAIL line per
+//! stop and exits 1 if any stop failed, so it doubles as a smoke test.
+//!
+//! Adding an exercise to the tour means writing one `fn(&Context) -> Result<()>`
+//! in a file of this module and one entry in [`stops`].
+
+use crate::error::{Error, Result};
+use crate::output::Log;
+use std::path::PathBuf;
+use std::time::Instant;
+
+mod experiment4;
+
+/// One exercise of the tour.
+pub struct Stop {
+    /// Short name, used in the summary and with `tour --only`.
+    pub name: &'static str,
+    /// Heading: what the exercise is and where it comes from.
+    pub title: &'static str,
+    /// The commands that run the exercise by hand, one per terminal.
+    pub by_hand: &'static [&'static str],
+    /// Runs the exercise and checks its result.
+    pub run: fn(&Context) -> Result<()>,
+}
+
+/// What every stop gets: where to write files, and how servers should log.
+pub struct Context {
+    /// Directory for graphs and received files (`target/tour`).
+    pub out_dir: PathBuf,
+}
+
+impl Context {
+    /// The log a stop gives to its in-process servers: indented under the heading.
+    pub fn server_log(&self) -> Log {
+        Log::prefixed("    [server] ")
+    }
+}
+
+/// All stops, in reading order (from the uppercase pair to the iperf-like tool).
+pub fn stops() -> Vec<Stop> {
+    let mut stops = Vec::new();
+    stops.extend(experiment4::stops());
+    stops
+}
+
+/// Runs the stops whose name contains `only` (all when `None`), prints a summary,
+/// and returns whether all of them passed.
+///
+/// # Errors
+///
+/// `cannot create target/tour: ...` when the output directory cannot be made;
+/// a stop's own failure is reported in the summary, not as an error.
+pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| Error::io(format!("cannot create {}", out_dir.display()), &e))?;
+    let context = Context { out_dir };
+    let selected: Vec<Stop> = stops()
+        .into_iter()
+        .filter(|s| only.map_or(true, |o| s.name.contains(o)))
+        .collect();
+    if selected.is_empty() {
+        return Err(Error::usage(format!(
+            "no tour stop matches '{}'; the stops are: {}",
+            only.unwrap_or(""),
+            stops()
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+
+    crate::outln!("socket-labs tour: every exercise, run on free loopback ports.");
+    crate::outln!("Files the tour writes go to {}.", context.out_dir.display());
+    let mut results = Vec::new();
+    for (i, stop) in selected.iter().enumerate() {
+        crate::outln!();
+        crate::outln!("== {}. {} ==", i + 1, stop.title);
+        for line in stop.by_hand {
+            crate::outln!("   by hand: {line}");
+        }
+        crate::outln!();
+        let started = Instant::now();
+        let result = (stop.run)(&context);
+        let took = started.elapsed();
+        if let Err(err) = &result {
+            crate::outln!("    FAILED: {err}");
+        }
+        results.push((stop.name, result.is_ok(), took));
+    }
+
+    crate::outln!();
+    crate::outln!("== summary ==");
+    for (name, ok, took) in &results {
+        let verdict = if *ok { "PASS" } else { "FAIL" };
+        crate::outln!(
+            "{verdict}  {name:<18} {:>8.0} ms",
+            took.as_secs_f64() * 1000.0
+        );
+    }
+    let passed = results.iter().filter(|r| r.1).count();
+    crate::outln!("{passed} passed, {} failed", results.len() - passed);
+    Ok(passed == results.len())
+}
+
+/// Turns "the stop did not see what it expected" into an error for the summary.
+pub(crate) fn check(ok: bool, what: impl Into<String>) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::failed("unexpected result", what))
+    }
+}
