@@ -304,3 +304,21 @@ fn port_in_use_is_one_clear_line_for_both_servers() {
         .expect_one_error_line()
         .expect_err("pick another with --port");
 }
+
+#[test]
+fn piped_non_utf8_is_sent_as_it_is() {
+    let server = udp_server();
+    Client::new(UDP_CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &server.port()])
+        .stdin(b"abc\xff\n")
+        .run()
+        .expect_code(0)
+        .expect_out("ABC\\xff\n");
+    let tcp = tcp_server(&[]);
+    Client::new(TCP_CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &tcp.port()])
+        .stdin(b"abc\xff\n")
+        .run()
+        .expect_code(0)
+        .expect_out("From server: ABC\\xff\n");
+}

@@ -33,11 +33,12 @@ fn run() -> Result<()> {
     if count == 0 {
         return Err(m.bad("--count must be at least 1".into()));
     }
-    let sentence = match prompt::arg_or_ask(m.get("SENTENCE"), "Input lowercase sentence: ", "")? {
+    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
+    {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
-    tcp_client::run(m.value("host"), port, sentence.as_bytes(), count, timeout)
+    tcp_client::run(m.value("host"), port, &sentence, count, timeout)
 }
 
 fn main() -> ExitCode {

@@ -25,12 +25,13 @@ fn run() -> Result<()> {
     let port = m.parse("port")?;
     let timeout = m.seconds("timeout")?;
     // Ask first, connect after: a slow typist must not hold a server connection open.
-    let sentence = match prompt::arg_or_ask(m.get("SENTENCE"), "Input lowercase sentence: ", "")? {
+    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
+    {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
     let stream = tcp_client::connect(m.value("host"), port, timeout)?;
-    let reply = tcp_client::exchange(stream, sentence.as_bytes())?;
+    let reply = tcp_client::exchange(stream, &sentence)?;
     outln!("From server: {}", printable(&reply));
     Ok(())
 }

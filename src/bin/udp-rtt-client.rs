@@ -33,12 +33,13 @@ fn run() -> Result<()> {
     if count == 0 {
         return Err(m.bad("--count must be at least 1".into()));
     }
-    let sentence = match prompt::arg_or_ask(m.get("SENTENCE"), "Input lowercase sentence: ", "")? {
+    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
+    {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
     let (socket, server) = net::udp_client_socket(m.value("host"), port)?;
-    udp_client::run(&socket, server, sentence.as_bytes(), count, timeout).map(|_| ())
+    udp_client::run(&socket, server, &sentence, count, timeout).map(|_| ())
 }
 
 fn main() -> ExitCode {

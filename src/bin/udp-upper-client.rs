@@ -24,12 +24,13 @@ fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
     let timeout = m.seconds("timeout")?;
-    let sentence = match prompt::arg_or_ask(m.get("SENTENCE"), "Input lowercase sentence: ", "")? {
+    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
+    {
         Some(sentence) => sentence,
         None => return Ok(()), // end of input: nothing to send
     };
     let (socket, server) = net::udp_client_socket(m.value("host"), port)?;
-    let reply = udp_client::request(&socket, server, sentence.as_bytes(), timeout)?;
+    let reply = udp_client::request(&socket, server, &sentence, timeout)?;
     outln!("{}", printable(&reply));
     Ok(())
 }
