@@ -8,6 +8,8 @@
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod file_transfer;
+pub mod framing;
 pub mod net;
 pub mod output;
 pub mod prompt;
