@@ -34,7 +34,7 @@ use crate::framing::{read_frame, split_words, write_frame, FrameError};
 use crate::output::{printable, Log};
 use crate::server::{serve_tcp, TcpOptions};
 use std::io::{BufReader, ErrorKind, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -229,9 +229,11 @@ pub fn handle(
         peer,
         options,
         log,
+        served: 0,
+        total: 0,
     };
 
-    let name = match session.next_request("waiting for a file name")? {
+    let name = match session.next_request()? {
         None => {
             log.line(format_args!("client {peer} left without asking for a file"));
             return Ok(());
@@ -254,7 +256,8 @@ pub fn handle(
                 refusal.failure.text(),
                 refusal.reason
             ));
-            session.send(tag::FAIL, refusal.failure.text().as_bytes(), "refusing")?;
+            session.send(tag::FAIL, refusal.failure.text().as_bytes())?;
+            session.close_gracefully();
             return Ok(());
         }
     };
@@ -273,26 +276,30 @@ enum Request {
     Word(Vec<u8>),
 }
 
-/// One connection's reading and writing ends, and where to report.
+/// One connection: its reading and writing ends, where to report, and how far
+/// the transfer has come (for the log line when it breaks off).
 struct Session<'a> {
     reader: BufReader<&'a TcpStream>,
     writer: &'a TcpStream,
     peer: SocketAddr,
     options: &'a Options,
     log: &'a Log,
+    /// Words sent so far.
+    served: usize,
+    /// Words in the file; 0 until a file has been named.
+    total: usize,
 }
 
 impl Session<'_> {
     /// Answers word requests until the client closes.
     fn serve_words(&mut self, words: &[&[u8]]) -> Result<()> {
         let started = Instant::now();
-        let total = words.len();
-        let mut served = 1usize;
+        self.total = words.len();
         let mut ended = false;
-        self.reply_word(0, words[0], "sending word 0")?;
+        // split_words always returns at least one (possibly empty) word.
+        self.reply_word(0, words.first().copied().unwrap_or_default())?;
         loop {
-            let context = format!("dropped after serving {served} of {total} words");
-            let raw = match self.next_request(&context)? {
+            let raw = match self.next_request()? {
                 None => break,
                 Some(Request::Name(_)) => {
                     return Err(self.refuse_request("a second file name on the same connection"));
@@ -309,19 +316,16 @@ impl Session<'_> {
                 }
             };
             match usize::try_from(index).ok().and_then(|i| words.get(i)) {
-                Some(word) => {
-                    self.reply_word(index, word, &context)?;
-                    served += 1;
-                }
+                Some(word) => self.reply_word(index, word)?,
                 None => {
                     self.pause();
                     self.trace(format_args!("W {index} -> E"));
-                    self.send(tag::END, b"", &context)?;
+                    self.send(tag::END, b"")?;
                     ended = true;
                 }
             }
         }
-        let peer = self.peer;
+        let (peer, served, total) = (self.peer, self.served, self.total);
         if ended {
             self.log.line(format_args!(
                 "client {peer} done: {served} words and the end mark in {:.1} ms",
@@ -336,27 +340,29 @@ impl Session<'_> {
     }
 
     /// Reads the next request; `None` when the client closed.
-    fn next_request(&mut self, context: &str) -> Result<Option<Request>> {
+    fn next_request(&mut self) -> Result<Option<Request>> {
         match read_frame(&mut self.reader, CLIENT_TAGS) {
             Ok(None) => Ok(None),
             Ok(Some(frame)) if frame.tag == tag::NAME => Ok(Some(Request::Name(frame.payload))),
             Ok(Some(frame)) => Ok(Some(Request::Word(frame.payload))),
             Err(err @ FrameError::Timeout) | Err(err @ FrameError::Io(_)) => {
-                Err(err.context(context))
+                Err(err.context(self.dropped()))
             }
             // Unknown tag, oversized or truncated frame: the client broke the protocol.
             Err(err) => Err(self.refuse_request(&err.to_string())),
         }
     }
 
-    fn reply_word(&mut self, index: u64, word: &[u8], context: &str) -> Result<()> {
+    fn reply_word(&mut self, index: u64, word: &[u8]) -> Result<()> {
         self.pause();
         if self.options.verbose {
             let shown = printable(&word[..word.len().min(40)]);
             let more = if word.len() > 40 { "..." } else { "" };
             self.trace(format_args!("W {index} -> D \"{shown}{more}\""));
         }
-        self.send(tag::DATA, word, context)
+        self.send(tag::DATA, word)?;
+        self.served += 1;
+        Ok(())
     }
 
     /// Answers `400 Bad-Request` (if the client still listens) and returns the
@@ -368,11 +374,43 @@ impl Session<'_> {
             tag::FAIL,
             Failure::BadRequest.text().as_bytes(),
         );
+        self.close_gracefully();
         Error::failed("bad request", why).hint("answered 400 Bad-Request, connection closed")
     }
 
-    fn send(&mut self, tag: u8, payload: &[u8], context: &str) -> Result<()> {
-        write_frame(&mut self.writer, tag, payload).map_err(|e| e.context(context))
+    /// Ends the connection so that the last reply reaches the client.
+    ///
+    /// Closing a socket while bytes from the peer are still unread makes the
+    /// kernel send a reset (RST) instead of a normal FIN, and a reset can make
+    /// the client's side discard our last reply before reading it. So: say we
+    /// are done writing (FIN), then read and drop what the client still sends,
+    /// for a short while and up to a small amount, before the socket is closed.
+    fn close_gracefully(&mut self) {
+        const LINGER: Duration = Duration::from_millis(200);
+        const AT_MOST: u64 = 64 * 1024;
+        let stream = self.writer;
+        if stream.shutdown(Shutdown::Write).is_err()
+            || stream.set_read_timeout(Some(LINGER)).is_err()
+        {
+            return;
+        }
+        let _ = std::io::copy(&mut stream.take(AT_MOST), &mut std::io::sink());
+    }
+
+    fn send(&mut self, tag: u8, payload: &[u8]) -> Result<()> {
+        write_frame(&mut self.writer, tag, payload).map_err(|e| e.context(self.dropped()))
+    }
+
+    /// The start of the log line for a connection that broke off.
+    fn dropped(&self) -> String {
+        if self.total == 0 {
+            "dropped before a file was served".to_string()
+        } else {
+            format!(
+                "dropped after serving {} of {} words",
+                self.served, self.total
+            )
+        }
     }
 
     fn pause(&self) {
@@ -497,7 +535,10 @@ mod tests {
         let refusal = folder.load("big.bin").unwrap_err();
         assert_eq!(refusal.failure, Failure::TooLarge);
         file.set_len(MAX_FILE_SIZE).unwrap();
-        assert_eq!(folder.lookup("big.bin").unwrap(), folder.root().join("big.bin"));
+        assert_eq!(
+            folder.lookup("big.bin").unwrap(),
+            folder.root().join("big.bin")
+        );
     }
 
     #[test]
