@@ -657,3 +657,35 @@ fn a_server_that_dies_mid_transfer_leaves_no_file() {
     fake.join().unwrap();
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_server_that_never_stops_is_cut_off_at_16_mib() {
+    // A fake server that answers every request with a 1 MiB word.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let word = vec![b'z'; 1 << 20];
+        let mut sent = 0;
+        while let Ok(Some(_)) = read_frame(&mut stream, b"NW") {
+            if write_frame(&mut stream, b'D', &word).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    });
+    let tmp = TempDir::new();
+    Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
+        .args(&[tmp.path().to_str().unwrap(), "endless.txt"])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("more than 16777216 bytes");
+    // 15 words of 1 MiB and their spaces fit; the 16th would pass 16 MiB,
+    // and the client asks for no more.
+    assert_eq!(fake.join().unwrap(), 16);
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}

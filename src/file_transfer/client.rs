@@ -2,22 +2,24 @@
 //!
 //! [`fetch`] runs the whole conversation on a connected stream: send `N name`,
 //! take word 0 from the reply, then ask `W 1`, `W 2`, ... until the server
-//! answers `E`. Words are joined with single spaces straight into a temporary
-//! file in `--out-dir` ([`crate::framing::Joiner`]), so the client holds only
-//! one word at a time, however large the file. Only when the end mark has
-//! arrived is the temporary file renamed to its real name; a refusal, a
-//! server that goes away or a broken frame leave nothing behind.
+//! answers `E`. Words are joined with single spaces
+//! ([`crate::framing::Joiner`]) in memory; at most
+//! [`MAX_FILE_SIZE`] bytes are accepted, the most a `file-server` hands out.
+//! Only when the end mark has arrived is anything written: the copy goes to a
+//! temporary file in `--out-dir`, which is then renamed to its real name. A
+//! refusal, a server that goes away, a broken frame, or Ctrl-C in the middle
+//! of the transfer leave nothing behind.
 //!
 //! The copy is saved as `OUT_DIR/NAME` and nowhere else: the name must pass
 //! [`check_name`] (one plain component), whatever the server says. A refused
 //! name never creates anything, not even `OUT_DIR`.
 
-use super::{check_name, tag, SERVER_TAGS};
+use super::{check_name, tag, MAX_FILE_SIZE, SERVER_TAGS};
 use crate::error::{Error, Result};
 use crate::framing::{read_frame, write_frame, Frame, Joiner};
 use crate::output::printable;
 use std::fs::{File, OpenOptions};
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -117,7 +119,7 @@ impl Received {
 /// * `the server refused "NAME": 404 File-not-Found` (or another status);
 /// * `refusing to save "NAME": ...` when the name is not a plain file name;
 /// * `transfer of "NAME" failed: ...` when the server closes early, breaks
-///   the protocol or stops answering;
+///   the protocol, stops answering, or sends more than [`MAX_FILE_SIZE`] bytes;
 /// * `cannot write ...` for local file errors.
 ///
 /// In every case no file is left in `out_dir`.
@@ -149,18 +151,25 @@ pub fn fetch(stream: &TcpStream, name: &str, out_dir: &Path) -> Result<Received>
         }
     };
 
-    // Only now, with a word in hand, is anything created on disk.
+    // A name the client would not save is refused before more is asked for.
     let path = target_path(name, out_dir)?;
-    let mut part = PartFile::create(out_dir, name)?;
-    let mut joiner = Joiner::new(Preview::new(BufWriter::new(part.file()?)));
-    let write_error = |e: std::io::Error| Error::io(format!("cannot write {}", path.display()), &e);
-    joiner.push(&first).map_err(write_error)?;
+    let mut joiner = Joiner::new(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = joiner.push(&first);
     let mut index: u64 = 1;
     loop {
         write_frame(&mut writer, tag::WORD, index.to_string().as_bytes())
             .map_err(|e| failed(format!("cannot ask for word {index}: {e}")))?;
         match next_reply(&mut reader, &failed)? {
-            Reply::Word(word) => joiner.push(&word).map_err(write_error)?,
+            Reply::Word(word) => {
+                if joiner.bytes() + 1 + word.len() as u64 > MAX_FILE_SIZE {
+                    return Err(failed(format!(
+                        "the server sent more than {MAX_FILE_SIZE} bytes (16 MiB), \
+                         the most a file-server hands out"
+                    )));
+                }
+                let _ = joiner.push(&word);
+            }
             Reply::End => break,
             Reply::Refused(status) => {
                 return Err(failed(format!(
@@ -172,20 +181,24 @@ pub fn fetch(stream: &TcpStream, name: &str, out_dir: &Path) -> Result<Received>
         index += 1;
     }
     let elapsed = started.elapsed();
-    let (words, bytes) = (joiner.words(), joiner.bytes());
-    let sink = joiner.into_inner();
-    let preview = sink.preview;
-    sink.out
-        .into_inner()
-        .map_err(|e| write_error(e.into_error()))?;
-    part.commit(&path)?;
+    let words = joiner.words();
+    let content = joiner.into_inner();
+    save(out_dir, name, &path, &content)?;
     Ok(Received {
         path,
         words,
-        bytes,
+        bytes: content.len() as u64,
         elapsed,
-        preview,
+        preview: content[..content.len().min(PREVIEW_BYTES)].to_vec(),
     })
+}
+
+/// Writes `content` to a temporary file in `out_dir` and renames it to `path`.
+fn save(out_dir: &Path, name: &str, path: &Path, content: &[u8]) -> Result<()> {
+    let mut part = PartFile::create(out_dir, name)?;
+    part.write_all(content)
+        .map_err(|e| Error::io(format!("cannot write {}", part.path.display()), &e))?;
+    part.commit(path)
 }
 
 /// The copy's final path: `out_dir/name`, for a plain name only.
@@ -236,34 +249,6 @@ fn next_reply(
     }
 }
 
-/// A writer that also keeps the first [`PREVIEW_BYTES`] bytes it was given.
-struct Preview<W: Write> {
-    out: W,
-    preview: Vec<u8>,
-}
-
-impl<W: Write> Preview<W> {
-    fn new(out: W) -> Preview<W> {
-        Preview {
-            out,
-            preview: Vec::new(),
-        }
-    }
-}
-
-impl<W: Write> Write for Preview<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        let room = PREVIEW_BYTES - self.preview.len();
-        self.preview.extend_from_slice(&buf[..n.min(room)]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
-
 /// The temporary file a transfer writes into, removed on drop unless committed.
 ///
 /// It lives in the target folder (so the final rename stays on one file system
@@ -305,15 +290,21 @@ impl PartFile {
         ))
     }
 
-    /// The open file, handed over once.
-    fn file(&mut self) -> Result<File> {
-        self.file
-            .take()
-            .ok_or_else(|| Error::failed("cannot write the copy", "the file was already taken"))
+    /// Writes all of `bytes` into the file.
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.write_all(bytes),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::Other,
+                "the file is already closed",
+            )),
+        }
     }
 
     /// Renames the finished file to `path`.
     fn commit(mut self, path: &Path) -> Result<()> {
+        // Closed first: some systems cannot rename an open file.
+        self.file = None;
         std::fs::rename(&self.path, path)
             .map_err(|e| Error::io(format!("cannot save {}", path.display()), &e))?;
         self.committed = true;
@@ -382,26 +373,16 @@ mod tests {
     }
 
     #[test]
-    fn preview_keeps_only_the_beginning() {
-        let mut p = Preview::new(Vec::new());
-        p.write_all(&vec![1u8; PREVIEW_BYTES - 1]).unwrap();
-        p.write_all(&[2, 3, 4]).unwrap();
-        assert_eq!(p.out.len(), PREVIEW_BYTES + 2);
-        assert_eq!(p.preview.len(), PREVIEW_BYTES);
-        assert_eq!(p.preview[PREVIEW_BYTES - 1], 2);
-    }
-
-    #[test]
     fn part_files_vanish_unless_committed() {
         let dir = std::env::temp_dir().join(format!("socket-labs-part-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         {
             let mut part = PartFile::create(&dir, "a.txt").unwrap();
-            part.file().unwrap().write_all(b"partial").unwrap();
+            part.write_all(b"partial").unwrap();
         }
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         let mut part = PartFile::create(&dir, "a.txt").unwrap();
-        part.file().unwrap().write_all(b"whole").unwrap();
+        part.write_all(b"whole").unwrap();
         part.commit(&dir.join("a.txt")).unwrap();
         assert_eq!(std::fs::read(dir.join("a.txt")).unwrap(), b"whole");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
