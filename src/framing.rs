@@ -286,8 +286,8 @@ pub fn join_words<W: AsRef<[u8]>>(words: &[W]) -> Vec<u8> {
     joiner.into_inner()
 }
 
-/// Joins words into a writer as they arrive, one space between each pair, so a
-/// client never has to hold the whole file in memory.
+/// Joins words into a writer as they arrive, one space between each pair, and
+/// counts words and bytes on the way.
 #[derive(Debug)]
 pub struct Joiner<W: Write> {
     out: W,

@@ -689,3 +689,22 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
     assert_eq!(fake.join().unwrap(), 16);
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_client_killed_mid_transfer_leaves_no_file() {
+    let setup = Setup::new(&[("slow.txt", b"one two three four five six")]);
+    let server = setup.start(&["--delay-ms", "100", "--verbose"]);
+    let mut child = std::process::Command::new(CLIENT)
+        .args(["--host", "127.0.0.1", "--port", &server.port(), "--out-dir"])
+        .args([setup.out().to_str().unwrap(), "slow.txt"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Two words are through: the transfer is under way.
+    let seen = server.wait_for_line("W 1 -> D", WAIT);
+    child.kill().unwrap(); // as Ctrl-C would, with no chance to clean up
+    child.wait().unwrap();
+    seen.expect("the transfer should have started");
+    assert_eq!(entries(&setup.out()), Vec::<String>::new());
+}

@@ -67,6 +67,12 @@
 //!   then wrote into its copy) and which an ordinary text may contain too; it
 //!   crashed with an index error when the file had no such word. Here `E` is
 //!   its own kind of frame.
+//! * **Messages both sides agree on.** The original server looked for a `$`
+//!   before the word index while the client sent `WORD_1`, and the client
+//!   waited for a "file not found" text worded differently from the one the
+//!   server sent, so a missing file was not recognised. Here the two ends share
+//!   one definition of every frame ([`tag`], [`Failure`]), and the tests run
+//!   the real binaries against each other.
 //! * **Byte-identical copies.** The original decoded every message as UTF-8 and
 //!   split a text file read with the platform's encoding; here words are raw
 //!   bytes split exactly as Python's `split(" ")` did ([`crate::framing::split_words`]),
@@ -91,12 +97,15 @@
 //!
 //! # On the wire
 //!
-//! `tshark -i lo -f 'tcp port 5678' -x` shows each frame as one TCP segment
-//! with the PSH flag: one byte of tag, four bytes of length, then the word.
-//! With `file-server --delay-ms 1000` the rhythm of one request and one reply
-//! per second is easy to follow. Look for the pure ACKs that are *missing*:
-//! with a reply sent at once, the acknowledgement of a request rides on the
-//! reply segment instead.
+//! `tshark -i lo -f 'tcp port 5678'` shows each frame as one TCP segment with
+//! the PSH flag; add `-x` to see the bytes: one byte of tag, four bytes of
+//! length, then the word (`4e 00 00 00 0a` + `file_2.txt` is the request for
+//! `file_2.txt`). After the handshake a transfer of N words takes about 2N
+//! segments: request, reply, request, ... with no pure ACKs in between,
+//! because each side's next message carries the acknowledgement of the
+//! previous one. With `file-server --delay-ms 1000` the rhythm slows to one
+//! word a second and a pure ACK from the server appears after every request,
+//! since the reply is not ready to carry it.
 
 pub mod client;
 pub mod server;
