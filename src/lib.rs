@@ -68,6 +68,8 @@
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod file_transfer;
+pub mod framing;
 pub mod net;
 pub mod no_server;
 pub mod output;
