@@ -23,6 +23,7 @@
 //! | Experiment 4, Task 3: TCP RTT | [`rtt::tcp_client`] | `tcp-rtt-client` | `docs/rtt.md` |
 //! | Experiment 4, Task 4: UDP vs TCP RTT | [`rtt::compare`] | `rtt-compare` | `docs/rtt.md` |
 //! | Experiment 4, Task 5: no server | [`no_server`] | `no-server` | `docs/no-server.md` |
+//! | Assignment 3, Part 1: file transfer by words | [`file_transfer::server`], [`file_transfer::client`] | `file-server`, `file-client` | `docs/file-transfer.md` |
 //! | (ours) the guided run | [`tour`] | `tour` (`cargo run`) | `README.md` |
 //!
 //! ## Reading order
@@ -30,6 +31,8 @@
 //! 1. [`uppercase`]: the smallest complete exchange, over UDP and over TCP.
 //! 2. [`rtt`]: timing it, and [`rtt::compare`] for where TCP's extra time goes.
 //! 3. [`no_server`]: what each transport tells a client when nobody listens.
+//! 4. [`file_transfer`]: a chatty protocol over TCP, framed with [`framing`],
+//!    and a server that distrusts the names it is asked for.
 //!
 //! The shared pieces are worth reading once, early: [`net`] (resolving,
 //! connecting, binding, with errors a person can act on), [`server`] (the

@@ -16,6 +16,8 @@ const BINARIES: &[(&str, &str)] = &[
     ("tcp-rtt-client", env!("CARGO_BIN_EXE_tcp-rtt-client")),
     ("rtt-compare", env!("CARGO_BIN_EXE_rtt-compare")),
     ("no-server", env!("CARGO_BIN_EXE_no-server")),
+    ("file-server", env!("CARGO_BIN_EXE_file-server")),
+    ("file-client", env!("CARGO_BIN_EXE_file-client")),
 ];
 
 #[test]
