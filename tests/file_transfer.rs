@@ -708,3 +708,23 @@ fn a_client_killed_mid_transfer_leaves_no_file() {
     seen.expect("the transfer should have started");
     assert_eq!(entries(&setup.out()), Vec::<String>::new());
 }
+
+/// The original stopped at a word spelled `EOF`: a text that contains it lost
+/// everything after it, and a text without it ran the server off the end of
+/// its word list. Here the end is a frame of its own, so `EOF` is a word like
+/// any other, wherever it stands.
+#[test]
+fn a_word_spelled_eof_is_only_a_word() {
+    let text: &[u8] = b"EOF first, then EOF in the middle EOF and at the end EOF";
+    let setup = Setup::new(&[("eof.txt", text), ("no_eof.txt", b"no end word here")]);
+    let server = setup.start(&[]);
+    for (name, original) in [("eof.txt", text), ("no_eof.txt", &b"no end word here"[..])] {
+        let words = original.split(|&b| b == b' ').count();
+        client(&server, &setup.out())
+            .args(&[name])
+            .run()
+            .expect_code(0)
+            .expect_out(&format!("received {words} words"));
+        assert_eq!(std::fs::read(setup.out().join(name)).unwrap(), original);
+    }
+}

@@ -326,3 +326,47 @@ fn piped_non_utf8_is_sent_as_it_is() {
         .expect_code(0)
         .expect_out("From server: ABC\\xff\n");
 }
+
+/// The original TCP client connected first and asked for the sentence after,
+/// so a slow typist held a connection to the one-client-at-a-time server.
+/// Here the sentence comes first: a client whose input ends at the prompt
+/// never connects at all, and one that gets a sentence connects once.
+#[test]
+fn tcp_client_reads_the_sentence_before_it_connects() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+
+    // End of input at the prompt: the client exits, and nothing ever knocked.
+    Client::new(TCP_CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &port])
+        .run()
+        .expect_code(0)
+        .expect_out("Input lowercase sentence: ");
+    listener.set_nonblocking(true).unwrap();
+    let err = listener.accept().err().expect("no connection was made");
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+
+    // With a sentence, the same listener does see the connection: the check
+    // above can tell the difference. Play the server by hand.
+    listener.set_nonblocking(false).unwrap();
+    let client = std::thread::spawn(move || {
+        Client::new(TCP_CLIENT)
+            .args(&["--host", "127.0.0.1", "--port", &port])
+            .stdin("typed slowly\n")
+            .run()
+    });
+    let (mut stream, _) = listener.accept().unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut request = Vec::new();
+    stream.read_to_end(&mut request).unwrap();
+    assert_eq!(request, b"typed slowly");
+    stream.write_all(b"TYPED SLOWLY").unwrap();
+    drop(stream);
+    client
+        .join()
+        .unwrap()
+        .expect_code(0)
+        .expect_out("From server: TYPED SLOWLY");
+}
