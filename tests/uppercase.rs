@@ -343,7 +343,7 @@ fn tcp_client_reads_the_sentence_before_it_connects() {
         .expect_code(0)
         .expect_out("Input lowercase sentence: ");
     listener.set_nonblocking(true).unwrap();
-    let err = listener.accept().err().expect("no connection was made");
+    let err = listener.accept().expect_err("no connection was made");
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
 
     // With a sentence, the same listener does see the connection: the check
