@@ -45,6 +45,33 @@
 //! `tshark -i lo -f "port PORT or icmp or icmp6"` with the port `no-server`
 //! prints: a SYN answered by RST/ACK, then the UDP datagrams each answered by
 //! an ICMP "destination unreachable (port unreachable)".
+//! With `--port 25999` and the capture filter
+//! `port 25999 or (icmp and icmp[30:2] = 25999)`, one run gave 8 packets:
+//! SYN, RST; then a datagram and an ICMP port-unreachable for each of the three
+//! UDP probes (`docs/wireshark.md`, section 4). The resolve probe sent nothing,
+//! not even a DNS query.
+//!
+//! # Run it
+//!
+//! ```text
+//! cargo run --bin no-server                    # probes localhost on a free port
+//! cargo run --bin no-server -- --port 25999    # a fixed port, for a capture filter
+//! cargo run --bin no-server -- --timeout 0.2   # a shorter wait for the UDP receive probe
+//! ```
+//!
+//! # Things that go wrong
+//!
+//! * **Something listens on `--port`.** Then the probes talk to it and the table
+//!   shows successes. Leave `--port` out and the program picks a port it has just
+//!   checked is free.
+//! * **`--host` pointing at another machine** sends real probes there; a host
+//!   behind a firewall may drop them, and the TCP row then shows a connect
+//!   timeout after several seconds instead of a refusal.
+//! * **The connected UDP row on other systems.** Linux reports the ICMP as
+//!   "connection refused" on the next receive; other systems may report it on a
+//!   later call, or only time out.
+//! * **`--name` with a real-looking name** makes the resolve probe send a DNS
+//!   query; the default name is refused by the C library before any query.
 
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::net::{resolve, Family};

@@ -56,6 +56,28 @@
 //! In `tshark -i lo -f "tcp port 12000"` the SYN and SYN-ACK timestamps bracket
 //! the connect time the client prints; the data segment and the reply bracket
 //! the request/reply time.
+//! The wire shows less time than the client prints: in one captured run the
+//! SYN and SYN-ACK were 12 µs apart while `tcp-rtt-client` reported 0.162 ms
+//! for the connect. The difference is the time spent in the program and the
+//! kernel, which is exactly what an application-level RTT includes
+//! (`docs/wireshark.md`, section 3).
+//!
+//! # Things that go wrong
+//!
+//! * **Noisy figures.** On a shared or busy machine one sample can be ten times
+//!   the typical value: the program waited for a CPU. Use `--count` and quote
+//!   the minimum or the median, not one run or the average.
+//! * **The first exchange is the slowest**: first use of the resolver and the
+//!   socket code, the server's first thread, cold caches. `rtt-compare` runs one
+//!   uncounted warm-up exchange of each kind.
+//! * **`lost: no reply within 1 s`** from `udp-rtt-client --count N`: that
+//!   request is counted as lost and the run goes on; the client exits 1 only
+//!   when every request went unanswered.
+//! * **A debug build is slower** than a release build; both protocols pay the
+//!   same overhead, so the comparison holds, but do not compare figures from
+//!   different builds.
+//! * `rtt-compare --host` measures whatever listens on `--udp-port` and
+//!   `--tcp-port` (25000 and 12000): start both uppercase servers there first.
 
 pub mod compare;
 pub mod tcp_client;

@@ -71,6 +71,29 @@
 //! `tshark -i lo -f "tcp port 12000"` shows the handshake (SYN, SYN-ACK, ACK),
 //! the data segment, the client's FIN, the reply, the server's FIN, and the
 //! final ACKs: about ten segments to move one sentence, against UDP's two.
+//! The captures, packet by packet, are in `docs/wireshark.md`.
+//!
+//! # Things that go wrong
+//!
+//! * `error: port 25000 is already in use — pick another with --port`: another
+//!   server (yours from before, or a neighbour's on a shared machine) holds the
+//!   port. Start with `--port 0` and give the client the port from the
+//!   `listening on` line.
+//! * `no reply within 1 s` from the UDP client: nothing answered. The server may
+//!   be down, on another port, or bound to another address family; a UDP client
+//!   cannot tell which, since nothing reports a missing server to it. The TCP
+//!   client, in the same situation, gets `connection refused` at once.
+//! * `--host ::1` gets no answer from a server started with its defaults: the
+//!   servers bind `0.0.0.0`, which is IPv4 only. Start the server with
+//!   `--host ::` to serve IPv6.
+//! * A sentence over 65,507 bytes cannot go in one UDP datagram over IPv4: the
+//!   UDP client reports `message too long` and sends nothing. Over TCP the
+//!   server refuses requests over 64 KiB ([`tcp_server::MAX_REQUEST`]) and
+//!   closes with the rest unread, which the client sees as `connection reset
+//!   by peer`.
+//! * A TCP connection that sends nothing (`nc localhost 12000`) is closed by
+//!   the server after `--read-timeout` (30 s), with a log line; other clients
+//!   are served meanwhile.
 
 pub mod tcp_client;
 pub mod tcp_server;
