@@ -59,3 +59,55 @@ fn bad_values_exit_2() {
             .expect_err("error: ");
     }
 }
+
+/// `client | head -1`: when the reader of stdout goes away, the next write
+/// fails with `BrokenPipe` (Rust ignores SIGPIPE). A bare `println!` would
+/// panic there, as the original Python scripts raised `BrokenPipeError`; the
+/// binaries end quietly with status 0 instead.
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let server = support::Server::start(
+        env!("CARGO_BIN_EXE_udp-upper-server"),
+        &["--host", "127.0.0.1", "--port", "0"],
+    );
+    // About 1 MB of output: far more than a pipe holds, so the client is
+    // certainly still writing when the reader is gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_udp-rtt-client"))
+        .args(["--host", "127.0.0.1", "--port", &server.port()])
+        .args(["--count", "5000", "hello"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert!(first.starts_with("request 1 of 5000"), "{first:?}");
+    drop(reader);
+
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("the client kept running after its reader left");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.is_empty(), "stderr: {err}");
+    assert_eq!(status.code(), Some(0), "stderr: {err}");
+}
