@@ -14,4 +14,5 @@ pub mod prompt;
 pub mod rng;
 pub mod server;
 pub mod stats;
+pub mod svg;
 pub mod tour;
