@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod net;
 pub mod output;
+pub mod perf;
 pub mod ping;
 pub mod prompt;
 pub mod rng;

@@ -149,17 +149,30 @@ impl Chart {
         let ys: Vec<f64> = self.points.iter().filter_map(|p| p.1).collect();
 
         let (x_lo, x_hi) = x_range(&xs, self.whole_x);
-        let mut x_ticks = nice_ticks(x_lo, x_hi, 8);
-        if self.whole_x && tick_step(&x_ticks) < 1.0 {
-            x_ticks = ticks_with_step(x_lo, x_hi, 1.0);
+        let mut all_x_ticks = nice_ticks(x_lo, x_hi, 8);
+        if self.whole_x && tick_step(&all_x_ticks) < 1.0 {
+            all_x_ticks = ticks_with_step(x_lo, x_hi, 1.0);
+        }
+        // The x axis runs a little past the first and last point, so no marker
+        // sits on the frame; only the ticks inside the data's range are drawn.
+        let pad = (x_hi - x_lo) * 0.03;
+        let slack = (x_hi - x_lo) * 1e-9;
+        let mut x_ticks: Vec<f64> = all_x_ticks
+            .iter()
+            .copied()
+            .filter(|t| *t >= x_lo - slack && *t <= x_hi + slack)
+            .collect();
+        if x_ticks.is_empty() {
+            x_ticks = all_x_ticks.clone();
         }
         let (y_lo, y_hi) = y_range(&ys);
         let y_ticks = nice_ticks(y_lo, y_hi, 5);
         let scale = Scale {
-            x_min: x_ticks[0],
-            x_max: x_ticks[x_ticks.len() - 1],
+            x_min: (x_lo - pad).min(x_ticks[0]),
+            x_max: (x_hi + pad).max(x_ticks[x_ticks.len() - 1]),
             y_min: y_ticks[0],
             y_max: y_ticks[y_ticks.len() - 1],
+            x_decimals: decimals(tick_step(&all_x_ticks)),
         };
 
         let mut svg = String::with_capacity(4096 + 64 * self.points.len());
@@ -233,7 +246,7 @@ impl Chart {
             );
         }
         svg.push_str("</g>\n");
-        let x_decimals = decimals(tick_step(x_ticks));
+        let x_decimals = scale.x_decimals;
         svg.push_str("<g text-anchor=\"middle\">\n");
         for &x in x_ticks {
             let _ = writeln!(
@@ -308,14 +321,16 @@ impl Chart {
         for px in &missing {
             cross(svg, *px, axis);
         }
-        // Legend, top right inside the plot area.
-        let (lx, ly) = (LEFT + plot_width() - 120.0, TOP + 18.0);
+        // Legend above the top right corner of the plot area: the cross at
+        // the corner, the text ending just left of it (its width is unknown
+        // here, so it is anchored at its end).
+        let (lx, ly) = (LEFT + plot_width() - 6.0, TOP - 12.0);
         cross(svg, lx, ly - 4.0);
         svg.push_str("</g>\n");
         let _ = writeln!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\">{} ({})</text>",
-            lx + 12.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} ({})</text>",
+            lx - 12.0,
             ly,
             escape(&self.missing_label),
             missing.len()
@@ -353,6 +368,8 @@ struct Scale {
     x_max: f64,
     y_min: f64,
     y_max: f64,
+    /// Decimals of the x tick labels (from the tick step).
+    x_decimals: usize,
 }
 
 impl Scale {
@@ -392,7 +409,9 @@ fn y_range(ys: &[f64]) -> (f64, f64) {
     if lo == hi {
         return (0.0, 1.0); // all zero
     }
-    (lo, hi)
+    // A little headroom, so the highest point does not sit on the frame.
+    let room = (hi - lo) * 0.04;
+    (if lo < 0.0 { lo - room } else { lo }, hi + room)
 }
 
 fn widen(v: f64) -> f64 {
@@ -911,8 +930,8 @@ mod tests {
     #[test]
     fn whole_x_axis_has_no_fractional_ticks() {
         let mut c = Chart::new("t", "second", "y").whole_numbers_on_x();
-        c.point(1.0, 1.0);
-        c.point(2.0, 1.0);
+        c.point(1.0, 10.0);
+        c.point(2.0, 20.0);
         let svg = c.render();
         assert!(!svg.contains(">1.5<"), "{svg}");
     }
