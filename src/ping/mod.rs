@@ -27,7 +27,7 @@ const SHOWN: usize = 48;
 /// use socket_labs::ping::show;
 /// assert_eq!(show(b"9L8"), "9L8");
 /// assert_eq!(show(b""), "(empty)");
-/// assert_eq!(show(b"\xff\x00"), "\\xff\\0");
+/// assert_eq!(show(b"\xff\x00"), "\\xff\\u{0}");
 /// assert_eq!(show(&[b'A'; 100]), format!("{}... (100 bytes)", "A".repeat(48)));
 /// ```
 pub fn show(bytes: &[u8]) -> String {
