@@ -21,15 +21,6 @@ fn client(port: u16, args: &[&str]) -> support::Outcome {
     Client::new(CLIENT).args(&all).run()
 }
 
-/// A port where nothing listens: bind one, note it, close it.
-fn closed_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// An echo thread on a free port. For the n-th datagram it receives (from 0),
 /// `answer(n, payload, held)` returns the replies to send now; `held` keeps
 /// earlier payloads for a server that answers late. The thread ends after 20 s
@@ -172,7 +163,7 @@ fn plot_writes_a_well_formed_svg() {
 
 #[test]
 fn no_server_means_full_loss_exit_1_after_count_intervals_and_a_timeout() {
-    let port = closed_port();
+    let port = support::closed_port();
     let run = client(port, &["3", "0.1", "3", "--timeout", "0.3"]);
     run.expect_code(1)
         .expect_one_error_line()
