@@ -390,6 +390,23 @@ impl Matches {
         }
     }
 
+    /// Like [`parse`](Self::parse), and the value must be at least `min`
+    /// (`--count 0` makes no sense, for example).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the value does not parse or is below `min`.
+    pub fn parse_min<T>(&self, name: &str, min: T) -> Result<T>
+    where
+        T: FromStr + PartialOrd + std::fmt::Display,
+    {
+        let value: T = self.parse(name)?;
+        if value < min {
+            return Err(self.bad(format!("{} must be at least {min}", display_name(name))));
+        }
+        Ok(value)
+    }
+
     /// A number of seconds (`1`, `0.25`) as a [`Duration`]. Must be finite and not negative.
     ///
     /// # Errors
@@ -528,6 +545,14 @@ mod tests {
         assert!(err.contains("'99999' for --port"), "{err}");
         let err = m.parse::<u32>("COUNT").unwrap_err().to_string();
         assert!(err.contains("'abc' for COUNT"), "{err}");
+    }
+
+    #[test]
+    fn parse_min_refuses_small_values() {
+        let m = cmd().parse(["0"]).unwrap();
+        let err = m.parse_min::<u32>("COUNT", 1).unwrap_err().to_string();
+        assert!(err.starts_with("COUNT must be at least 1\n"), "{err}");
+        assert_eq!(m.parse_min::<u32>("COUNT", 0).unwrap(), 0);
     }
 
     #[test]

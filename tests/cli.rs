@@ -17,6 +17,10 @@ const BINARIES: &[(&str, &str)] = &[
     ("rtt-compare", env!("CARGO_BIN_EXE_rtt-compare")),
     ("no-server", env!("CARGO_BIN_EXE_no-server")),
     ("file-server", env!("CARGO_BIN_EXE_file-server")),
+    ("ping-server", env!("CARGO_BIN_EXE_ping-server")),
+    ("ping-client", env!("CARGO_BIN_EXE_ping-client")),
+    ("perf-server", env!("CARGO_BIN_EXE_perf-server")),
+    ("perf-client", env!("CARGO_BIN_EXE_perf-client")),
     ("file-client", env!("CARGO_BIN_EXE_file-client")),
 ];
 

@@ -147,12 +147,7 @@ fn tcp_rtt_client_splits_connect_from_request_reply() {
 
 #[test]
 fn tcp_rtt_client_with_no_server_fails_fast() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let port = support::closed_port().to_string();
     let out = Client::new(TCP_RTT)
         .args(&["--host", "127.0.0.1", "--port", &port, "hi"])
         .run();

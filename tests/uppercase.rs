@@ -230,12 +230,7 @@ fn oversized_tcp_request_is_refused_and_logged() {
 #[test]
 fn no_server_tcp_is_refused_quickly_udp_times_out() {
     // A port with nothing behind it: bind, read the port, close.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let port = support::closed_port().to_string();
     let out = Client::new(TCP_CLIENT)
         .args(&["--host", "127.0.0.1", "--port", &port, "hi"])
         .run();

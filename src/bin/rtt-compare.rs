@@ -37,10 +37,7 @@ fn command() -> Command {
 
 fn run() -> Result<()> {
     let m = command().parse_env()?;
-    let count: u32 = m.parse("count")?;
-    if count == 0 {
-        return Err(m.bad("--count must be at least 1".into()));
-    }
+    let count: u32 = m.parse_min("count", 1)?;
     let (udp_server, tcp_host, tcp_port, whose) = match m.get("host") {
         Some(host) => {
             let udp = net::resolve(host, m.parse("udp-port")?, Family::Any)?[0];

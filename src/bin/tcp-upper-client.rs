@@ -3,9 +3,10 @@
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::Result;
+use socket_labs::outln;
 use socket_labs::output::printable;
+use socket_labs::uppercase;
 use socket_labs::uppercase::tcp_client;
-use socket_labs::{outln, prompt};
 use std::process::ExitCode;
 
 fn command() -> Command {
@@ -25,8 +26,7 @@ fn run() -> Result<()> {
     let port = m.parse("port")?;
     let timeout = m.seconds("timeout")?;
     // Ask first, connect after: a slow typist must not hold a server connection open.
-    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
-    {
+    let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,
         None => return Ok(()),
     };

@@ -4,7 +4,7 @@
 use socket_labs::cli::{self, Command};
 use socket_labs::error::Result;
 use socket_labs::rtt::udp_client;
-use socket_labs::{net, prompt};
+use socket_labs::{net, uppercase};
 use std::process::ExitCode;
 
 fn command() -> Command {
@@ -29,12 +29,8 @@ fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
     let timeout = m.seconds("timeout")?;
-    let count: u32 = m.parse("count")?;
-    if count == 0 {
-        return Err(m.bad("--count must be at least 1".into()));
-    }
-    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
-    {
+    let count: u32 = m.parse_min("count", 1)?;
+    let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,
         None => return Ok(()),
     };

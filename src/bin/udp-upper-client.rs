@@ -4,8 +4,9 @@
 use socket_labs::cli::{self, Command};
 use socket_labs::error::Result;
 use socket_labs::output::printable;
+use socket_labs::uppercase;
 use socket_labs::uppercase::udp_client;
-use socket_labs::{net, outln, prompt};
+use socket_labs::{net, outln};
 use std::process::ExitCode;
 
 fn command() -> Command {
@@ -24,8 +25,7 @@ fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
     let timeout = m.seconds("timeout")?;
-    let sentence = match prompt::arg_or_ask_bytes(m.get("SENTENCE"), "Input lowercase sentence: ")?
-    {
+    let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,
         None => return Ok(()), // end of input: nothing to send
     };

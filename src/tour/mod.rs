@@ -17,6 +17,7 @@ use std::time::Instant;
 
 mod experiment4;
 mod file_transfer;
+mod udp;
 
 /// One exercise of the tour.
 pub struct Stop {
@@ -48,6 +49,7 @@ pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
     stops.extend(file_transfer::stops());
+    stops.extend(udp::stops());
     stops
 }
 

@@ -100,6 +100,17 @@ pub mod tcp_server;
 pub mod udp_client;
 pub mod udp_server;
 
+/// The sentence given on the command line, or else the one typed at the
+/// original's prompt, `Input lowercase sentence: `, kept as raw bytes.
+/// `Ok(None)` means end of input before an answer: nothing to send.
+///
+/// # Errors
+///
+/// `cannot read from standard input: ...`.
+pub fn ask_sentence(given: Option<&str>) -> crate::error::Result<Option<Vec<u8>>> {
+    crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")
+}
+
 /// A sentence in capitals, and whether the input was valid UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uppercased {

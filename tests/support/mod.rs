@@ -404,6 +404,19 @@ impl Outcome {
     }
 }
 
+/// A loopback port where nothing listens, for "no server" tests: bind UDP and
+/// TCP on it to be sure both are free, note it, close both. (Another process
+/// could take it in between; on a test machine that race does not matter.)
+pub fn closed_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
+        let port = udp.local_addr().expect("local address").port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
 /// A new empty directory under the system's temp dir, removed (with its
