@@ -382,3 +382,37 @@ fn a_port_in_use_is_a_clear_error() {
         .expect_one_error_line()
         .expect_err("already in use");
 }
+
+/// An echo that comes from any address other than the server's is not an
+/// echo: here a second socket answers message 2 in the server's place, and
+/// the server stays silent for it, so message 2 must count as lost.
+#[test]
+fn echoes_from_another_address_are_ignored() {
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let impostor = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let impostor_addr = impostor.local_addr().unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 70_000];
+        let mut n = 0;
+        while let Ok((len, from)) = server.recv_from(&mut buf) {
+            if n == 1 {
+                let _ = impostor.send_to(&buf[..len], from);
+            } else {
+                let _ = server.send_to(&buf[..len], from);
+            }
+            n += 1;
+        }
+    });
+    let run = client(port, &["3", "0.01", "3", "--timeout", "0.3"]);
+    run.expect_code(0)
+        .expect_out(&format!(
+            "ignored a datagram from {impostor_addr}: not the server"
+        ))
+        .expect_out("message 2 lost");
+    let (sent, received, _, _) = statistics(&run.out());
+    assert_eq!((sent, received), (3, 2), "{}", run.report());
+}
