@@ -7,7 +7,9 @@
 
 pub mod cli;
 pub mod clock;
+pub mod dual_stack;
 pub mod error;
+pub mod image_transfer;
 pub mod net;
 pub mod output;
 pub mod prompt;

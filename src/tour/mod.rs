@@ -15,7 +15,9 @@ use crate::output::Log;
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod dual_stack;
 mod experiment4;
+mod image_transfer;
 
 /// One exercise of the tour.
 pub struct Stop {
@@ -46,6 +48,8 @@ impl Context {
 pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
+    stops.extend(dual_stack::stops());
+    stops.extend(image_transfer::stops());
     stops
 }
 
