@@ -5,7 +5,7 @@
 //! call it too); [`show`] opens the saved file with the system's viewer. See the
 //! [module docs](super) for the protocol.
 
-use super::{decode_header, HEADER_LEN};
+use super::{buffer_for, copy_exactly, decode_header, CopyError, HEADER_LEN};
 use crate::error::{describe, Error, Result};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -13,11 +13,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// How much the client reads from the socket at a time. Large reads mean few
-/// system calls: at 1 MiB a 200 MB file takes about 200 reads and 200 writes
-/// (an 8 KiB buffer would need 25,000 of each).
-pub const CHUNK: usize = 1 << 20;
 
 /// What a successful [`fetch`] received.
 #[derive(Debug, Clone)]
@@ -71,19 +66,11 @@ pub fn fetch(mut stream: TcpStream, out: &Path) -> Result<Received> {
     let len = decode_header(header);
 
     let mut part = PartFile::create(out)?;
-    let mut buf = vec![0u8; CHUNK.min(len.max(1) as usize)];
-    let mut got: u64 = 0;
-    while got < len {
-        let want = buf.len().min((len - got) as usize);
-        let n = match stream.read(&mut buf[..want]) {
-            Ok(0) => return Err(short(Some(len), got, &io::ErrorKind::UnexpectedEof.into())),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(short(Some(len), got, &e)),
-        };
-        part.write_all(&buf[..n])?;
-        got += n as u64;
-    }
+    let got =
+        copy_exactly(&mut stream, &mut part, len, &mut buffer_for(len)).map_err(|e| match e {
+            CopyError::Read(got, e) => short(Some(len), got, &e),
+            CopyError::Write(_, e) => Error::io(format!("cannot save {}", part.path.display()), &e),
+        })?;
     // The server closes right after the file; anything more breaks the protocol.
     let mut extra = [0u8; 1];
     if let Ok(n) = stream.read(&mut extra) {
@@ -190,16 +177,6 @@ impl PartFile {
         }
     }
 
-    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
-        let path = &self.path;
-        match self.file.as_mut() {
-            Some(file) => file
-                .write_all(bytes)
-                .map_err(|e| Error::io(format!("cannot save {}", path.display()), &e)),
-            None => Err(Error::failed("cannot save", "the file is already closed")),
-        }
-    }
-
     /// Closes the file and renames it to `target`, replacing any old file there.
     fn commit(mut self, target: &Path) -> Result<PathBuf> {
         // Close before renaming: Windows cannot rename an open file.
@@ -217,6 +194,22 @@ impl PartFile {
         // Renamed: there is nothing left for Drop to remove.
         self.path = PathBuf::new();
         Ok(target.to_path_buf())
+    }
+}
+
+impl Write for PartFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self.file.as_mut() {
+            Some(file) => file.write(bytes),
+            None => Err(io::Error::new(io::ErrorKind::Other, "the file is closed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 

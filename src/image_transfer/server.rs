@@ -4,12 +4,12 @@
 //! [`send_image`] for every client on its own thread. See the
 //! [module docs](super) for the protocol.
 
-use super::{encode_header, mb_per_s};
+use super::{buffer_for, copy_exactly, encode_header, mb_per_s, CopyError};
 use crate::error::{Error, Result};
 use crate::output::Log;
 use crate::server::{serve_tcp, TcpOptions};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -85,9 +85,8 @@ pub fn serve(listener: std::net::TcpListener, image: Image, options: TcpOptions)
 ///
 /// The file is opened anew for each client and its length taken from the open
 /// file, so the header always matches what this client is sent, even if the
-/// file was replaced since start-up. The bytes go through [`std::io::copy`],
-/// which on Linux asks the kernel to send the file (`sendfile(2)`) without
-/// copying it through this process.
+/// file was replaced since start-up. The bytes go through a 1 MiB buffer
+/// ([`copy_exactly`]); see the [module docs](super) for why not `std::io::copy`.
 ///
 /// # Errors
 ///
@@ -103,16 +102,29 @@ pub fn send_image(mut stream: TcpStream, peer: SocketAddr, path: &Path, log: &Lo
     ));
 
     let started = Instant::now();
-    let failed = |e: io::Error| Error::io(format!("sending to {peer} failed"), &e);
-    stream.write_all(&encode_header(len)).map_err(failed)?;
-    // `take` stops at the announced length even if the file grew meanwhile.
-    let sent = io::copy(&mut file.take(len), &mut stream).map_err(failed)?;
-    if sent < len {
-        return Err(Error::failed(
-            format!("sending to {peer} failed"),
-            format!("the file shrank while being sent ({sent} of {len} bytes)"),
-        ));
-    }
+    let what = || format!("sending to {peer} failed");
+    stream
+        .write_all(&encode_header(len))
+        .map_err(|e| Error::io(what(), &e))?;
+    // Exactly `len` bytes, even if the file grows meanwhile; fewer is an error.
+    let mut file = file;
+    let sent =
+        copy_exactly(&mut file, &mut stream, len, &mut buffer_for(len)).map_err(|e| match e {
+            CopyError::Read(sent, e) if e.kind() == io::ErrorKind::UnexpectedEof => Error::failed(
+                what(),
+                format!("the file shrank while being sent ({sent} of {len} bytes)"),
+            ),
+            CopyError::Read(sent, e) => Error::io(
+                format!(
+                    "{} after {sent} of {len} bytes: cannot read the file",
+                    what()
+                ),
+                &e,
+            ),
+            CopyError::Write(sent, e) => {
+                Error::io(format!("{} after {sent} of {len} bytes", what()), &e)
+            }
+        })?;
     let elapsed = started.elapsed();
     log.line(format_args!(
         "sent {sent} bytes to {peer} in {:.1} ms ({:.1} MB/s)",
@@ -126,6 +138,7 @@ pub fn send_image(mut stream: TcpStream, peer: SocketAddr, path: &Path, log: &Lo
 mod tests {
     use super::*;
     use crate::image_transfer::decode_header;
+    use std::io::Read;
     use std::net::TcpListener;
 
     #[test]
