@@ -209,3 +209,32 @@ fn a_port_in_use_is_reported() {
         .expect_one_error_line()
         .expect_err("already in use");
 }
+
+#[test]
+fn a_silent_client_is_dropped_and_others_are_still_served() {
+    let server = Server::start(SERVER, &["--port", "0", "--timeout", "0.2"]);
+    let target = format!("127.0.0.1:{}", server.port());
+    let mut silent = std::net::TcpStream::connect(&target).unwrap();
+    silent.set_read_timeout(Some(LIMIT)).unwrap();
+    // Say nothing: the server hangs up after its 0.2 s --timeout, so this
+    // read sees end of stream (or a reset) long before LIMIT.
+    let mut byte = [0u8; 1];
+    match silent.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the server to hang up, got {other:?}"),
+    }
+    let line = server
+        .wait_for_line("dropped the connection", LIMIT)
+        .expect("the server logs the drop");
+    assert!(
+        line.contains("nothing received for 0.2 s (--timeout)"),
+        "{line}"
+    );
+    Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &server.port()])
+        .stdin("still here\n")
+        .run()
+        .expect_code(0)
+        .expect_out("echo: still here\n");
+}

@@ -155,10 +155,13 @@ impl EchoClient {
                         data.len()
                     )
                 };
-                Err(Error::failed(
-                    format!("no complete echo from {}", self.peer),
-                    why,
-                ))
+                let err = Error::failed(format!("no complete echo from {}", self.peer), why);
+                Err(if got == 0 && !is_timeout(&e) {
+                    // Nothing came back at all: most often the server dropped an idle client.
+                    err.hint("the server drops a client that stays silent longer than its --timeout (30 s by default)")
+                } else {
+                    err
+                })
             }
             (Ok(()), Err(e)) => Err(Error::io(format!("cannot send to {}", self.peer), &e)),
         }

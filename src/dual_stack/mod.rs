@@ -92,7 +92,8 @@
 //! the server's socket API, never on the wire. The IPv6 client's packets are
 //! `::1 → ::1`, and their SYN announces a smaller MSS (65,476 rather than
 //! 65,495 on the loopback's 65,536-byte MTU) because the IPv6 header is 40 bytes,
-//! not 20. A line of 100,000 bytes leaves as a few large segments and its echo
+//! not 20 (IPv4's figure is one byte short of 65,536 − 40 because its 16-bit
+//! total-length field caps a packet at 65,535 bytes). A line of 100,000 bytes leaves as a few large segments and its echo
 //! comes back in pieces whose sizes have nothing to do with the line.
 
 pub mod client;

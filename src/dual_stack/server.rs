@@ -232,11 +232,17 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
+                let waited = match stream.read_timeout() {
+                    Ok(Some(limit)) => format!("{} s", limit.as_secs_f64()),
+                    _ => "too long".to_string(),
+                };
                 return Err(Error::failed(
                     "dropped the connection",
-                    format!("nothing received for too long, after {total} bytes echoed"),
-                )
-                .hint("the server's --timeout"))
+                    format!(
+                        "nothing received for {waited} (--timeout), after {} echoed",
+                        bytes(total)
+                    ),
+                ));
             }
             Err(e) => return Err(Error::io("read failed", &e)),
         };

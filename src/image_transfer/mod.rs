@@ -90,11 +90,12 @@
 //! # On the wire
 //!
 //! `tshark -i lo -f "tcp port 4567"`: after the handshake the server's first
-//! segment carries 8 bytes (the header; `tshark -x` shows it), then large
-//! segments of file data, each acknowledged by the client, then the server's
-//! FIN. On the loopback a segment can carry up to 65,483 bytes, so a 250 kB
-//! image moves in a handful of them; the receive window in the client's ACKs
-//! shows how far ahead the sender may run.
+//! segment carries 8 bytes (the header; `tshark -x` shows `00 00 00 00 00 02
+//! c8 3c` for the sample's 182,332 bytes), then segments of tens of kilobytes
+//! of file data (the loopback's MTU is 65,536 bytes), the last one with the
+//! server's FIN. The sample image moves in a handful of segments; the receive
+//! window in the client's ACKs shows how far ahead the sender may run, and
+//! Wireshark marks `[TCP Window Full]` where it had to stop and wait.
 
 pub mod client;
 pub mod server;
