@@ -69,8 +69,10 @@
 //!   that even a line larger than both socket buffers cannot deadlock.
 //! * The throw-away test connection is gone: the real connection tries each
 //!   resolved address in turn, and reports which one it reached.
-//! * `end` closed the original client but was still sent first; here `end` (or
-//!   end of input) closes without sending anything.
+//! * `end` closes the session, as before, and so does end of input (Ctrl-D, or
+//!   the end of a piped file), where the original stopped with an `EOFError`.
+//!   Lines are bytes: input that is not UTF-8 is sent and echoed unchanged, and
+//!   shown with the odd bytes escaped (`\xff`).
 //!
 //! # Running it
 //!
