@@ -397,7 +397,7 @@ impl Matches {
     /// [`Error::Usage`] when the value is not such a number.
     pub fn seconds(&self, name: &str) -> Result<Duration> {
         let secs: f64 = self.parse(name)?;
-        if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
+        if !(0.0..=1e9).contains(&secs) {
             return Err(self.bad(format!(
                 "invalid value '{}' for {}: expected a number of seconds, 0 or more",
                 self.value(name),

@@ -3,7 +3,7 @@
 //! * **Wall-clock time** ([`SystemTime`]) says *when* something happened, for a
 //!   person: `2026-11-21 14:03:07.123456 UTC`. It can jump (NTP, a user changing the
 //!   clock), so it is never used to measure a duration.
-//! * **Monotonic time** ([`Instant`](std::time::Instant)) only moves forward; every
+//! * **Monotonic time** ([`Instant`]) only moves forward; every
 //!   RTT in this crate is the difference of two `Instant`s.
 //!
 //! The originals used `time.time()` for both, so an RTT could come out negative
@@ -12,7 +12,47 @@
 //!
 //! std has no time-zone database, so times for people are printed in UTC.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// One event read off both clocks at once: the wall clock to show *when* it
+/// happened, the monotonic clock to measure *how long* since another event.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    /// Wall-clock time, for printing with [`utc_timestamp`].
+    pub wall: SystemTime,
+    /// Monotonic time, for durations.
+    pub mono: Instant,
+}
+
+impl Stamp {
+    /// Reads both clocks now.
+    pub fn now() -> Stamp {
+        Stamp {
+            wall: SystemTime::now(),
+            mono: Instant::now(),
+        }
+    }
+
+    /// Monotonic time from `earlier` to `self` (zero if `earlier` is later).
+    pub fn since(&self, earlier: &Stamp) -> Duration {
+        self.mono.saturating_duration_since(earlier.mono)
+    }
+
+    /// The wall-clock time as `YYYY-MM-DD HH:MM:SS.ffffff UTC`.
+    pub fn utc(&self) -> String {
+        utc_timestamp(self.wall)
+    }
+}
+
+/// A duration in seconds for messages: `1 s`, `0.25 s`.
+pub fn secs_text(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if (secs - secs.round()).abs() < 1e-9 {
+        format!("{} s", secs.round() as u64)
+    } else {
+        format!("{} s", (secs * 1000.0).round() / 1000.0)
+    }
+}
 
 /// Formats a wall-clock time as `YYYY-MM-DD HH:MM:SS.ffffff UTC`.
 ///
@@ -134,6 +174,23 @@ mod tests {
     fn before_the_epoch_is_clamped() {
         let t = UNIX_EPOCH - Duration::from_secs(10);
         assert_eq!(utc_timestamp(t), "1970-01-01 00:00:00.000000 UTC");
+    }
+
+    #[test]
+    fn secs_text_drops_needless_decimals() {
+        assert_eq!(secs_text(Duration::from_secs(1)), "1 s");
+        assert_eq!(secs_text(Duration::from_millis(250)), "0.25 s");
+        assert_eq!(secs_text(Duration::from_micros(1_234_567)), "1.235 s");
+    }
+
+    #[test]
+    fn stamps_measure_monotonic_time() {
+        let a = Stamp::now();
+        let b = Stamp::now();
+        assert!(b.since(&a) <= Duration::from_secs(1));
+        assert_eq!(a.since(&b), Duration::ZERO); // backwards saturates at zero
+        assert_eq!(a.since(&a), Duration::ZERO);
+        assert!(a.utc().ends_with(" UTC"));
     }
 
     #[test]

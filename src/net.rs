@@ -200,6 +200,12 @@ pub fn bind_error(addr: SocketAddr, err: &std::io::Error) -> Error {
 /// port on the wildcard address of the same family (an IPv4 socket cannot
 /// send to an IPv6 address, and the other way round).
 ///
+/// A UDP client cannot try each address in turn as TCP's connect does (a
+/// datagram to the wrong one just vanishes), so when a name such as
+/// `localhost` has both an IPv4 and an IPv6 address, the IPv4 one is used:
+/// the servers in this crate listen on IPv4 unless told otherwise. Pass `::1`
+/// to use IPv6.
+///
 /// The socket is *not* connected: the clients use `send_to` / `recv_from`, as
 /// the originals did, and check that each reply really comes from the server.
 ///
@@ -207,7 +213,12 @@ pub fn bind_error(addr: SocketAddr, err: &std::io::Error) -> Error {
 ///
 /// A resolution error, or `cannot open a UDP socket: WHY`.
 pub fn udp_client_socket(host: &str, port: u16) -> Result<(UdpSocket, SocketAddr)> {
-    let server = resolve(host, port, Family::Any)?[0];
+    let addrs = resolve(host, port, Family::Any)?;
+    let server = addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .copied()
+        .unwrap_or(addrs[0]);
     let local: SocketAddr = if server.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
@@ -264,10 +275,12 @@ mod tests {
 
     #[test]
     fn unresolvable_name_is_one_line() {
-        let err = resolve("no-such-host.invalid", 7, Family::Any).unwrap_err();
+        // A label over 63 bytes: refused by the resolver without any DNS query.
+        let name = crate::no_server::UNRESOLVABLE;
+        let err = resolve(name, 7, Family::Any).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.starts_with("cannot resolve 'no-such-host.invalid': "),
+            text.starts_with(&format!("cannot resolve '{name}': ")),
             "{text}"
         );
         assert!(!text.contains('\n'));

@@ -132,6 +132,23 @@ pub fn printable(bytes: &[u8]) -> String {
     text
 }
 
+/// Like [`printable`], but at most `max_chars` characters, with the full size
+/// added when the message was cut: a server log stays one readable line even
+/// for a 60,000-byte sentence.
+///
+/// ```
+/// use socket_labs::output::preview;
+/// assert_eq!(preview(b"hello", 10), "\"hello\"");
+/// assert_eq!(preview(b"hello world", 5), "\"hello\"... (11 bytes)");
+/// ```
+pub fn preview(bytes: &[u8], max_chars: usize) -> String {
+    let text = printable(bytes);
+    match text.char_indices().nth(max_chars) {
+        None => format!("\"{text}\""),
+        Some((cut, _)) => format!("\"{}\"... ({} bytes)", &text[..cut], bytes.len()),
+    }
+}
+
 /// A valid UTF-8 run followed by the invalid bytes after it.
 /// (`<[u8]>::utf8_chunks` does this in newer Rust, but not in 1.63.)
 struct Utf8Chunk<'a> {

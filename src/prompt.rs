@@ -53,6 +53,26 @@ pub fn ask_from(question: &str, input: &mut impl BufRead) -> Result<Option<Strin
     }
 }
 
+/// Like [`arg_or_ask`], for a message to send as it is: the answer is kept as
+/// raw bytes (no trimming, no UTF-8 check), because the servers must cope with
+/// whatever a user types or pipes in. A blank answer is an empty message.
+///
+/// # Errors
+///
+/// `cannot read from standard input: ...`.
+pub fn arg_or_ask_bytes(given: Option<&str>, question: &str) -> Result<Option<Vec<u8>>> {
+    if let Some(value) = given {
+        return Ok(Some(value.as_bytes().to_vec()));
+    }
+    crate::output::write_str(question);
+    let line = read_line_bytes(&mut std::io::stdin().lock())
+        .map_err(|e| Error::io("cannot read from standard input", &e))?;
+    if line.is_none() {
+        crate::outln!();
+    }
+    Ok(line)
+}
+
 /// [`ask_from`] on the process's stdin.
 ///
 /// # Errors

@@ -17,7 +17,9 @@ use std::time::Instant;
 
 mod dual_stack;
 mod experiment4;
+mod file_transfer;
 mod image_transfer;
+mod udp;
 
 /// One exercise of the tour.
 pub struct Stop {
@@ -48,6 +50,8 @@ impl Context {
 pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
+    stops.extend(file_transfer::stops());
+    stops.extend(udp::stops());
     stops.extend(dual_stack::stops());
     stops.extend(image_transfer::stops());
     stops

@@ -1,0 +1,710 @@
+//! End-to-end tests of `file-server` and `file-client`, through the real binaries.
+//!
+//! Well-behaved transfers go through `file-client`; misbehaving clients are raw
+//! `TcpStream`s in the test that send exactly the bytes a broken or hostile
+//! client would.
+
+mod support;
+
+use socket_labs::framing::{read_frame, write_frame, Frame};
+use socket_labs::rng::Rng;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use support::{Client, Server, TempDir};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_file-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_file-client");
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A server folder with the given files, plus a place outside it.
+struct Setup {
+    tmp: TempDir,
+}
+
+impl Setup {
+    fn new(files: &[(&str, &[u8])]) -> Setup {
+        let tmp = TempDir::new();
+        std::fs::create_dir(tmp.join("served")).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(tmp.join("served").join(name), bytes).unwrap();
+        }
+        Setup { tmp }
+    }
+
+    fn served(&self) -> PathBuf {
+        self.tmp.join("served")
+    }
+
+    fn out(&self) -> PathBuf {
+        self.tmp.join("out")
+    }
+
+    fn start(&self, extra: &[&str]) -> Server {
+        let dir = self.served();
+        let mut args = vec!["--port", "0", "--dir", dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        Server::start(SERVER, &args)
+    }
+}
+
+fn client(server: &Server, out: &Path) -> Client {
+    Client::new(CLIENT).args(&[
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &server.port(),
+        "--out-dir",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// Entries of a directory (empty when it does not exist).
+fn entries(dir: &Path) -> Vec<String> {
+    match std::fs::read_dir(dir) {
+        Err(_) => Vec::new(),
+        Ok(list) => list
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+    }
+}
+
+/// A raw connection with a read timeout, so a test never hangs.
+fn raw(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+}
+
+fn send(stream: &mut TcpStream, tag: u8, payload: &[u8]) {
+    write_frame(stream, tag, payload).unwrap();
+}
+
+fn reply(stream: &mut TcpStream) -> Frame {
+    read_frame(stream, b"DEF")
+        .unwrap()
+        .expect("a reply, not the end of the stream")
+}
+
+/// Everything the server sends until it closes. If it does not close within
+/// the read timeout, what came so far is returned with a marker appended, so
+/// the comparison that follows fails and shows it.
+fn rest(stream: &mut TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if let Err(e) = stream.read_to_end(&mut bytes) {
+        bytes.extend_from_slice(format!(" <server did not close: {e}>").as_bytes());
+    }
+    bytes
+}
+
+fn frame_bytes(tag: u8, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![tag];
+    bytes.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
+}
+
+#[test]
+fn defaults_serve_the_sample_files_from_the_repository_root() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = Server::start_in(SERVER, &["--port", "0"], Some(root));
+    let out = TempDir::new();
+    // Enter at the prompt takes the original's default, file_1.txt.
+    let run = client(&server, out.path()).stdin("\n").run();
+    run.expect_code(0)
+        .expect_out("file name (file_1.txt): ")
+        .expect_out("saved to");
+    let original = std::fs::read(root.join("lab-files/server_folder/file_1.txt")).unwrap();
+    assert_eq!(std::fs::read(out.join("file_1.txt")).unwrap(), original);
+    assert!(original.windows(2).any(|w| w == b"  ") && original.contains(&b'\t'));
+
+    client(&server, out.path())
+        .args(&["file_2.txt"])
+        .run()
+        .expect_code(0);
+    let original = std::fs::read(root.join("lab-files/server_folder/file_2.txt")).unwrap();
+    assert_eq!(std::fs::read(out.join("file_2.txt")).unwrap(), original);
+    assert!(original.windows(2).any(|w| w == b"  ") && original.contains(&b'\t'));
+    // Only the two copies: no temporary files left behind.
+    let mut names = entries(out.path());
+    names.sort();
+    assert_eq!(names, ["file_1.txt", "file_2.txt"]);
+}
+
+fn random_words(rng: &mut Rng, size: usize) -> Vec<u8> {
+    let mut text = Vec::with_capacity(size + 64);
+    while text.len() < size {
+        let len = 1 + rng.below(30) as usize;
+        text.extend((0..len).map(|_| b'a' + rng.below(26) as u8));
+        text.push(if rng.chance(10.0) { b'\n' } else { b' ' });
+    }
+    text
+}
+
+#[test]
+fn every_kind_of_content_arrives_byte_identical() {
+    let mut rng = Rng::seeded(2026);
+    let words = random_words(&mut rng, 1_000_000);
+    let spacing =
+        b"  two leading\n\n\tthen tabs\t\t and  runs   of    spaces \r\n trailing   ".to_vec();
+    let mut binary: Vec<u8> = (0..=255u8).collect();
+    binary.extend_from_slice(b" \xff\xfe \xc3( \x00\x00 \xe2\x82");
+    let one_word: Vec<u8> = (0..3_000_000).map(|i| b'a' + (i % 26) as u8).collect();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("random_words.txt", words),
+        ("spacing.txt", spacing),
+        ("empty.txt", Vec::new()),
+        ("binary.bin", binary),
+        ("one_word.txt", one_word),
+        ("only_spaces.txt", b"   ".to_vec()),
+    ];
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, &b[..])).collect();
+    let setup = Setup::new(&refs);
+    let server = setup.start(&[]);
+    for (name, original) in &files {
+        let run = client(&server, &setup.out()).args(&[name]).run();
+        run.expect_code(0);
+        let copy = std::fs::read(setup.out().join(name)).unwrap();
+        assert!(copy == *original, "{name}: copy differs\n{}", run.report());
+        let words = original.iter().filter(|&&b| b == b' ').count() + 1;
+        run.expect_out(&format!("received {words} words, {} bytes", original.len()));
+        // Large files are summarised, not poured onto the screen.
+        assert!(
+            run.stdout.len() < 4096,
+            "{name}: {} bytes of output",
+            run.stdout.len()
+        );
+    }
+    let mut names = entries(&setup.out());
+    names.sort();
+    let mut expected: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn a_large_file_is_summarised_and_a_small_one_shown() {
+    let setup = Setup::new(&[
+        ("small.txt", b"hello\tworld\n"),
+        ("big.txt", &[b'x'; 10_000]),
+    ]);
+    let server = setup.start(&[]);
+    client(&server, &setup.out())
+        .args(&["small.txt"])
+        .run()
+        .expect_code(0)
+        .expect_out("--- content ---\nhello\\tworld\n");
+    client(&server, &setup.out())
+        .args(&["big.txt"])
+        .run()
+        .expect_code(0)
+        .expect_out("--- the first 2048 of 10000 bytes ---")
+        .expect_out("--- 7952 more bytes not shown ---");
+}
+
+const SECRET: &[u8] = b"TOP-SECRET-bytes that must never leave";
+
+#[test]
+fn bad_names_get_400_and_not_a_byte_of_the_target() {
+    let setup = Setup::new(&[("ok.txt", b"fine")]);
+    let secret = setup.tmp.join("secret.txt");
+    std::fs::write(&secret, SECRET).unwrap();
+    std::fs::create_dir(setup.served().join("sub")).unwrap();
+    std::fs::write(setup.served().join("sub").join("inner.txt"), SECRET).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, setup.served().join("escape.txt")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(setup.tmp.path(), setup.served().join("updir")).unwrap();
+    let server = setup.start(&[]);
+
+    let absolute = secret.to_str().unwrap().to_string();
+    let mut names: Vec<&[u8]> = vec![
+        b"../secret.txt",
+        absolute.as_bytes(),
+        b".",
+        b"..",
+        b"",
+        b"secret\0.txt",
+        b"..\\secret.txt",
+        b"sub",
+        b"sub/inner.txt",
+        b"\xff\xfe.txt",
+    ];
+    if cfg!(unix) {
+        names.push(b"escape.txt");
+        names.push(b"updir/secret.txt");
+        names.push(b"updir");
+    }
+    for name in names {
+        let mut stream = raw(&server);
+        send(&mut stream, b'N', name);
+        let bytes = rest(&mut stream);
+        assert_eq!(
+            bytes,
+            frame_bytes(b'F', b"400 Bad-File-Name"),
+            "name {:?}",
+            String::from_utf8_lossy(name)
+        );
+    }
+    // The server is still fine, and a plain name works.
+    let mut stream = raw(&server);
+    send(&mut stream, b'N', b"ok.txt");
+    assert_eq!(reply(&mut stream).payload, b"fine");
+
+    // Through the real client: an error line, exit 1, nothing written anywhere.
+    for name in ["../secret.txt", absolute.as_str(), "..", "escape.txt"] {
+        client(&server, &setup.out())
+            .args(&[name])
+            .run()
+            .expect_code(1)
+            .expect_one_error_line()
+            .expect_err("400 Bad-File-Name");
+    }
+    assert!(
+        !setup.out().exists(),
+        "the client created {:?}",
+        setup.out()
+    );
+    assert_eq!(std::fs::read(&secret).unwrap(), SECRET);
+}
+
+#[test]
+fn a_missing_file_is_404_exit_1_and_nothing_is_written() {
+    let setup = Setup::new(&[("here.txt", b"x")]);
+    let server = setup.start(&[]);
+    client(&server, &setup.out())
+        .args(&["not_here.txt"])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("error: the server refused \"not_here.txt\": 404 File-not-Found");
+    assert!(!setup.out().exists());
+    server
+        .wait_for_line("asked for \"not_here.txt\": 404 File-not-Found", WAIT)
+        .expect("a log line for the 404");
+    // Raw: the refusal is one F frame, then the server closes.
+    let mut stream = raw(&server);
+    send(&mut stream, b'N', b"not_here.txt");
+    assert_eq!(rest(&mut stream), frame_bytes(b'F', b"404 File-not-Found"));
+}
+
+/// A fake server that serves "pwned" for any name: the client must still
+/// refuse to write outside its folder.
+#[test]
+fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        for _ in 0..3 {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            while let Ok(Some(frame)) = read_frame(&mut stream, b"NW") {
+                let (tag, payload): (u8, &[u8]) = match frame.tag {
+                    b'N' => (b'D', b"pwned"),
+                    _ => (b'E', b""),
+                };
+                if write_frame(&mut stream, tag, payload).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let tmp = TempDir::new();
+    let out = tmp.join("out");
+    for name in [
+        "../escape.txt",
+        "nested/escape.txt",
+        tmp.join("abs.txt").to_str().unwrap(),
+    ] {
+        Client::new(CLIENT)
+            .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
+            .args(&[out.to_str().unwrap(), name])
+            .run()
+            .expect_code(1)
+            .expect_one_error_line()
+            .expect_err("refusing to save");
+    }
+    fake.join().unwrap();
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn broken_requests_end_only_their_own_connection() {
+    let setup = Setup::new(&[("three.txt", b"one two three")]);
+    let server = setup.start(&["--read-timeout", "5"]);
+    let bad_request = frame_bytes(b'F', b"400 Bad-Request");
+
+    // A well-behaved client that is in the middle of a transfer throughout.
+    let mut patient = raw(&server);
+    send(&mut patient, b'N', b"three.txt");
+    assert_eq!(reply(&mut patient).payload, b"one");
+
+    let after_name = |extra: &[u8]| {
+        let mut stream = raw(&server);
+        send(&mut stream, b'N', b"three.txt");
+        assert_eq!(reply(&mut stream).payload, b"one");
+        stream.write_all(extra).unwrap();
+        stream
+    };
+    let cases: Vec<(&str, TcpStream)> = vec![
+        ("garbage", {
+            let mut s = raw(&server);
+            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            s
+        }),
+        ("4 GiB claimed", {
+            let mut s = raw(&server);
+            s.write_all(&[b'N', 0xff, 0xff, 0xff, 0xff, b'a']).unwrap();
+            s
+        }),
+        ("16 MiB + 1 claimed", {
+            let mut s = raw(&server);
+            s.write_all(&[b'N', 0x01, 0x00, 0x00, 0x01]).unwrap();
+            s
+        }),
+        ("unknown tag", {
+            let mut s = raw(&server);
+            s.write_all(&frame_bytes(b'Z', b"three.txt")).unwrap();
+            s
+        }),
+        ("word before name", {
+            let mut s = raw(&server);
+            s.write_all(&frame_bytes(b'W', b"1")).unwrap();
+            s
+        }),
+        (
+            "non-numeric index",
+            after_name(&frame_bytes(b'W', b"WORD_1")),
+        ),
+        ("negative index", after_name(&frame_bytes(b'W', b"-1"))),
+        ("second name", after_name(&frame_bytes(b'N', b"three.txt"))),
+        (
+            "reply tag from a client",
+            after_name(&frame_bytes(b'D', b"x")),
+        ),
+        ("truncated frame", {
+            let s = after_name(&[b'W', 0, 0, 0, 9, b'1']);
+            s.shutdown(Shutdown::Write).unwrap();
+            s
+        }),
+    ];
+    for (what, mut stream) in cases {
+        let started = Instant::now();
+        let bytes = rest(&mut stream);
+        assert_eq!(
+            bytes,
+            bad_request,
+            "{what}: {:?}",
+            String::from_utf8_lossy(&bytes)
+        );
+        // Answered at once, not after the read timeout.
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{what}: {:?}",
+            started.elapsed()
+        );
+    }
+    server
+        .wait_for_line("bad request: frame 'N' claims 4294967295 bytes", WAIT)
+        .expect("a log line for the 4 GiB claim");
+
+    // The patient client carries on, and a new one is served in full.
+    send(&mut patient, b'W', b"1");
+    assert_eq!(reply(&mut patient).payload, b"two");
+    send(&mut patient, b'W', b"2");
+    assert_eq!(reply(&mut patient).payload, b"three");
+    send(&mut patient, b'W', b"3");
+    assert_eq!(reply(&mut patient).tag, b'E');
+    client(&server, &setup.out())
+        .args(&["three.txt"])
+        .run()
+        .expect_code(0);
+    assert_eq!(
+        std::fs::read(setup.out().join("three.txt")).unwrap(),
+        b"one two three"
+    );
+}
+
+#[test]
+fn words_can_be_asked_for_in_any_order() {
+    let setup = Setup::new(&[("w.txt", b"zero one  three")]);
+    let server = setup.start(&[]);
+    let mut stream = raw(&server);
+    send(&mut stream, b'N', b"w.txt");
+    assert_eq!(reply(&mut stream).payload, b"zero");
+    for (index, expected) in [
+        ("3", &b"three"[..]),
+        ("2", b""),
+        ("0", b"zero"),
+        ("003", b"three"),
+    ] {
+        send(&mut stream, b'W', index.as_bytes());
+        let frame = reply(&mut stream);
+        assert_eq!(
+            (frame.tag, &frame.payload[..]),
+            (b'D', expected),
+            "W {index}"
+        );
+    }
+    for past in ["4", "18446744073709551615"] {
+        send(&mut stream, b'W', past.as_bytes());
+        assert_eq!(
+            reply(&mut stream),
+            Frame {
+                tag: b'E',
+                payload: Vec::new()
+            }
+        );
+    }
+    // An index too big for any machine is not a number we can use.
+    send(&mut stream, b'W', b"18446744073709551616");
+    assert_eq!(rest(&mut stream), frame_bytes(b'F', b"400 Bad-Request"));
+}
+
+#[test]
+fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
+    let text: Vec<u8> = (0..200)
+        .map(|i| format!("w{i} "))
+        .collect::<String>()
+        .into_bytes();
+    let setup = Setup::new(&[("many.txt", &text)]);
+    let server = setup.start(&[]);
+
+    let mut patient = raw(&server);
+    send(&mut patient, b'N', b"many.txt");
+    assert_eq!(reply(&mut patient).payload, b"w0");
+
+    {
+        let mut leaver = raw(&server);
+        send(&mut leaver, b'N', b"many.txt");
+        reply(&mut leaver);
+        send(&mut leaver, b'W', b"1");
+        reply(&mut leaver);
+        send(&mut leaver, b'W', b"2");
+        // Gone without reading the reply.
+    }
+    // "left after 3 of 201 words" or, if its close came as a reset,
+    // "dropped after serving 3 of 201 words: connection reset by peer".
+    server
+        .wait_for_line(" of 201 words", WAIT)
+        .expect("a log line for the client that left");
+
+    for i in 1..=200u32 {
+        send(&mut patient, b'W', i.to_string().as_bytes());
+        let frame = reply(&mut patient);
+        if i < 200 {
+            assert_eq!(frame.payload, format!("w{i}").into_bytes());
+        } else {
+            assert_eq!(frame.payload, b"", "the word after the last space");
+        }
+    }
+    client(&server, &setup.out())
+        .args(&["many.txt"])
+        .run()
+        .expect_code(0);
+    assert_eq!(std::fs::read(setup.out().join("many.txt")).unwrap(), text);
+}
+
+#[test]
+fn a_silent_client_is_dropped_and_delays_no_one() {
+    let setup = Setup::new(&[("a.txt", b"quick brown fox")]);
+    let server = setup.start(&["--read-timeout", "0.5"]);
+    let mut silent = raw(&server);
+    let mut silent_after_name = raw(&server);
+    send(&mut silent_after_name, b'N', b"a.txt");
+    assert_eq!(reply(&mut silent_after_name).payload, b"quick");
+
+    // While both are connected and silent, another client is served at once.
+    let run = client(&server, &setup.out()).args(&["a.txt"]).run();
+    run.expect_code(0);
+    assert_eq!(
+        std::fs::read(setup.out().join("a.txt")).unwrap(),
+        b"quick brown fox"
+    );
+
+    // After the read timeout the server closes both silent connections.
+    let started = Instant::now();
+    assert_eq!(rest(&mut silent), b"");
+    assert_eq!(rest(&mut silent_after_name), b"");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    server
+        .wait_for_line("dropped after serving 1 of 3 words: timed out", WAIT)
+        .expect("a log line for the silent client");
+}
+
+#[test]
+fn delay_ms_paces_every_reply_and_verbose_logs_each_one() {
+    let setup = Setup::new(&[("three.txt", b"one two three")]);
+    let server = setup.start(&["--delay-ms", "40", "--verbose"]);
+    let run = client(&server, &setup.out()).args(&["three.txt"]).run();
+    run.expect_code(0);
+    // Four replies (three words and the end mark), each after a 40 ms pause.
+    assert!(
+        run.elapsed >= Duration::from_millis(160),
+        "{:?}",
+        run.elapsed
+    );
+    server
+        .wait_for_line("W 2 -> D \"three\"", WAIT)
+        .expect("a verbose line per word");
+    server
+        .wait_for_line("W 3 -> E", WAIT)
+        .expect("a verbose line for the end");
+}
+
+#[test]
+fn command_line_mistakes_and_missing_servers_are_one_line() {
+    let setup = Setup::new(&[]);
+    // Bad arguments: exit 2 with the usage line.
+    for args in [
+        &["--port", "abc"][..],
+        &["--delay-ms", "-5"],
+        &["--read-timeout", "0"],
+        &["--nope"],
+    ] {
+        let run = Client::new(SERVER).args(args).run();
+        run.expect_code(2)
+            .expect_err("error: ")
+            .expect_err("usage: file-server");
+    }
+    for args in [
+        &["--timeout", "0", "x"][..],
+        &["a", "b"],
+        &["--port", "70000", "x"],
+    ] {
+        Client::new(CLIENT)
+            .args(args)
+            .run()
+            .expect_code(2)
+            .expect_err("usage: file-client");
+    }
+    // A missing folder: exit 1, one line naming --dir.
+    Client::new(SERVER)
+        .args(&[
+            "--port",
+            "0",
+            "--dir",
+            setup.tmp.join("nowhere").to_str().unwrap(),
+        ])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("--dir");
+    // A port in use.
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    Client::new(SERVER)
+        .args(&["--port", &port, "--dir", setup.served().to_str().unwrap()])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("already in use");
+    // No server: refused, with a hint.
+    drop(busy);
+    Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &port, "x.txt"])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("is file-server running");
+    // End of input at the prompt: nothing to do, exit 0, no connection tried.
+    Client::new(CLIENT)
+        .args(&["--port", &port])
+        .run()
+        .expect_code(0)
+        .expect_out("file name (file_1.txt): ");
+    // Help.
+    Client::new(SERVER)
+        .args(&["--help"])
+        .run()
+        .expect_code(0)
+        .expect_out("--delay-ms MS")
+        .expect_out("[default: lab-files/server_folder]");
+    Client::new(CLIENT)
+        .args(&["--help"])
+        .run()
+        .expect_code(0)
+        .expect_out("[default: lab-files/client_folder]");
+}
+
+#[test]
+fn a_server_that_dies_mid_transfer_leaves_no_file() {
+    // A fake server that sends two words and then hangs up.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        read_frame(&mut stream, b"N").unwrap();
+        write_frame(&mut stream, b'D', b"first").unwrap();
+        read_frame(&mut stream, b"W").unwrap();
+        write_frame(&mut stream, b'D', b"second").unwrap();
+        read_frame(&mut stream, b"W").unwrap();
+    });
+    let tmp = TempDir::new();
+    Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
+        .args(&[tmp.path().to_str().unwrap(), "x.txt"])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("closed the connection before the end mark");
+    fake.join().unwrap();
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_server_that_never_stops_is_cut_off_at_16_mib() {
+    // A fake server that answers every request with a 1 MiB word.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let word = vec![b'z'; 1 << 20];
+        let mut sent = 0;
+        while let Ok(Some(_)) = read_frame(&mut stream, b"NW") {
+            if write_frame(&mut stream, b'D', &word).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    });
+    let tmp = TempDir::new();
+    Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
+        .args(&[tmp.path().to_str().unwrap(), "endless.txt"])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("more than 16777216 bytes");
+    // 15 words of 1 MiB and their spaces fit; the 16th would pass 16 MiB,
+    // and the client asks for no more.
+    assert_eq!(fake.join().unwrap(), 16);
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_client_killed_mid_transfer_leaves_no_file() {
+    let setup = Setup::new(&[("slow.txt", b"one two three four five six")]);
+    let server = setup.start(&["--delay-ms", "100", "--verbose"]);
+    let mut child = std::process::Command::new(CLIENT)
+        .args(["--host", "127.0.0.1", "--port", &server.port(), "--out-dir"])
+        .args([setup.out().to_str().unwrap(), "slow.txt"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Two words are through: the transfer is under way.
+    let seen = server.wait_for_line("W 1 -> D", WAIT);
+    child.kill().unwrap(); // as Ctrl-C would, with no chance to clean up
+    child.wait().unwrap();
+    seen.expect("the transfer should have started");
+    assert_eq!(entries(&setup.out()), Vec::<String>::new());
+}

@@ -1,0 +1,226 @@
+//! End-to-end tests of the RTT clients, rtt-compare and no-server (Experiment 4).
+
+mod support;
+
+use std::time::Duration;
+use support::{Client, Server};
+
+const UDP_SERVER: &str = env!("CARGO_BIN_EXE_udp-upper-server");
+const TCP_SERVER: &str = env!("CARGO_BIN_EXE_tcp-upper-server");
+const UDP_RTT: &str = env!("CARGO_BIN_EXE_udp-rtt-client");
+const TCP_RTT: &str = env!("CARGO_BIN_EXE_tcp-rtt-client");
+const COMPARE: &str = env!("CARGO_BIN_EXE_rtt-compare");
+const NO_SERVER: &str = env!("CARGO_BIN_EXE_no-server");
+
+/// Checks `YYYY-MM-DD HH:MM:SS.ffffff UTC` at the end of `line`, after `prefix`.
+fn assert_timestamp(line: &str, prefix: &str) {
+    assert!(
+        line.starts_with(prefix),
+        "{line:?} should start with {prefix:?}"
+    );
+    let stamp = line[prefix.len()..].trim_start();
+    let bytes = stamp.as_bytes();
+    assert_eq!(stamp.len(), 30, "{stamp:?}");
+    for (i, b) in bytes.iter().enumerate() {
+        let ok = match i {
+            4 | 7 => *b == b'-',
+            10 => *b == b' ',
+            13 | 16 => *b == b':',
+            19 => *b == b'.',
+            26 => *b == b' ',
+            27..=29 => true,
+            _ => b.is_ascii_digit(),
+        };
+        assert!(ok, "bad character {:?} at {i} in {stamp:?}", *b as char);
+    }
+    assert!(stamp.ends_with(" UTC"), "{stamp:?}");
+}
+
+fn number_after(text: &str, marker: &str) -> f64 {
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker:?} not in {text:?}"))
+        + marker.len();
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    rest[..end]
+        .parse()
+        .unwrap_or_else(|e| panic!("number after {marker:?} in {text:?}: {e}"))
+}
+
+#[test]
+fn udp_rtt_client_prints_times_and_rtt() {
+    let server = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
+    let out = Client::new(UDP_RTT)
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello"])
+        .run();
+    out.expect_code(0).expect_out("From server: HELLO\n");
+    let text = out.out();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_timestamp(lines[0], "request sent at");
+    assert_timestamp(lines[1], "reply received at");
+    let rtt = number_after(&text, "RTT: ");
+    assert!(rtt > 0.0 && rtt < 1000.0, "{text}");
+    assert!(text.contains(" ms\n"), "{text}");
+}
+
+#[test]
+fn udp_rtt_client_count_adds_min_avg_max() {
+    let server = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
+    let out = Client::new(UDP_RTT)
+        .args(&[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &server.port(),
+            "--count",
+            "4",
+            "hi",
+        ])
+        .run();
+    out.expect_code(0)
+        .expect_out("4 requests, 4 replies")
+        .expect_out("rtt min/avg/max = ");
+    assert_eq!(out.out().matches("RTT: ").count(), 4);
+}
+
+#[test]
+fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let out = Client::new(UDP_RTT)
+        .args(&[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--count",
+            "2",
+            "--timeout",
+            "0.1",
+            "hi",
+        ])
+        .run();
+    out.expect_code(1)
+        .expect_out("2 requests, 0 replies")
+        .expect_one_error_line()
+        .expect_err("all 2 requests went unanswered");
+    assert_eq!(out.out().matches("lost: ").count(), 2, "{}", out.report());
+}
+
+#[test]
+fn tcp_rtt_client_splits_connect_from_request_reply() {
+    let server = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
+    let out = Client::new(TCP_RTT)
+        .args(&[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &server.port(),
+            "--count",
+            "3",
+            "hello",
+        ])
+        .run();
+    out.expect_code(0).expect_out("From server: HELLO\n");
+    let text = out.out();
+    let first: Vec<&str> = text.lines().skip(1).take(2).collect();
+    assert_timestamp(first[0], "connection request sent at");
+    assert_timestamp(first[1], "reply received at");
+    let connect = number_after(&text, "connect (handshake) ");
+    let rr = number_after(&text, "request/reply ");
+    let total = number_after(&text, "= total ");
+    assert!(
+        (connect + rr - total).abs() < 0.0015,
+        "{connect} + {rr} != {total}"
+    );
+    for label in [
+        "connect       min/avg/max",
+        "request/reply min/avg/max",
+        "total         min/avg/max",
+    ] {
+        out.expect_out(label);
+    }
+}
+
+#[test]
+fn tcp_rtt_client_with_no_server_fails_fast() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let out = Client::new(TCP_RTT)
+        .args(&["--host", "127.0.0.1", "--port", &port, "hi"])
+        .run();
+    out.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("connection refused");
+    assert!(out.elapsed < Duration::from_secs(1));
+}
+
+#[test]
+fn rtt_compare_prints_table_and_explanation_quickly() {
+    let out = Client::new(COMPARE).limit(Duration::from_secs(5)).run();
+    out.expect_code(0);
+    for row in [
+        "UDP request/reply",
+        "TCP connect (handshake)",
+        "TCP request/reply",
+        "TCP total",
+    ] {
+        out.expect_out(row);
+    }
+    out.expect_out("Congestion control plays no part");
+    // The explanation quotes the table's own medians.
+    let text = out.out();
+    let udp_line = text
+        .lines()
+        .find(|l| l.starts_with("UDP request/reply"))
+        .unwrap();
+    let median: Vec<&str> = udp_line.split_whitespace().collect();
+    assert!(text.contains(&format!("{} us", median[3])), "{text}");
+}
+
+#[test]
+fn rtt_compare_against_external_servers() {
+    let udp = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
+    let tcp = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
+    Client::new(COMPARE)
+        .args(&[
+            "--host",
+            "127.0.0.1",
+            "--udp-port",
+            &udp.port(),
+            "--tcp-port",
+            &tcp.port(),
+            "--count",
+            "5",
+        ])
+        .run()
+        .expect_code(0)
+        .expect_out("5 exchanges per protocol with the servers at");
+}
+
+#[test]
+fn no_server_probe_table() {
+    let out = Client::new(NO_SERVER).args(&["--timeout", "0.2"]).run();
+    out.expect_code(0);
+    let text = out.out();
+    let row = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{text}"))
+            .to_string()
+    };
+    assert!(row("resolve name").contains("failed"), "{text}");
+    assert!(row("TCP connect").contains("refused"), "{text}");
+    assert!(row("UDP send").contains("succeeded"), "{text}");
+    assert!(row("UDP receive").contains("timed out"), "{text}");
+    if cfg!(target_os = "linux") {
+        assert!(row("connected UDP").contains("refused"), "{text}");
+    }
+}
