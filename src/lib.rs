@@ -76,9 +76,11 @@
 
 pub mod cli;
 pub mod clock;
+pub mod dual_stack;
 pub mod error;
 pub mod file_transfer;
 pub mod framing;
+pub mod image_transfer;
 pub mod net;
 pub mod no_server;
 pub mod output;
