@@ -51,9 +51,9 @@ pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
     stops.extend(file_transfer::stops());
-    stops.extend(udp::stops());
     stops.extend(dual_stack::stops());
     stops.extend(image_transfer::stops());
+    stops.extend(udp::stops());
     stops
 }
 
