@@ -24,6 +24,8 @@
 //! | Experiment 4, Task 4: UDP vs TCP RTT | [`rtt::compare`] | `rtt-compare` | `docs/rtt.md` |
 //! | Experiment 4, Task 5: no server | [`no_server`] | `no-server` | `docs/no-server.md` |
 //! | Assignment 3, Part 1: file transfer by words | [`file_transfer::server`], [`file_transfer::client`] | `file-server`, `file-client` | `docs/file-transfer.md` |
+//! | Assignment 3, Part 3: IPv4/IPv6 dual-stack echo | [`dual_stack::server`], [`dual_stack::client`] | `dual-stack-server`, `dual-stack-client` | `docs/dual-stack.md` |
+//! | Assignment 3, Part 4: image transfer | [`image_transfer::server`], [`image_transfer::client`] | `image-server`, `image-client` | `docs/image-transfer.md` |
 //! | Assignment 3, Part 2 Q1: UDP ping, RTT and loss | [`ping::server`], [`ping::client`] | `ping-server`, `ping-client` | `docs/ping.md` |
 //! | Assignment 3, Part 2 Q2: iperf-like tool | [`perf::server`], [`perf::client`] | `perf-server`, `perf-client` | `docs/perf.md` |
 //! | (ours) the guided run | [`tour`] | `tour` (`cargo run`) | `README.md` |
@@ -35,9 +37,13 @@
 //! 3. [`no_server`]: what each transport tells a client when nobody listens.
 //! 4. [`file_transfer`]: a chatty protocol over TCP, framed with [`framing`],
 //!    and a server that distrusts the names it is asked for.
-//! 5. [`ping::client`]: a sender and a receiver thread, loss, late and
+//! 5. [`dual_stack`]: one server for IPv4 and IPv6, and a client that asks
+//!    for one address family.
+//! 6. [`image_transfer`]: a binary file of any size, with a length header and
+//!    a temporary file renamed into place only when the transfer is complete.
+//! 7. [`ping::client`]: a sender and a receiver thread, loss, late and
 //!    duplicate replies, and iputils-style statistics ([`stats`]).
-//! 6. [`perf::client`]: the iperf-like tool: throughput, delay and jitter per
+//! 8. [`perf::client`]: the iperf-like tool: throughput, delay and jitter per
 //!    second, a sliding window, and graphs drawn by [`svg`].
 //!
 //! The shared pieces are worth reading once, early: [`net`] (resolving,
@@ -76,9 +82,11 @@
 
 pub mod cli;
 pub mod clock;
+pub mod dual_stack;
 pub mod error;
 pub mod file_transfer;
 pub mod framing;
+pub mod image_transfer;
 pub mod net;
 pub mod no_server;
 pub mod output;

@@ -207,6 +207,15 @@ pub fn explain(c: &Comparison) -> Vec<String> {
          itself makes one round trip, as with UDP, and the reply is complete only when the \
          server's FIN arrives, a little more work in both kernels."
     ));
+    if rr > udp * 3.0 {
+        text.push(
+            "Much of that gap is the server's own work, not the network's: tcp-upper-server \
+             accepts each connection and starts a thread for it, and on a busy machine that \
+             thread may wait for a CPU, while udp-upper-server answers from a thread that is \
+             already running. Run again on an idle machine and this row shrinks."
+                .to_string(),
+        );
+    }
     text.push(
         "Congestion control plays no part here: one small message fits in TCP's initial \
          congestion window (ten segments), so it is sent at once. Congestion control shapes \
@@ -241,6 +250,10 @@ mod tests {
         assert!(slower.contains("2.8 times UDP's 20.0 us"), "{slower}");
         assert!(slower.contains("45%"), "{slower}");
         assert!(slower.contains("1.5 times UDP's"), "{slower}");
+
+        assert!(!slower.contains("starts a thread"), "{slower}");
+        let busy = explain(&comparison(20.0, 25.0, 600.0)).join(" ");
+        assert!(busy.contains("starts a thread for it"), "{busy}");
 
         let close = explain(&comparison(50.0, 5.0, 50.0)).join(" ");
         assert!(close.contains("was not clearly slower"), "{close}");

@@ -15,8 +15,10 @@ use crate::output::Log;
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod dual_stack;
 mod experiment4;
 mod file_transfer;
+mod image_transfer;
 mod udp;
 
 /// One exercise of the tour.
@@ -49,6 +51,8 @@ pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
     stops.extend(file_transfer::stops());
+    stops.extend(dual_stack::stops());
+    stops.extend(image_transfer::stops());
     stops.extend(udp::stops());
     stops
 }

@@ -1,0 +1,239 @@
+//! End-to-end tests of `dual-stack-server` and `dual-stack-client`, through the real binaries.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, ToSocketAddrs};
+use std::time::Duration;
+use support::{Client, Server};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_dual-stack-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_dual-stack-client");
+const LIMIT: Duration = Duration::from_secs(5);
+
+/// True when this machine has an IPv6 loopback (`::1`) to test with.
+fn has_ipv6_loopback() -> bool {
+    TcpListener::bind("[::1]:0").is_ok()
+}
+
+/// A port on which nothing listens: bind, learn it, close.
+fn free_port() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port().to_string()
+}
+
+#[test]
+fn ipv4_and_ipv6_clients_are_echoed_by_one_server_with_defaults() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    assert!(server.addr.ip().is_unspecified(), "{}", server.addr);
+    // The default is [::]; only a machine without IPv6 falls back to 0.0.0.0.
+    let machine_has_ipv6 = TcpListener::bind("[::]:0").is_ok();
+    assert_eq!(server.addr.is_ipv6(), machine_has_ipv6, "{}", server.addr);
+    let port = server.port();
+
+    // Every value answered at the prompts, as a student would type them.
+    let input = format!("1\n127.0.0.1\n{port}\nhello\nna\u{ef}ve \u{2713}\n\nend\nnot sent\n");
+    let run = Client::new(CLIENT).stdin(input).run();
+    run.expect_code(0)
+        .expect_out("1 -> IPv4")
+        .expect_out("2 -> IPv6")
+        .expect_out("Hostname: ")
+        .expect_out("Port number: ")
+        .expect_out(&format!("connected to 127.0.0.1:{port} (IPv4)"))
+        .expect_out("echo: hello\n")
+        .expect_out("echo: na\u{ef}ve \u{2713}\n")
+        .expect_out("connection closed: 3 lines, 18 bytes sent and echoed back");
+    assert!(!run.out().contains("not sent"), "{}", run.report());
+    let seen = server
+        .wait_for_line("connection from ", LIMIT)
+        .expect("the server logs the IPv4 client");
+    let mapped = seen.contains("[::ffff:127.0.0.1]:")
+        && seen.ends_with("(an IPv4 client, seen as the IPv4-mapped address ::ffff:127.0.0.1)");
+    // Where [::] is IPv6-only the server's own 0.0.0.0 listener takes the client.
+    let plain = seen.contains(" 127.0.0.1:") && seen.ends_with("(IPv4)");
+    assert!(mapped || plain, "unexpected log line: {seen}");
+
+    if !has_ipv6_loopback() {
+        eprintln!("no IPv6 loopback on this machine: IPv6 half skipped");
+        return;
+    }
+    let input = format!("2\n::1\n{port}\nover IPv6\n");
+    Client::new(CLIENT)
+        .stdin(input)
+        .run()
+        .expect_code(0)
+        .expect_out(&format!("connected to [::1]:{port} (IPv6)"))
+        .expect_out("echo: over IPv6\n")
+        .expect_out("connection closed: 1 line, 10 bytes");
+    let seen = server
+        .wait_for_line("connection from [::1]:", LIMIT)
+        .expect("the server logs the IPv6 client");
+    assert!(seen.ends_with("(IPv6)"), "{seen}");
+}
+
+#[test]
+fn long_lines_multibyte_text_and_raw_bytes_come_back_whole() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    // 100,000 bytes of 1-, 2-, 3- and 4-byte characters: wherever TCP cuts the
+    // echo into reads, some cut lands inside a character.
+    let mut long = "a\u{e9}\u{20ac}\u{1f600}".repeat(10_000);
+    long.truncate(99_990);
+    while long.len() < 100_000 {
+        long.push('z');
+    }
+    assert_eq!(long.len(), 100_000);
+    let mut input = Vec::new();
+    input.extend_from_slice(long.as_bytes());
+    input.extend_from_slice(b"\n\xff\xfe not text \x01\n");
+    let run = Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &server.port()])
+        .stdin(input)
+        .run();
+    run.expect_code(0)
+        .expect_out(&format!("echo: {long}\n"))
+        .expect_out("echo: \\xff\\xfe not text \\u{1}\n")
+        .expect_out("connection closed: 2 lines, 100015 bytes sent and echoed back");
+    assert!(!run.out().contains("differs"), "{}", run.report());
+}
+
+#[test]
+fn an_echo_that_trickles_back_one_byte_at_a_time_is_reassembled() {
+    // A stand-in server that answers each byte with its own write, Nagle off:
+    // the client sees a read boundary inside every multi-byte character.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut buf = [0u8; 1024];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            for byte in &buf[..n] {
+                if stream.write_all(std::slice::from_ref(byte)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let text = "\u{1f600}\u{20ac}\u{e9}".repeat(50);
+    Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &port])
+        .stdin(format!("{text}\n"))
+        .run()
+        .expect_code(0)
+        .expect_out(&format!("echo: {text}\n"));
+}
+
+#[test]
+fn asking_for_ipv6_on_a_name_without_one_is_one_clear_error() {
+    let port = free_port();
+    Client::new(CLIENT)
+        .args(&["--family", "6", "127.0.0.1", &port])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("cannot resolve '127.0.0.1': it has no IPv6 address");
+
+    let localhost_has_ipv6 = ("localhost", 1)
+        .to_socket_addrs()
+        .map(|mut addrs| addrs.any(|a| a.is_ipv6()))
+        .unwrap_or(true);
+    if localhost_has_ipv6 {
+        eprintln!("localhost has an IPv6 address here: the localhost case is skipped");
+        return;
+    }
+    Client::new(CLIENT)
+        .stdin(format!("2\nlocalhost\n{port}\n"))
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("'localhost': it has no IPv6 address")
+        .expect_err("use ::1");
+}
+
+#[test]
+fn no_server_means_connection_refused() {
+    let port = free_port();
+    Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &port])
+        .stdin("hello\n")
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("connection refused")
+        .expect_err("is dual-stack-server running");
+}
+
+#[test]
+fn end_of_input_at_a_prompt_ends_quietly() {
+    let run = Client::new(CLIENT).run();
+    run.expect_code(0).expect_out("Enter 1 or 2: ");
+    assert!(run.err().is_empty(), "{}", run.report());
+    let run = Client::new(SERVER).run();
+    run.expect_code(0).expect_out("Port number: ");
+    assert!(run.err().is_empty(), "{}", run.report());
+}
+
+#[test]
+fn bad_arguments_and_bad_answers_exit_2() {
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (CLIENT, vec!["--family", "5", "::1", "1"], ""),
+        (CLIENT, vec!["--bogus"], ""),
+        (CLIENT, vec!["--timeout", "x", "::1", "1"], ""),
+        (CLIENT, vec!["--host", "a", "b"], ""),
+        (CLIENT, vec!["--family", "4", "::1", "99999"], ""),
+        (CLIENT, vec![], "3\n"),
+        (CLIENT, vec!["--family", "4", "localhost"], "port?\n"),
+        (SERVER, vec!["--port", "70000"], ""),
+        (SERVER, vec!["--timeout", "0", "--port", "0"], ""),
+        (SERVER, vec![], "abc\n"),
+    ];
+    for (bin, args, input) in cases {
+        let run = Client::new(bin).args(&args).stdin(input).run();
+        run.expect_code(2)
+            .expect_err("error: ")
+            .expect_err("usage: ");
+    }
+}
+
+#[test]
+fn a_port_in_use_is_reported() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    Client::new(SERVER)
+        .args(&["--port", &server.port()])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("already in use");
+}
+
+#[test]
+fn a_silent_client_is_dropped_and_others_are_still_served() {
+    let server = Server::start(SERVER, &["--port", "0", "--timeout", "0.2"]);
+    let target = format!("127.0.0.1:{}", server.port());
+    let mut silent = std::net::TcpStream::connect(&target).unwrap();
+    silent.set_read_timeout(Some(LIMIT)).unwrap();
+    // Say nothing: the server hangs up after its 0.2 s --timeout, so this
+    // read sees end of stream (or a reset) long before LIMIT.
+    let mut byte = [0u8; 1];
+    match silent.read(&mut byte) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the server to hang up, got {other:?}"),
+    }
+    let line = server
+        .wait_for_line("dropped the connection", LIMIT)
+        .expect("the server logs the drop");
+    assert!(
+        line.contains("nothing received for 0.2 s (--timeout)"),
+        "{line}"
+    );
+    Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &server.port()])
+        .stdin("still here\n")
+        .run()
+        .expect_code(0)
+        .expect_out("echo: still here\n");
+}
