@@ -237,3 +237,67 @@ fn a_silent_client_is_dropped_and_others_are_still_served() {
         .expect_code(0)
         .expect_out("echo: still here\n");
 }
+
+/// The original server took one client at a time: while one was connected,
+/// the next one's connect succeeded (the kernel completes the handshake) but
+/// its lines were never echoed until the first left. Here a client that is
+/// connected and idle does not hold up another one.
+#[test]
+fn a_second_client_is_served_while_the_first_stays_connected() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let target = format!("127.0.0.1:{}", server.port());
+    let mut first = std::net::TcpStream::connect(&target).unwrap();
+    first.set_read_timeout(Some(LIMIT)).unwrap();
+    first.write_all(b"first\n").unwrap();
+    let mut echo = [0u8; 6];
+    first.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"first\n");
+    // The first client stays connected, saying nothing more.
+    let run = Client::new(CLIENT)
+        .args(&[
+            "--family",
+            "4",
+            "127.0.0.1",
+            &server.port(),
+            "--timeout",
+            "2",
+        ])
+        .stdin("second\n")
+        .run();
+    run.expect_code(0).expect_out("echo: second\n");
+    // And the first is still served afterwards.
+    first.write_all(b"again\n").unwrap();
+    first.read_exact(&mut echo).unwrap();
+    assert_eq!(&echo, b"again\n");
+}
+
+/// The original client opened a first connection only to try the address,
+/// closed it, and connected again: the server saw two clients for one. This
+/// one connects once.
+#[test]
+fn one_client_run_is_one_connection() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    Client::new(CLIENT)
+        .args(&["--family", "4", "127.0.0.1", &server.port()])
+        .stdin("only once\n")
+        .run()
+        .expect_code(0)
+        .expect_out("echo: only once\n");
+    // Read the log up to the end of the connection, counting connections.
+    let mut log = Vec::new();
+    loop {
+        let line = server
+            .wait_for_line("", LIMIT)
+            .expect("the server logs the end of the connection");
+        let done = line.contains("closed the connection");
+        log.push(line);
+        if done {
+            break;
+        }
+    }
+    let connections = log
+        .iter()
+        .filter(|l| l.starts_with("connection from "))
+        .count();
+    assert_eq!(connections, 1, "{log:?}");
+}
