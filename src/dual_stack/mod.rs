@@ -97,6 +97,24 @@
 //! not 20 (IPv4's figure is one byte short of 65,536 − 40 because its 16-bit
 //! total-length field caps a packet at 65,535 bytes). A line of 100,000 bytes leaves as a few large segments and its echo
 //! comes back in pieces whose sizes have nothing to do with the line.
+//! One run of the handout's two clients (IPv4 with two lines, IPv6 with one)
+//! gave 22 packets, 12 over IPv4 and 10 over IPv6 (`docs/wireshark.md`,
+//! section 8).
+//!
+//! # Things that go wrong
+//!
+//! * **`cannot resolve 'localhost': it has no IPv6 address on this system`**:
+//!   `/etc/hosts` lists `localhost` only as `127.0.0.1`. Use `::1`.
+//! * **`port 4567 is already in use`**: `image-server` has the same default
+//!   port (both originals used 4567), and `[::]` on a dual-stack system also
+//!   covers `127.0.0.1:4567`. Stop the other server or pick another `--port`.
+//! * **IPv4 clients refused** where `[::]` is IPv6-only: the server normally
+//!   notices and listens on `0.0.0.0` as well; its second start-up line says
+//!   which case it found. Started with `--host ::1`, it serves IPv6 only.
+//! * **No IPv6 at all** (a container without `::1`): the server falls back to
+//!   IPv4 and says so; `--family 6` clients then cannot connect.
+//! * **A client dropped after 30 s** of silence: the server's `--timeout`, so a
+//!   forgotten terminal does not hold a thread forever.
 
 pub mod client;
 pub mod server;

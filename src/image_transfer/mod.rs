@@ -98,6 +98,25 @@
 //! server's FIN. The sample image moves in a handful of segments; the receive
 //! window in the client's ACKs shows how far ahead the sender may run, and
 //! Wireshark marks `[TCP Window Full]` where it had to stop and wait.
+//! One transfer of the sample image took 15 packets (`docs/wireshark.md`,
+//! section 9).
+//!
+//! # Things that go wrong
+//!
+//! * **`cannot serve lab-files/ServerFolder/b.jpg: not found`**: the server was
+//!   started outside the repository root, where the default path means
+//!   nothing. Run it from the root or give `--file`.
+//! * **`cannot save to ...: the folder ... does not exist`**: the client does not
+//!   create folders; make it first or choose another `--out`.
+//! * **`short transfer`**: the server stopped before the announced length (it
+//!   was killed, or is not an `image-server`). Nothing is saved.
+//! * **`port 4567 is already in use`**: `dual-stack-server` has the same default
+//!   port. Stop it or pick another `--port`.
+//! * **`warning: cannot open an image viewer`** with `--show`: there is no
+//!   desktop, or no `xdg-open`. The file is saved all the same.
+//! * **The client waits, then fails after `--timeout`** (10 s): something
+//!   accepted the connection but sends nothing, for instance another program
+//!   listening on that port.
 
 pub mod client;
 pub mod server;

@@ -107,6 +107,26 @@
 //! `tshark -i lo -f "udp port 5048"` shows request/echo pairs of SIZE-byte
 //! datagrams; with a window, several requests leave before the first echo.
 //! Capturing slows the path down; capture a short run only.
+//! A one-second stop-and-wait run of 2-byte payloads captured 291,306 packets,
+//! exactly two per round trip (`docs/wireshark.md`, section 7).
+//!
+//! # Things that go wrong
+//!
+//! * **Figures that change from run to run**, sometimes by a factor of two:
+//!   the scheduler placed the client and the server on the same CPU in one run
+//!   and on two in another. Pin both with `taskset -c 0` to compare runs, and
+//!   use `--release` for anything you quote.
+//! * **`--window 300 is too large for SIZE 1`**: the sequence number must tell
+//!   every datagram in flight apart, and one byte holds only 256 values. Use a
+//!   larger SIZE.
+//! * **A lost column that is not zero with a large window**: the socket buffers
+//!   overflowed and the kernel dropped datagrams. The window has outgrown what
+//!   the path (here, two processes and their buffers) can hold.
+//! * **No server**: every datagram times out; the client prints
+//!   `port unreachable notices` (its socket is connected, so the ICMP reaches
+//!   it), the summary and the graphs, and exits 1.
+//! * **Graphs not where you expect**: they go to `--out-dir`, `.` by default,
+//!   relative to where you ran the client.
 
 use crate::error::{describe, Error, Result};
 use crate::rng::Rng;

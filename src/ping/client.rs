@@ -100,6 +100,25 @@
 //! bytes of dummy Ethernet header, 20 of IPv4 header and 8 of UDP header, so
 //! `ping-client 6 1 3` shows twelve frames of 45 bytes). A lost message shows
 //! as a request with no answer; nothing else on the wire tells the client.
+//! A captured run of each case (12 packets for the defaults, 14 with a slow
+//! server, 12 with no server) is in `docs/wireshark.md`, section 6.
+//!
+//! # Things that go wrong
+//!
+//! * **100% loss and exit status 1**: nothing answered. The server is not
+//!   running, runs on another `--port`, or was started with `--host` on an
+//!   address the client does not use. UDP gives no error for any of these; the
+//!   kernel's ICMP port-unreachable never reaches this client's socket.
+//! * **`COUNT 40 is more than the 36 distinct payloads of SIZE 1`**: every
+//!   message needs a payload of its own, so its echo can be told apart. Use a
+//!   larger SIZE.
+//! * **Every echo late**: the server was started with `--delay` longer than
+//!   `--timeout`. Late echoes are reported and counted as lost, by design.
+//! * **RTTs that jump now and then** on a busy machine: the client or the server
+//!   waited for a CPU. Look at the minimum and at `mdev`, not at one message.
+//! * **`port 5065 is already in use`** from the server: another ping-server
+//!   runs already (yours or a neighbour's). Use `--port 0` and give the client
+//!   the port from the `listening on` line.
 
 use super::{secs, show};
 use crate::error::{is_timeout, Error, Result};
