@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod link_emulator;
 pub mod net;
 pub mod output;
 pub mod prompt;

@@ -72,9 +72,9 @@ impl Server {
                 Ok(line) => {
                     if let Some(at) = line.find(" listening on ") {
                         let text = line[at + " listening on ".len()..].trim();
-                        let addr = text.parse().unwrap_or_else(|e| {
-                            panic!("{command}: bad address in {line:?}: {e}")
-                        });
+                        let addr = text
+                            .parse()
+                            .unwrap_or_else(|e| panic!("{command}: bad address in {line:?}: {e}"));
                         return Server {
                             child,
                             addr,
@@ -165,7 +165,9 @@ fn drain_lines(stream: impl Read + Send + 'static) -> Receiver<String> {
             if n == 0 {
                 break;
             }
-            let text = String::from_utf8_lossy(&line).trim_end_matches(&['\r', '\n'][..]).to_string();
+            let text = String::from_utf8_lossy(&line)
+                .trim_end_matches(&['\r', '\n'][..])
+                .to_string();
             let _ = tx.send(text);
             line.clear();
         }
@@ -224,7 +226,8 @@ impl Client {
 
     /// Adds arguments.
     pub fn args<S: AsRef<str>>(mut self, args: &[S]) -> Client {
-        self.args.extend(args.iter().map(|a| a.as_ref().to_string()));
+        self.args
+            .extend(args.iter().map(|a| a.as_ref().to_string()));
         self
     }
 
@@ -358,19 +361,32 @@ impl Outcome {
 
     /// Panics with the [report](Self::report) unless the exit code is `code`.
     pub fn expect_code(&self, code: i32) -> &Outcome {
-        assert_eq!(self.code(), Some(code), "unexpected exit code\n{}", self.report());
+        assert_eq!(
+            self.code(),
+            Some(code),
+            "unexpected exit code\n{}",
+            self.report()
+        );
         self
     }
 
     /// Panics with the report unless stdout contains `needle`.
     pub fn expect_out(&self, needle: &str) -> &Outcome {
-        assert!(self.out().contains(needle), "stdout lacks {needle:?}\n{}", self.report());
+        assert!(
+            self.out().contains(needle),
+            "stdout lacks {needle:?}\n{}",
+            self.report()
+        );
         self
     }
 
     /// Panics with the report unless stderr contains `needle`.
     pub fn expect_err(&self, needle: &str) -> &Outcome {
-        assert!(self.err().contains(needle), "stderr lacks {needle:?}\n{}", self.report());
+        assert!(
+            self.err().contains(needle),
+            "stderr lacks {needle:?}\n{}",
+            self.report()
+        );
         self
     }
 
