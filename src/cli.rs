@@ -188,7 +188,7 @@ impl Command {
         let positionals: Vec<&Arg> = self.args.iter().filter(|a| a.positional).collect();
         let flags: Vec<&Arg> = self.args.iter().filter(|a| !a.positional).collect();
         let describe = |arg: &Arg| match arg.default {
-            Some(d) if d.is_empty() => format!("{} [default: none]", arg.help),
+            Some("") => format!("{} [default: none]", arg.help),
             Some(d) => format!("{} [default: {d}]", arg.help),
             None => arg.help.to_string(),
         };
@@ -356,7 +356,7 @@ impl Matches {
 
     /// True when the switch `--name` was given.
     pub fn is_set(&self, name: &str) -> bool {
-        self.switches.iter().any(|s| *s == name)
+        self.switches.contains(&name)
     }
 
     /// Parses the value of `name` as a `T` (a number, an address, ...).
@@ -397,7 +397,7 @@ impl Matches {
     /// [`Error::Usage`] when the value is not such a number.
     pub fn seconds(&self, name: &str) -> Result<Duration> {
         let secs: f64 = self.parse(name)?;
-        if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+        if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
             return Err(self.bad(format!(
                 "invalid value '{}' for {}: expected a number of seconds, 0 or more",
                 self.value(name),

@@ -150,7 +150,7 @@ pub fn connect_error(addr: SocketAddr, err: &std::io::Error, server: &str) -> Er
 /// `port N is already in use — pick another with --port`, or
 /// `cannot listen on ADDR: WHY` (for example an address this machine does not have).
 pub fn bind_tcp(host: &str, port: u16) -> Result<TcpListener> {
-    bind_with(host, port, |addr| TcpListener::bind(addr))
+    bind_with(host, port, TcpListener::bind)
 }
 
 /// Binds a UDP socket on `host:port`; errors as [`bind_tcp`].
@@ -159,7 +159,7 @@ pub fn bind_tcp(host: &str, port: u16) -> Result<TcpListener> {
 ///
 /// As [`bind_tcp`].
 pub fn bind_udp(host: &str, port: u16) -> Result<UdpSocket> {
-    bind_with(host, port, |addr| UdpSocket::bind(addr))
+    bind_with(host, port, UdpSocket::bind)
 }
 
 fn bind_with<T>(

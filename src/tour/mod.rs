@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod experiment4;
+mod udp;
 
 /// One exercise of the tour.
 pub struct Stop {
@@ -46,6 +47,7 @@ impl Context {
 pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
+    stops.extend(udp::stops());
     stops
 }
 

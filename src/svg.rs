@@ -1,0 +1,1005 @@
+//! A tiny SVG writer: one line chart per file, readable in any browser.
+//!
+//! The original scripts drew their graphs with matplotlib, which a lab machine
+//! may not have. An SVG file is plain text, so a few dozen lines of Rust can
+//! write one that every browser (and `rsvg-convert`, and Inkscape) displays:
+//!
+//! ```text
+//!  +-------------------------------------------------------------+
+//!  |                        title                                |
+//!  |      +---------------------------------------------+        |
+//!  |  10 -|- - - - - - - - - - - - - -o- - - - - - - - -|        |
+//!  |   y  |            o------o------/  \               |        |
+//!  |label |     o-----/                  \-----o        |        |
+//!  |   0 -+------x------+------+------+------+----------+        |
+//!  |      1      2      3      4      5      6                   |
+//!  |                       x label                               |
+//!  +-------------------------------------------------------------+
+//! ```
+//!
+//! * a fixed size ([`WIDTH`] x [`HEIGHT`]) with a `viewBox`, so the chart scales
+//!   cleanly when the window is resized;
+//! * axes with "nice" ticks: steps of 1, 2 or 5 times a power of ten
+//!   ([`nice_ticks`]), so the labels read 0, 0.5, 1, 1.5 rather than 0, 0.37, 0.74;
+//! * one data series drawn as a `<polyline>` with a small circle on each point;
+//! * *missing* points (a ping message that was lost, a second with no reply)
+//!   drawn as red crosses on the x axis, with a legend, instead of being silently
+//!   left out or drawn as zero;
+//! * every piece of text escaped for XML ([`escape`]), so a title such as
+//!   `RTT <loopback> & co` cannot break the file.
+//!
+//! ```
+//! use socket_labs::svg::Chart;
+//!
+//! let mut chart = Chart::new("RTT per message", "message", "RTT (ms)").whole_numbers_on_x();
+//! chart.point(1.0, 0.21);
+//! chart.missing(2.0); // lost
+//! chart.point(3.0, 0.19);
+//! let svg = chart.render();
+//! assert!(svg.starts_with("<?xml"));
+//! assert!(socket_labs::svg::well_formed(&svg).is_ok());
+//! ```
+//!
+//! [`well_formed`] is a small structural XML check (balanced tags, quoted
+//! attributes, known entities) used by the tests and the tour to make sure a
+//! written chart is a file a viewer will accept.
+
+use crate::error::{Error, Result};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Width of every chart, in SVG user units (pixels at 100% zoom).
+pub const WIDTH: f64 = 800.0;
+/// Height of every chart, in SVG user units.
+pub const HEIGHT: f64 = 480.0;
+
+// The plot area inside the chart: room on the left for the y labels, at the
+// bottom for the x labels and the axis title, at the top for the title.
+const LEFT: f64 = 90.0;
+const RIGHT: f64 = 30.0;
+const TOP: f64 = 60.0;
+const BOTTOM: f64 = 70.0;
+
+/// Above this many points the circles would merge into a thick line; only the
+/// polyline is drawn then.
+const MAX_MARKERS: usize = 120;
+
+/// One line chart: a title, two axis labels and a series of points, some of
+/// which may be missing. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct Chart {
+    title: String,
+    x_label: String,
+    y_label: String,
+    missing_label: String,
+    whole_x: bool,
+    points: Vec<(f64, Option<f64>)>,
+}
+
+impl Chart {
+    /// An empty chart with a title and the labels of the two axes.
+    pub fn new(title: &str, x_label: &str, y_label: &str) -> Chart {
+        Chart {
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            missing_label: "missing".to_string(),
+            whole_x: false,
+            points: Vec::new(),
+        }
+    }
+
+    /// Keeps the x ticks on whole numbers (message numbers, seconds): no `2.5`.
+    pub fn whole_numbers_on_x(mut self) -> Chart {
+        self.whole_x = true;
+        self
+    }
+
+    /// The legend text for missing points (default `missing`; ping says `lost`).
+    pub fn missing_label(mut self, label: &str) -> Chart {
+        self.missing_label = label.to_string();
+        self
+    }
+
+    /// Adds a point. A `y` that is not a finite number counts as missing.
+    pub fn point(&mut self, x: f64, y: f64) {
+        if y.is_finite() {
+            self.points.push((x, Some(y)));
+        } else {
+            self.points.push((x, None));
+        }
+    }
+
+    /// Adds a missing point at `x`: a red cross on the x axis.
+    pub fn missing(&mut self, x: f64) {
+        self.points.push((x, None));
+    }
+
+    /// Writes the chart to `path` (through a temporary file in the same folder,
+    /// renamed into place, so a reader never sees half a file).
+    ///
+    /// # Errors
+    ///
+    /// `cannot write PATH: WHY` when the folder is missing or not writable.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let what = || format!("cannot write {}", path.display());
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::failed(what(), "the path names no file"))?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(".part");
+        let temp = path.with_file_name(temp_name);
+        std::fs::write(&temp, self.render())
+            .and_then(|()| std::fs::rename(&temp, path))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&temp);
+                Error::io(what(), &e)
+            })
+    }
+
+    /// The whole SVG document as a string.
+    pub fn render(&self) -> String {
+        let xs: Vec<f64> = self
+            .points
+            .iter()
+            .map(|p| p.0)
+            .filter(|x| x.is_finite())
+            .collect();
+        let ys: Vec<f64> = self.points.iter().filter_map(|p| p.1).collect();
+
+        let (x_lo, x_hi) = x_range(&xs, self.whole_x);
+        let mut all_x_ticks = nice_ticks(x_lo, x_hi, 8);
+        if self.whole_x && tick_step(&all_x_ticks) < 1.0 {
+            all_x_ticks = ticks_with_step(x_lo, x_hi, 1.0);
+        }
+        // The x axis runs a little past the first and last point, so no marker
+        // sits on the frame; only the ticks inside the data's range are drawn.
+        let pad = (x_hi - x_lo) * 0.03;
+        let slack = (x_hi - x_lo) * 1e-9;
+        let mut x_ticks: Vec<f64> = all_x_ticks
+            .iter()
+            .copied()
+            .filter(|t| *t >= x_lo - slack && *t <= x_hi + slack)
+            .collect();
+        if x_ticks.is_empty() {
+            x_ticks = all_x_ticks.clone();
+        }
+        let (y_lo, y_hi) = y_range(&ys);
+        let y_ticks = nice_ticks(y_lo, y_hi, 5);
+        let scale = Scale {
+            x_min: (x_lo - pad).min(x_ticks[0]),
+            x_max: (x_hi + pad).max(x_ticks[x_ticks.len() - 1]),
+            y_min: y_ticks[0],
+            y_max: y_ticks[y_ticks.len() - 1],
+            x_decimals: decimals(tick_step(&all_x_ticks)),
+        };
+
+        let mut svg = String::with_capacity(4096 + 64 * self.points.len());
+        let _ = write!(
+            svg,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
+             width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
+             font-family=\"sans-serif\" font-size=\"13\">\n"
+        );
+        let _ = writeln!(
+            svg,
+            "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>"
+        );
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"32\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">{}</text>",
+            WIDTH / 2.0,
+            escape(&self.title)
+        );
+        self.axes(&mut svg, &scale, &x_ticks, &y_ticks);
+        self.series(&mut svg, &scale);
+        if ys.is_empty() {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#666666\">no data</text>",
+                LEFT + plot_width() / 2.0,
+                TOP + plot_height() / 2.0
+            );
+        }
+        svg.push_str("</svg>\n");
+        svg
+    }
+
+    /// Grid lines, tick labels, the frame and the two axis titles.
+    fn axes(&self, svg: &mut String, scale: &Scale, x_ticks: &[f64], y_ticks: &[f64]) {
+        let bottom = TOP + plot_height();
+        let right = LEFT + plot_width();
+        svg.push_str("<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
+        for &y in y_ticks {
+            let py = scale.py(y);
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{LEFT:.1}\" y1=\"{py:.1}\" x2=\"{right:.1}\" y2=\"{py:.1}\"/>"
+            );
+        }
+        for &x in x_ticks {
+            let px = scale.px(x);
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{px:.1}\" y1=\"{TOP:.1}\" x2=\"{px:.1}\" y2=\"{bottom:.1}\"/>"
+            );
+        }
+        svg.push_str("</g>\n");
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#333333\"/>",
+            plot_width(),
+            plot_height()
+        );
+
+        let y_decimals = decimals(tick_step(y_ticks));
+        svg.push_str("<g text-anchor=\"end\">\n");
+        for &y in y_ticks {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                LEFT - 8.0,
+                scale.py(y) + 4.0,
+                format_tick(y, y_decimals)
+            );
+        }
+        svg.push_str("</g>\n");
+        let x_decimals = scale.x_decimals;
+        svg.push_str("<g text-anchor=\"middle\">\n");
+        for &x in x_ticks {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                scale.px(x),
+                bottom + 20.0,
+                format_tick(x, x_decimals)
+            );
+        }
+        svg.push_str("</g>\n");
+
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
+            LEFT + plot_width() / 2.0,
+            HEIGHT - 18.0,
+            escape(&self.x_label)
+        );
+        let (lx, ly) = (24.0, TOP + plot_height() / 2.0);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" font-size=\"14\" \
+             transform=\"rotate(-90 {lx:.1} {ly:.1})\">{}</text>",
+            escape(&self.y_label)
+        );
+    }
+
+    /// The data: polylines through the present points (broken where a point is
+    /// missing, so a gap never looks like a measurement), circles on the
+    /// points, red crosses for the missing ones.
+    fn series(&self, svg: &mut String, scale: &Scale) {
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for &(x, y) in &self.points {
+            match y {
+                Some(y) if x.is_finite() => {
+                    if let Some(run) = runs.last_mut() {
+                        run.push((scale.px(x), scale.py(y)));
+                    }
+                }
+                _ => runs.push(Vec::new()),
+            }
+        }
+        for run in runs.iter().filter(|r| r.len() > 1) {
+            svg.push_str("<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"");
+            for (i, (px, py)) in run.iter().enumerate() {
+                let sep = if i == 0 { "" } else { " " };
+                let _ = write!(svg, "{sep}{px:.1},{py:.1}");
+            }
+            svg.push_str("\"/>\n");
+        }
+        let present = self.points.iter().filter(|p| p.1.is_some()).count();
+        if present <= MAX_MARKERS {
+            svg.push_str("<g fill=\"#1f6fb4\">\n");
+            for (px, py) in runs.iter().flatten() {
+                let _ = writeln!(svg, "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3.5\"/>");
+            }
+            svg.push_str("</g>\n");
+        }
+
+        let missing: Vec<f64> = self
+            .points
+            .iter()
+            .filter(|p| p.1.is_none() && p.0.is_finite())
+            .map(|p| scale.px(p.0))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let axis = TOP + plot_height();
+        svg.push_str("<g stroke=\"#d62728\" stroke-width=\"2.5\" stroke-linecap=\"round\">\n");
+        for px in &missing {
+            cross(svg, *px, axis);
+        }
+        // Legend above the top right corner of the plot area: the cross at
+        // the corner, the text ending just left of it (its width is unknown
+        // here, so it is anchored at its end).
+        let (lx, ly) = (LEFT + plot_width() - 6.0, TOP - 12.0);
+        cross(svg, lx, ly - 4.0);
+        svg.push_str("</g>\n");
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} ({})</text>",
+            lx - 12.0,
+            ly,
+            escape(&self.missing_label),
+            missing.len()
+        );
+    }
+}
+
+fn cross(svg: &mut String, x: f64, y: f64) {
+    let d = 5.0;
+    let _ = writeln!(
+        svg,
+        "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>",
+        x - d,
+        y - d,
+        x + d,
+        y + d,
+        x - d,
+        y + d,
+        x + d,
+        y - d
+    );
+}
+
+fn plot_width() -> f64 {
+    WIDTH - LEFT - RIGHT
+}
+
+fn plot_height() -> f64 {
+    HEIGHT - TOP - BOTTOM
+}
+
+/// Maps data coordinates to SVG coordinates (SVG's y grows downwards).
+struct Scale {
+    x_min: f64,
+    x_max: f64,
+    y_min: f64,
+    y_max: f64,
+    /// Decimals of the x tick labels (from the tick step).
+    x_decimals: usize,
+}
+
+impl Scale {
+    fn px(&self, x: f64) -> f64 {
+        LEFT + (x - self.x_min) / (self.x_max - self.x_min) * plot_width()
+    }
+
+    fn py(&self, y: f64) -> f64 {
+        TOP + plot_height() - (y - self.y_min) / (self.y_max - self.y_min) * plot_height()
+    }
+}
+
+/// The x range to show: the data's, widened when it is a single value.
+fn x_range(xs: &[f64], whole: bool) -> (f64, f64) {
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    if lo == hi {
+        let pad = if whole { 1.0 } else { widen(lo) };
+        return (lo - pad, hi + pad);
+    }
+    (lo, hi)
+}
+
+/// The y range to show. It starts at zero when every value is positive: RTT,
+/// delay and throughput are amounts, and an axis cut at 0.19 would make a
+/// difference of 1% look like a factor of ten.
+fn y_range(ys: &[f64]) -> (f64, f64) {
+    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    if lo == hi {
+        return (0.0, 1.0); // all zero
+    }
+    // A little headroom, so the highest point does not sit on the frame.
+    let room = (hi - lo) * 0.04;
+    (if lo < 0.0 { lo - room } else { lo }, hi + room)
+}
+
+fn widen(v: f64) -> f64 {
+    if v == 0.0 {
+        1.0
+    } else {
+        v.abs() / 2.0
+    }
+}
+
+/// "Nice" tick values covering `lo..=hi`, about `target` intervals apart.
+///
+/// The step is 1, 2 or 5 times a power of ten, the first and last ticks are
+/// multiples of the step at or beyond the ends of the range:
+///
+/// ```
+/// use socket_labs::svg::nice_ticks;
+/// assert_eq!(nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
+/// assert_eq!(nice_ticks(3.0, 97.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+/// assert_eq!(nice_ticks(1.0, 6.0, 8), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+/// ```
+///
+/// A range that is empty, reversed or not finite gives `[0, 1]`-like ticks
+/// around it rather than a panic or an endless loop.
+pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo.min(hi), lo.max(hi))
+    } else {
+        (0.0, 1.0)
+    };
+    let (lo, hi) = if lo == hi {
+        (lo - widen(lo), hi + widen(hi))
+    } else {
+        (lo, hi)
+    };
+    let step = nice_step((hi - lo) / target.max(1) as f64);
+    ticks_with_step(lo, hi, step)
+}
+
+/// Ticks `k * step` from the last one at or below `lo` to the first at or above `hi`.
+fn ticks_with_step(lo: f64, hi: f64, step: f64) -> Vec<f64> {
+    // Work in whole multiples of the step so rounding errors cannot add up
+    // (a tiny tolerance keeps 0.6000000000000001 / 0.2 from becoming 4 steps).
+    let first = (lo / step + 1e-9).floor() as i64;
+    let last = (hi / step - 1e-9).ceil() as i64;
+    let last = last.max(first + 1);
+    // For steps below 1, divide by the whole number 1/step instead of
+    // multiplying by the step: 3.0 / 5.0 is exactly the double nearest 0.6,
+    // while 3.0 * 0.2 is 0.6000000000000001.
+    if step < 1.0 {
+        let per_unit = (1.0 / step).round();
+        (first..=last).map(|k| k as f64 / per_unit).collect()
+    } else {
+        (first..=last).map(|k| k as f64 * step).collect()
+    }
+}
+
+/// The smallest of 1, 2, 5, 10 times a power of ten that is at least `rough`.
+fn nice_step(rough: f64) -> f64 {
+    if !rough.is_finite() || rough <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(rough.log10().floor());
+    let fraction = rough / power;
+    let nice = if fraction <= 1.0 + 1e-9 {
+        1.0
+    } else if fraction <= 2.0 + 1e-9 {
+        2.0
+    } else if fraction <= 5.0 + 1e-9 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+fn tick_step(ticks: &[f64]) -> f64 {
+    if ticks.len() >= 2 {
+        ticks[1] - ticks[0]
+    } else {
+        1.0
+    }
+}
+
+/// How many decimals a tick label needs for this step (0.25 -> 2, 5 -> 0).
+fn decimals(step: f64) -> usize {
+    if !step.is_finite() || step <= 0.0 || step >= 1.0 {
+        return 0;
+    }
+    let mut d = (-step.log10() - 1e-9).ceil().max(0.0) as usize;
+    // For 1, 2 and 5 times a power of ten that is already enough; the loop only
+    // guards against a step that would need more digits than its power of ten.
+    while d < 12
+        && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6
+    {
+        d += 1;
+    }
+    d
+}
+
+fn format_tick(value: f64, decimals: usize) -> String {
+    let text = format!("{value:.decimals$}");
+    // "-0" and "-0.0" are zero.
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches('-').to_string()
+    } else {
+        text
+    }
+}
+
+/// Escapes the five characters that have a meaning in XML text and attributes.
+///
+/// ```
+/// assert_eq!(socket_labs::svg::escape(r#"a<b & "c" 'd'>"#), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+/// ```
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab and newline are not allowed in XML 1.0.
+            c if c.is_control() && c != '\t' && c != '\n' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Checks that `text` is a well-formed XML document, the way a viewer will
+/// read it: an optional `<?xml ...?>` declaration, comments, and exactly one
+/// root element whose tags nest and close properly, whose attributes are
+/// quoted and not repeated, and whose text uses only the five predefined
+/// entities and numeric character references.
+///
+/// It is not a validating parser (no DTD, no namespaces); it catches the
+/// mistakes a hand-written SVG writer can make.
+///
+/// ```
+/// use socket_labs::svg::well_formed;
+/// assert!(well_formed("<svg><g a=\"1\"/>x &amp; y</svg>").is_ok());
+/// assert!(well_formed("<svg><g></svg>").is_err());
+/// assert!(well_formed("<svg>a & b</svg>").is_err());
+/// ```
+///
+/// # Errors
+///
+/// A message saying what is wrong and at which byte offset.
+pub fn well_formed(text: &str) -> std::result::Result<(), String> {
+    Checker {
+        s: text.as_bytes(),
+        i: 0,
+    }
+    .document()
+}
+
+struct Checker<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Checker<'a> {
+    fn fail<T>(&self, what: &str) -> std::result::Result<T, String> {
+        Err(format!("{what} at byte {}", self.i))
+    }
+
+    fn starts(&self, prefix: &str) -> bool {
+        self.s[self.i..].starts_with(prefix.as_bytes())
+    }
+
+    fn skip_space(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    /// Skips past `end`, failing if it never comes.
+    fn skip_past(&mut self, end: &str) -> std::result::Result<(), String> {
+        match find(&self.s[self.i..], end.as_bytes()) {
+            Some(at) => {
+                self.i += at + end.len();
+                Ok(())
+            }
+            None => self.fail(&format!("missing '{end}'")),
+        }
+    }
+
+    /// Whitespace, comments and processing instructions outside the root.
+    fn misc(&mut self) -> std::result::Result<(), String> {
+        loop {
+            self.skip_space();
+            if self.starts("<!--") {
+                self.skip_past("-->")?;
+            } else if self.starts("<?") {
+                self.skip_past("?>")?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn document(mut self) -> std::result::Result<(), String> {
+        self.misc()?;
+        if !self.starts("<") || self.starts("</") {
+            return self.fail("expected the root element");
+        }
+        self.element()?;
+        self.misc()?;
+        if self.i != self.s.len() {
+            return self.fail("content after the root element");
+        }
+        Ok(())
+    }
+
+    fn name(&mut self) -> std::result::Result<&'a str, String> {
+        let start = self.i;
+        while self.i < self.s.len() {
+            let c = self.s[self.i];
+            let ok = c.is_ascii_alphabetic()
+                || c == b'_'
+                || c == b':'
+                || c >= 0x80
+                || (self.i > start && (c.is_ascii_digit() || c == b'-' || c == b'.'));
+            if !ok {
+                break;
+            }
+            self.i += 1;
+        }
+        if self.i == start {
+            return self.fail("expected a name");
+        }
+        std::str::from_utf8(&self.s[start..self.i]).or_else(|_| self.fail("name is not UTF-8"))
+    }
+
+    /// One element and everything inside it, iteratively (no recursion limit).
+    fn element(&mut self) -> std::result::Result<(), String> {
+        let mut open: Vec<&'a str> = Vec::new();
+        loop {
+            if self.i >= self.s.len() {
+                return self.fail(&format!("'{}' is never closed", open.last().unwrap_or(&"")));
+            }
+            if self.starts("<!--") {
+                self.skip_past("-->")?;
+            } else if self.starts("<![CDATA[") {
+                self.skip_past("]]>")?;
+            } else if self.starts("<?") {
+                self.skip_past("?>")?;
+            } else if self.starts("</") {
+                self.i += 2;
+                let name = self.name()?;
+                self.skip_space();
+                if !self.starts(">") {
+                    return self.fail("expected '>'");
+                }
+                self.i += 1;
+                match open.pop() {
+                    Some(top) if top == name => {}
+                    Some(top) => return self.fail(&format!("'</{name}>' closes '<{top}>'")),
+                    None => return self.fail(&format!("'</{name}>' closes nothing")),
+                }
+                if open.is_empty() {
+                    return Ok(());
+                }
+            } else if self.starts("<") {
+                self.i += 1;
+                let name = self.name()?;
+                let self_closing = self.attributes()?;
+                if !self_closing {
+                    open.push(name);
+                } else if open.is_empty() {
+                    return Ok(());
+                }
+            } else if open.is_empty() {
+                return self.fail("expected an element");
+            } else {
+                self.text()?;
+            }
+        }
+    }
+
+    /// Attributes up to `>` or `/>`; returns true for `/>`.
+    fn attributes(&mut self) -> std::result::Result<bool, String> {
+        let mut seen: Vec<&'a str> = Vec::new();
+        loop {
+            let before = self.i;
+            self.skip_space();
+            if self.starts("/>") {
+                self.i += 2;
+                return Ok(true);
+            }
+            if self.starts(">") {
+                self.i += 1;
+                return Ok(false);
+            }
+            if self.i == before {
+                return self.fail("expected a space before an attribute");
+            }
+            let name = self.name()?;
+            if seen.contains(&name) {
+                return self.fail(&format!("attribute '{name}' repeated"));
+            }
+            seen.push(name);
+            self.skip_space();
+            if !self.starts("=") {
+                return self.fail("expected '=' after an attribute name");
+            }
+            self.i += 1;
+            self.skip_space();
+            let quote = match self.s.get(self.i) {
+                Some(&q) if q == b'"' || q == b'\'' => q,
+                _ => return self.fail("attribute value is not quoted"),
+            };
+            self.i += 1;
+            loop {
+                match self.s.get(self.i) {
+                    None => return self.fail("attribute value never ends"),
+                    Some(&c) if c == quote => {
+                        self.i += 1;
+                        break;
+                    }
+                    Some(b'<') => return self.fail("'<' inside an attribute value"),
+                    Some(b'&') => self.entity()?,
+                    Some(_) => self.i += 1,
+                }
+            }
+        }
+    }
+
+    fn text(&mut self) -> std::result::Result<(), String> {
+        while self.i < self.s.len() && self.s[self.i] != b'<' {
+            if self.s[self.i] == b'&' {
+                self.entity()?;
+            } else {
+                self.i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// `&amp;` and friends, `&#123;`, `&#x1F;`.
+    fn entity(&mut self) -> std::result::Result<(), String> {
+        let rest = &self.s[self.i + 1..];
+        let end = match rest.iter().take(12).position(|&c| c == b';') {
+            Some(end) => end,
+            None => return self.fail("'&' that starts no entity"),
+        };
+        let body = &rest[..end];
+        let ok = match body {
+            b"amp" | b"lt" | b"gt" | b"quot" | b"apos" => true,
+            [b'#', b'x', hex @ ..] => !hex.is_empty() && hex.iter().all(u8::is_ascii_hexdigit),
+            [b'#', dec @ ..] => !dec.is_empty() && dec.iter().all(u8::is_ascii_digit),
+            _ => false,
+        };
+        if !ok {
+            return self.fail("unknown entity");
+        }
+        self.i += end + 2;
+        Ok(())
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9)
+    }
+
+    #[test]
+    fn nice_steps_are_1_2_5() {
+        assert_eq!(nice_step(0.7), 1.0);
+        assert_eq!(nice_step(1.0), 1.0);
+        assert_eq!(nice_step(1.3), 2.0);
+        assert_eq!(nice_step(3.0), 5.0);
+        assert_eq!(nice_step(7.0), 10.0);
+        assert!((nice_step(0.013) - 0.02).abs() < 1e-12);
+        assert_eq!(nice_step(420.0), 500.0);
+        assert_eq!(nice_step(0.0), 1.0);
+        assert_eq!(nice_step(f64::NAN), 1.0);
+    }
+
+    #[test]
+    fn ticks_cover_the_range_with_round_values() {
+        let t = nice_ticks(0.013, 0.087, 5);
+        assert!(close(&t, &[0.0, 0.02, 0.04, 0.06, 0.08, 0.1]), "{t:?}");
+        let t = nice_ticks(-3.0, 7.0, 5);
+        assert!(close(&t, &[-4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0]), "{t:?}");
+        let t = nice_ticks(1000.0, 180_000.0, 5);
+        assert_eq!(t[0], 0.0);
+        assert_eq!(*t.last().unwrap(), 200_000.0);
+        // Exact ends stay ends.
+        assert!(close(
+            &nice_ticks(0.0, 10.0, 5),
+            &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+        ));
+    }
+
+    #[test]
+    fn degenerate_ranges_still_give_two_or_more_ticks() {
+        for (lo, hi) in [
+            (5.0, 5.0),
+            (0.0, 0.0),
+            (f64::NAN, 1.0),
+            (3.0, 1.0),
+            (-2.0, -2.0),
+        ] {
+            let t = nice_ticks(lo, hi, 5);
+            assert!(t.len() >= 2, "{lo}..{hi}: {t:?}");
+            assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn labels_have_just_enough_decimals() {
+        assert_eq!(decimals(5.0), 0);
+        assert_eq!(decimals(0.2), 1);
+        assert_eq!(decimals(0.05), 2);
+        assert_eq!(decimals(0.001), 3);
+        assert_eq!(format_tick(0.6000000000000001, 1), "0.6");
+        assert_eq!(format_tick(-0.0, 1), "0.0");
+        assert_eq!(format_tick(-4.0, 0), "-4");
+    }
+
+    #[test]
+    fn escape_handles_markup_and_controls() {
+        assert_eq!(
+            escape("RTT <1 ms> & \"x\""),
+            "RTT &lt;1 ms&gt; &amp; &quot;x&quot;"
+        );
+        assert_eq!(escape("a\u{1b}b"), "a\u{fffd}b");
+        assert_eq!(escape("wörld"), "wörld");
+    }
+
+    #[test]
+    fn hostile_title_stays_well_formed() {
+        let mut c = Chart::new("</svg><script>&", "x & y", "<y>");
+        c.point(1.0, 2.0);
+        let svg = c.render();
+        well_formed(&svg).unwrap();
+        assert!(!svg.contains("<script>"));
+        assert!(svg.contains("&lt;/svg&gt;&lt;script&gt;&amp;"));
+    }
+
+    #[test]
+    fn empty_chart_says_no_data() {
+        let svg = Chart::new("t", "x", "y").render();
+        well_formed(&svg).unwrap();
+        assert!(svg.contains(">no data<"));
+        assert!(!svg.contains("<polyline"));
+    }
+
+    #[test]
+    fn one_point_is_a_marker_without_a_line() {
+        let mut c = Chart::new("t", "x", "y").whole_numbers_on_x();
+        c.point(1.0, 3.0);
+        let svg = c.render();
+        well_formed(&svg).unwrap();
+        assert!(!svg.contains("<polyline"));
+        assert_eq!(svg.matches("<circle").count(), 1);
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+    }
+
+    #[test]
+    fn constant_data_gets_an_axis_from_zero() {
+        let mut c = Chart::new("t", "x", "y");
+        for x in 1..=5 {
+            c.point(f64::from(x), 7.0);
+        }
+        let svg = c.render();
+        well_formed(&svg).unwrap();
+        assert!(svg.contains(">0</text>"), "{svg}");
+        assert!(!svg.contains("NaN") && !svg.contains("inf"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        // All points on one horizontal line.
+        let line = svg.lines().find(|l| l.starts_with("<polyline")).unwrap();
+        let ys: Vec<&str> = line
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches("\"/>")
+            .split(' ')
+            .map(|p| p.split(',').nth(1).unwrap())
+            .collect();
+        assert!(ys.windows(2).all(|w| w[0] == w[1]), "{ys:?}");
+    }
+
+    #[test]
+    fn missing_points_are_crosses_and_break_the_line() {
+        let mut c = Chart::new("t", "x", "y").missing_label("lost");
+        c.point(1.0, 1.0);
+        c.point(2.0, 2.0);
+        c.missing(3.0);
+        c.point(4.0, f64::NAN); // not a number: missing too
+        c.point(5.0, 1.0);
+        c.point(6.0, 1.5);
+        let svg = c.render();
+        well_formed(&svg).unwrap();
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert_eq!(svg.matches("<circle").count(), 4);
+        assert!(svg.contains("lost (2)"));
+        assert!(svg.contains("stroke=\"#d62728\""));
+    }
+
+    #[test]
+    fn whole_x_axis_has_no_fractional_ticks() {
+        let mut c = Chart::new("t", "second", "y").whole_numbers_on_x();
+        c.point(1.0, 10.0);
+        c.point(2.0, 20.0);
+        let svg = c.render();
+        assert!(!svg.contains(">1.5<"), "{svg}");
+    }
+
+    #[test]
+    fn many_points_skip_markers() {
+        let mut c = Chart::new("t", "x", "y");
+        for i in 0..1000 {
+            c.point(f64::from(i), f64::from(i % 7));
+        }
+        let svg = c.render();
+        well_formed(&svg).unwrap();
+        assert_eq!(svg.matches("<circle").count(), 0);
+        assert_eq!(svg.matches("<polyline").count(), 1);
+    }
+
+    #[test]
+    fn document_has_size_and_viewbox() {
+        let svg = Chart::new("t", "x", "y").render();
+        assert!(svg.contains("width=\"800\" height=\"480\" viewBox=\"0 0 800 480\""));
+        assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn checker_rejects_broken_documents() {
+        for bad in [
+            "",
+            "text",
+            "<a>",
+            "<a></b>",
+            "<a x=1/>",
+            "<a x=\"1\" x=\"2\"/>",
+            "<a>&nbsp;</a>",
+            "<a>&</a>",
+            "<a/><b/>",
+            "<a x=\"<\"/>",
+            "</a>",
+            "<a><!-- unclosed</a>",
+        ] {
+            assert!(well_formed(bad).is_err(), "{bad:?} passed");
+        }
+        for good in [
+            "<a/>",
+            "<?xml version=\"1.0\"?>\n<a b='1' c=\"&amp;&#38;&#x26;\">t<b/><!-- c --></a>\n",
+        ] {
+            assert!(
+                well_formed(good).is_ok(),
+                "{good:?}: {:?}",
+                well_formed(good)
+            );
+        }
+    }
+
+    #[test]
+    fn write_goes_through_a_temporary_file() {
+        let dir = std::env::temp_dir().join(format!("svg-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("chart.svg");
+        let mut c = Chart::new("t", "x", "y");
+        c.point(0.0, 1.0);
+        c.write(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        well_formed(&text).unwrap();
+        let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(leftovers.len(), 1);
+        let err = c.write(&dir.join("no/such/dir/x.svg")).unwrap_err();
+        assert!(err.to_string().starts_with("cannot write "), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
