@@ -10,7 +10,7 @@
 //!   [`Decider`] for each datagram's fate, in arrival order, and keeps the
 //!   lane first-in first-out: jitter changes *when* datagrams leave, not their
 //!   order (a real link is a queue; only `--reorder` swaps datagrams).
-//! * The [`Wire`] is shared by every client going the same way, as the
+//! * The wire of a [`Way`] is shared by every client going the same way, as the
 //!   bottleneck link of a real path is: with `--rate`, a datagram waits until
 //!   the wire is free, then occupies it for `size × 8 / rate`. That wait is the
 //!   queueing delay a rate limit is meant to show. The queue is bounded

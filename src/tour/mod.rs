@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod experiment4;
+mod link_emulator;
 mod udp;
 
 /// One exercise of the tour.
@@ -48,6 +49,7 @@ pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
     stops.extend(udp::stops());
+    stops.extend(link_emulator::stops());
     stops
 }
 
