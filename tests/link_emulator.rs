@@ -252,6 +252,7 @@ fn bad_arguments_exit_2_with_an_error_line() {
             "5",
         ],
         vec!["--listen", "127.0.0.1:0", "--to", to, "--bogus"],
+        vec!["--listen", "127.0.0.1:0", "--to", "127.0.0.1:0"],
     ];
     for args in cases {
         let run = Client::new(BIN).args(&args).run();

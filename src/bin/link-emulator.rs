@@ -154,10 +154,8 @@ fn run() -> Result<()> {
             Box::new(move || link_emulator::start_udp(socket, server, settings, Log::stdout())),
         )
     };
-    if local == server {
-        return Err(m.bad(format!(
-            "--to {server} is the emulator's own address: it would relay to itself"
-        )));
+    if let Err(e) = link_emulator::check_target(local, server) {
+        return Err(m.bad(e.to_string()));
     }
     net::announce("link-emulator", local);
     outln!(

@@ -160,8 +160,8 @@ impl Emulator {
 ///
 /// # Errors
 ///
-/// A usage error when the settings are out of range or `server` is the
-/// emulator's own address (it would relay to itself forever); a run-time error
+/// A usage error when the settings are out of range, `server` has port 0, or
+/// it is the emulator's own address (it would relay to itself forever); a run-time error
 /// when a thread cannot be started.
 pub fn start_udp(
     socket: UdpSocket,
@@ -171,7 +171,7 @@ pub fn start_udp(
 ) -> Result<Emulator> {
     settings.link.validate()?;
     let local = net::local_addr_of(socket.local_addr())?;
-    refuse_loop(local, server)?;
+    check_target(local, server)?;
     let relay = udp::Relay::start(socket, server, settings, log)?;
     Ok(Emulator {
         relay: Relay::Udp(relay),
@@ -199,7 +199,7 @@ pub fn start_tcp(
         ));
     }
     let local = net::local_addr_of(listener.local_addr())?;
-    refuse_loop(local, server)?;
+    check_target(local, server)?;
     let relay = tcp::Relay::start(listener, server, settings, log)?;
     Ok(Emulator {
         relay: Relay::Tcp(relay),
@@ -207,7 +207,18 @@ pub fn start_tcp(
     })
 }
 
-fn refuse_loop(local: SocketAddr, server: SocketAddr) -> Result<()> {
+/// Checks that `server` is an address a datagram can go to, and not the
+/// emulator's own `local` address (which would make it relay to itself).
+///
+/// # Errors
+///
+/// A usage error saying which of the two is wrong.
+pub fn check_target(local: SocketAddr, server: SocketAddr) -> Result<()> {
+    if server.port() == 0 {
+        return Err(Error::usage(format!(
+            "--to {server}: port 0 is not a server's port; give the port the server listens on"
+        )));
+    }
     if local == server {
         return Err(Error::usage(format!(
             "--to {server} is the emulator's own address: it would relay to itself"
@@ -381,6 +392,16 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("relay to itself"), "{err}");
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let err = start_udp(
+            socket,
+            "127.0.0.1:0".parse().unwrap(),
+            Settings::new(Impairments::none()),
+            Log::quiet(),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("port 0"), "{err}");
 
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let lossy = Impairments {
