@@ -187,9 +187,15 @@ impl Chart {
             svg,
             "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>"
         );
+        // A long title (an IPv6 address in it, say) gets a smaller font to fit.
+        let title_size = if self.title.chars().count() > 60 {
+            15
+        } else {
+            18
+        };
         let _ = writeln!(
             svg,
-            "<text x=\"{:.1}\" y=\"32\" text-anchor=\"middle\" font-size=\"18\" font-weight=\"bold\">{}</text>",
+            "<text x=\"{:.1}\" y=\"32\" text-anchor=\"middle\" font-size=\"{title_size}\" font-weight=\"bold\">{}</text>",
             WIDTH / 2.0,
             escape(&self.title)
         );

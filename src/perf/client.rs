@@ -375,7 +375,7 @@ impl Report {
             n => format!("{:.4} ms", crate::clock::ms(rtt_total) / n as f64 / 2.0),
         };
         format!(
-            "summary: {} s to {}, {}-byte payloads, window {}: {} sent, {} received, {} lost ({:.2}%), \
+            "summary: {} s to {}, {}-byte payloads, window {}: {} sent, {} received, {} lost ({:.3}%), \
              {:.3} kB/s, {:.0} round trips/s, avg delay {}, jitter {:.4} ms",
             self.options.duration,
             self.server,

@@ -184,156 +184,6 @@ pub fn distinct_payloads(size: usize) -> u64 {
     n
 }
 
-/// What became of one message.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Fate {
-    /// Not settled yet (only seen while the run is going on).
-    Waiting,
-    /// Its echo came back within the timeout, after this round-trip time.
-    Received(Duration),
-    /// No echo within the timeout.
-    Lost,
-    /// Declared lost, and then an echo came after all, this long after the send.
-    Late(Duration),
-}
-
-/// The outcome of a run: one [`Fate`] per message, plus the replies that did
-/// not count.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// Where the messages went.
-    pub server: SocketAddr,
-    /// What happened to message 1, 2, ... (index 0 is message 1).
-    pub fates: Vec<Fate>,
-    /// Second and later echoes of a message (ignored).
-    pub duplicates: usize,
-    /// Datagrams from another address, or with a payload no message of this
-    /// run had (ignored).
-    pub strays: usize,
-    /// From the first send until every message was settled.
-    pub elapsed: Duration,
-    /// The timeout the run used (for the messages at the end).
-    pub timeout: Duration,
-}
-
-impl Report {
-    /// How many messages were sent.
-    pub fn sent(&self) -> usize {
-        self.fates.len()
-    }
-
-    /// How many echoes came back in time (each message counted once).
-    pub fn received(&self) -> usize {
-        self.fates
-            .iter()
-            .filter(|f| matches!(f, Fate::Received(_)))
-            .count()
-    }
-
-    /// How many echoes came back after their message was declared lost.
-    pub fn late(&self) -> usize {
-        self.fates
-            .iter()
-            .filter(|f| matches!(f, Fate::Late(_)))
-            .count()
-    }
-
-    /// The share of messages without an echo in time, in percent.
-    pub fn loss_percent(&self) -> f64 {
-        if self.fates.is_empty() {
-            return 0.0;
-        }
-        let lost = self.sent() - self.received();
-        lost as f64 * 100.0 / self.sent() as f64
-    }
-
-    /// The RTTs of the messages that came back in time, in milliseconds.
-    pub fn rtts_ms(&self) -> Vec<f64> {
-        self.fates
-            .iter()
-            .filter_map(|f| match f {
-                Fate::Received(rtt) => Some(crate::clock::ms(*rtt)),
-                _ => None,
-            })
-            .collect()
-    }
-
-    /// The closing lines, as `ping` from iputils prints them:
-    ///
-    /// ```text
-    /// --- 127.0.0.1:5065 ping statistics ---
-    /// 10 sent, 9 received, 10% loss, time 1013 ms
-    /// rtt min/avg/max/mdev = 0.041/0.058/0.102/0.017 ms
-    /// ```
-    ///
-    /// The rtt line is left out when nothing came back.
-    pub fn statistics(&self) -> Vec<String> {
-        let mut lines = vec![
-            format!("--- {} ping statistics ---", self.server),
-            format!(
-                "{} sent, {} received, {}% loss, time {} ms",
-                self.sent(),
-                self.received(),
-                percent(self.loss_percent()),
-                self.elapsed.as_millis()
-            ),
-        ];
-        if let Some(s) = Summary::of(&self.rtts_ms()) {
-            lines.push(format!(
-                "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms",
-                s.min, s.avg, s.max, s.mdev
-            ));
-        }
-        lines
-    }
-
-    /// Lines about replies that did not count, printed before the statistics
-    /// (only those that apply).
-    pub fn notes(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        if self.late() > 0 {
-            lines.push(format!(
-                "late replies: {} (after the {} timeout; counted as lost)",
-                self.late(),
-                secs(self.timeout)
-            ));
-        }
-        if self.duplicates > 0 {
-            lines.push(format!("duplicate replies: {} (ignored)", self.duplicates));
-        }
-        if self.strays > 0 {
-            lines.push(format!(
-                "stray datagrams: {} (not from the server, or matching no message; ignored)",
-                self.strays
-            ));
-        }
-        lines
-    }
-
-    /// The RTT of each message as a line chart; lost messages (late ones
-    /// included) are red crosses on the x axis.
-    pub fn chart(&self) -> Chart {
-        let title = format!("RTT per message, ping {}", self.server);
-        let mut chart = Chart::new(&title, "message", "RTT (ms)")
-            .whole_numbers_on_x()
-            .missing_label("lost");
-        for (i, fate) in self.fates.iter().enumerate() {
-            let x = (i + 1) as f64;
-            match fate {
-                Fate::Received(rtt) => chart.point(x, crate::clock::ms(*rtt)),
-                _ => chart.missing(x),
-            }
-        }
-        chart
-    }
-}
-
-/// A percentage the way `ping` prints it: `0`, `50`, `16.6667`.
-fn percent(p: f64) -> String {
-    let text = format!("{p:.4}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 /// Runs one ping session: sends `options.count` messages to `server` from
 /// `socket`, one every `options.interval`, and waits for their echoes, writing
 /// one line per event to `log`. Returns when every message has its echo or
@@ -617,6 +467,156 @@ impl<'a> Receiving<'a> {
             }
         }
     }
+}
+
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fate {
+    /// Not settled yet (only seen while the run is going on).
+    Waiting,
+    /// Its echo came back within the timeout, after this round-trip time.
+    Received(Duration),
+    /// No echo within the timeout.
+    Lost,
+    /// Declared lost, and then an echo came after all, this long after the send.
+    Late(Duration),
+}
+
+/// The outcome of a run: one [`Fate`] per message, plus the replies that did
+/// not count.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Where the messages went.
+    pub server: SocketAddr,
+    /// What happened to message 1, 2, ... (index 0 is message 1).
+    pub fates: Vec<Fate>,
+    /// Second and later echoes of a message (ignored).
+    pub duplicates: usize,
+    /// Datagrams from another address, or with a payload no message of this
+    /// run had (ignored).
+    pub strays: usize,
+    /// From the first send until every message was settled.
+    pub elapsed: Duration,
+    /// The timeout the run used (for the messages at the end).
+    pub timeout: Duration,
+}
+
+impl Report {
+    /// How many messages were sent.
+    pub fn sent(&self) -> usize {
+        self.fates.len()
+    }
+
+    /// How many echoes came back in time (each message counted once).
+    pub fn received(&self) -> usize {
+        self.fates
+            .iter()
+            .filter(|f| matches!(f, Fate::Received(_)))
+            .count()
+    }
+
+    /// How many echoes came back after their message was declared lost.
+    pub fn late(&self) -> usize {
+        self.fates
+            .iter()
+            .filter(|f| matches!(f, Fate::Late(_)))
+            .count()
+    }
+
+    /// The share of messages without an echo in time, in percent.
+    pub fn loss_percent(&self) -> f64 {
+        if self.fates.is_empty() {
+            return 0.0;
+        }
+        let lost = self.sent() - self.received();
+        lost as f64 * 100.0 / self.sent() as f64
+    }
+
+    /// The RTTs of the messages that came back in time, in milliseconds.
+    pub fn rtts_ms(&self) -> Vec<f64> {
+        self.fates
+            .iter()
+            .filter_map(|f| match f {
+                Fate::Received(rtt) => Some(crate::clock::ms(*rtt)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The closing lines, as `ping` from iputils prints them:
+    ///
+    /// ```text
+    /// --- 127.0.0.1:5065 ping statistics ---
+    /// 10 sent, 9 received, 10% loss, time 1013 ms
+    /// rtt min/avg/max/mdev = 0.041/0.058/0.102/0.017 ms
+    /// ```
+    ///
+    /// The rtt line is left out when nothing came back.
+    pub fn statistics(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("--- {} ping statistics ---", self.server),
+            format!(
+                "{} sent, {} received, {}% loss, time {} ms",
+                self.sent(),
+                self.received(),
+                percent(self.loss_percent()),
+                self.elapsed.as_millis()
+            ),
+        ];
+        if let Some(s) = Summary::of(&self.rtts_ms()) {
+            lines.push(format!(
+                "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms",
+                s.min, s.avg, s.max, s.mdev
+            ));
+        }
+        lines
+    }
+
+    /// Lines about replies that did not count, printed before the statistics
+    /// (only those that apply).
+    pub fn notes(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.late() > 0 {
+            lines.push(format!(
+                "late replies: {} (after the {} timeout; counted as lost)",
+                self.late(),
+                secs(self.timeout)
+            ));
+        }
+        if self.duplicates > 0 {
+            lines.push(format!("duplicate replies: {} (ignored)", self.duplicates));
+        }
+        if self.strays > 0 {
+            lines.push(format!(
+                "stray datagrams: {} (not from the server, or matching no message; ignored)",
+                self.strays
+            ));
+        }
+        lines
+    }
+
+    /// The RTT of each message as a line chart; lost messages (late ones
+    /// included) are red crosses on the x axis.
+    pub fn chart(&self) -> Chart {
+        let title = format!("RTT per message, ping {}", self.server);
+        let mut chart = Chart::new(&title, "message", "RTT (ms)")
+            .whole_numbers_on_x()
+            .missing_label("lost");
+        for (i, fate) in self.fates.iter().enumerate() {
+            let x = (i + 1) as f64;
+            match fate {
+                Fate::Received(rtt) => chart.point(x, crate::clock::ms(*rtt)),
+                _ => chart.missing(x),
+            }
+        }
+        chart
+    }
+}
+
+/// A percentage the way `ping` prints it: `0`, `50`, `16.6667`.
+fn percent(p: f64) -> String {
+    let text = format!("{p:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 #[cfg(test)]

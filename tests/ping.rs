@@ -1,0 +1,393 @@
+//! End-to-end tests of `ping-server` and `ping-client`, through the real binaries.
+//!
+//! Loss, lateness and duplication are made by small echo threads inside the
+//! test (on port 0), whose behaviour depends only on the order of the
+//! datagrams they see, never on timing luck.
+
+mod support;
+
+use std::collections::HashSet;
+use std::net::{SocketAddr, UdpSocket};
+use std::time::Duration;
+use support::{Client, Server, TempDir};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_ping-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_ping-client");
+
+fn client(port: u16, args: &[&str]) -> support::Outcome {
+    let port = port.to_string();
+    let mut all = vec!["--host", "127.0.0.1", "--port", &port];
+    all.extend_from_slice(args);
+    Client::new(CLIENT).args(&all).run()
+}
+
+/// A port where nothing listens: bind one, note it, close it.
+fn closed_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// An echo thread on a free port. For the n-th datagram it receives (from 0),
+/// `answer(n, payload, held)` returns the replies to send now; `held` keeps
+/// earlier payloads for a server that answers late. The thread ends after 20 s
+/// of silence.
+fn echo<F>(mut answer: F) -> SocketAddr
+where
+    F: FnMut(usize, &[u8], &mut Vec<Vec<u8>>) -> Vec<Vec<u8>> + Send + 'static,
+{
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let addr = socket.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 70_000];
+        let mut held = Vec::new();
+        let mut n = 0;
+        while let Ok((len, from)) = socket.recv_from(&mut buf) {
+            for reply in answer(n, &buf[..len], &mut held) {
+                let _ = socket.send_to(&reply, from);
+            }
+            n += 1;
+        }
+    });
+    addr
+}
+
+/// The last three lines must be the iputils-style statistics; returns
+/// (sent, received, loss, rtt numbers if present).
+fn statistics(out: &str) -> (usize, usize, String, Option<[f64; 4]>) {
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("--- ") && l.ends_with(" ping statistics ---"))
+        .unwrap_or_else(|| panic!("no statistics header in:\n{out}"));
+    let tail = &lines[at + 1..];
+    assert!(
+        tail.len() == 1 || tail.len() == 2,
+        "the run must end with the statistics:\n{out}"
+    );
+    let words: Vec<&str> = tail[0].split(' ').collect();
+    assert_eq!(words.len(), 9, "{}", tail[0]);
+    assert_eq!(
+        (words[1], words[3], words[5], words[6], words[8]),
+        ("sent,", "received,", "loss,", "time", "ms"),
+        "{}",
+        tail[0]
+    );
+    let sent = words[0].parse().unwrap();
+    let received = words[2].parse().unwrap();
+    let loss = words[4].trim_end_matches('%').to_string();
+    words[7].parse::<u64>().unwrap();
+    let rtt = tail.get(1).map(|line| {
+        let rest = line
+            .strip_prefix("rtt min/avg/max/mdev = ")
+            .and_then(|r| r.strip_suffix(" ms"))
+            .unwrap_or_else(|| panic!("bad rtt line {line:?}"));
+        let v: Vec<f64> = rest.split('/').map(|x| x.parse().unwrap()).collect();
+        assert_eq!(v.len(), 4, "{line}");
+        [v[0], v[1], v[2], v[3]]
+    });
+    (sent, received, loss, rtt)
+}
+
+#[test]
+fn ten_quick_messages_all_come_back() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let run = client(server.addr.port(), &["10", "0.01", "8"]);
+    run.expect_code(0);
+    let out = run.out();
+    let (sent, received, loss, rtt) = statistics(&out);
+    assert_eq!(
+        (sent, received, loss.as_str()),
+        (10, 10, "0"),
+        "{}",
+        run.report()
+    );
+    let [min, avg, max, mdev] = rtt.expect("rtt line");
+    assert!(
+        min > 0.0 && min <= avg && avg <= max && mdev >= 0.0,
+        "{out}"
+    );
+
+    // Every message: one "sent" line, then one "received" line with the same
+    // payload; payloads are 8 characters of A-Z0-9, all different.
+    let mut payloads = HashSet::new();
+    for n in 1..=10 {
+        let sent = format!("message {n} sent: ");
+        let line = out.lines().find(|l| l.starts_with(&sent)).unwrap();
+        let payload = &line[sent.len()..];
+        assert_eq!(payload.len(), 8, "{line}");
+        assert!(payload
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        assert!(payloads.insert(payload.to_string()), "repeated {payload}");
+        let received = format!("message {n} received: {payload} rtt=");
+        let sent_at = out.find(&sent).unwrap();
+        let received_at = out
+            .find(&received)
+            .unwrap_or_else(|| panic!("no {received:?}\n{out}"));
+        assert!(sent_at < received_at, "{out}");
+    }
+    // The server logged each of them once, with the client's address.
+    let mut logged = HashSet::new();
+    for _ in 0..10 {
+        let line = server
+            .wait_for_line("message: ", Duration::from_secs(5))
+            .expect("a server line per message");
+        let payload = line["message: ".len()..].split(" from 127.0.0.1:").next();
+        logged.insert(payload.unwrap_or_default().to_string());
+    }
+    assert_eq!(logged, payloads);
+}
+
+#[test]
+fn plot_writes_a_well_formed_svg() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let dir = TempDir::new();
+    let path = dir.join("rtt.svg");
+    let run = client(
+        server.addr.port(),
+        &["4", "0.01", "3", "--plot", path.to_str().unwrap()],
+    );
+    run.expect_code(0).expect_out("RTT chart written to");
+    let svg = std::fs::read_to_string(&path).unwrap();
+    socket_labs::svg::well_formed(&svg).unwrap();
+    assert!(svg.contains("<polyline"), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 4);
+
+    // A folder that does not exist is refused before the run.
+    let run = client(
+        server.addr.port(),
+        &["4", "0.01", "3", "--plot", "/no/such/folder/rtt.svg"],
+    );
+    run.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("no folder");
+    assert!(!run.out().contains("message 1 sent"), "{}", run.report());
+}
+
+#[test]
+fn no_server_means_full_loss_exit_1_after_count_intervals_and_a_timeout() {
+    let port = closed_port();
+    let run = client(port, &["3", "0.1", "3", "--timeout", "0.3"]);
+    run.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("is ping-server running");
+    let (sent, received, loss, rtt) = statistics(&run.out());
+    assert_eq!((sent, received, loss.as_str()), (3, 0, "100"));
+    assert!(rtt.is_none(), "no rtt line when nothing came back");
+    for n in 1..=3 {
+        run.expect_out(&format!("message {n} lost"));
+    }
+    // The last message leaves at 2 x 0.1 s and is given up 0.3 s later; it
+    // cannot end sooner, and must not hang.
+    assert!(
+        run.elapsed >= Duration::from_millis(500),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
+
+#[test]
+fn a_path_that_drops_every_other_datagram_loses_half() {
+    let addr = echo(|n, payload, _| {
+        if n % 2 == 0 {
+            vec![payload.to_vec()]
+        } else {
+            vec![]
+        }
+    });
+    let run = client(addr.port(), &["10", "0.01", "4", "--timeout", "0.3"]);
+    run.expect_code(0);
+    let (sent, received, loss, rtt) = statistics(&run.out());
+    assert_eq!(
+        (sent, received, loss.as_str()),
+        (10, 5, "50"),
+        "{}",
+        run.report()
+    );
+    assert!(rtt.is_some());
+    for n in [2, 4, 6, 8, 10] {
+        run.expect_out(&format!("message {n} lost"));
+    }
+    run.expect_out("message 1 received: ");
+}
+
+#[test]
+fn late_replies_are_not_counted_as_on_time() {
+    // Each message is answered only when the next one arrives, so its echo
+    // leaves at least one INTERVAL (0.6 s) after it, past the 0.4 s timeout.
+    // The fourth and last message is answered at once.
+    let addr = echo(|n, payload, held| {
+        let mut replies = std::mem::take(held);
+        if n < 3 {
+            held.push(payload.to_vec());
+        } else {
+            replies.push(payload.to_vec());
+        }
+        replies
+    });
+    let run = client(addr.port(), &["4", "0.6", "3", "--timeout", "0.4"]);
+    run.expect_code(0);
+    let out = run.out();
+    let (sent, received, loss, _) = statistics(&out);
+    assert_eq!(
+        (sent, received, loss.as_str()),
+        (4, 1, "75"),
+        "{}",
+        run.report()
+    );
+    for n in 1..=3 {
+        run.expect_out(&format!("message {n} lost"));
+        run.expect_out(&format!("message {n} late: "));
+    }
+    run.expect_out("message 4 received: ");
+    run.expect_out("late replies: 3 ");
+}
+
+#[test]
+fn a_slow_real_server_gives_only_late_replies() {
+    let server = Server::start(SERVER, &["--port", "0", "--delay", "0.4"]);
+    let run = client(server.addr.port(), &["2", "0.05", "3", "--timeout", "0.2"]);
+    run.expect_code(1).expect_err("no reply");
+    let (sent, received, loss, rtt) = statistics(&run.out());
+    assert_eq!((sent, received, loss.as_str()), (2, 0, "100"));
+    assert!(rtt.is_none());
+    assert!(!run.out().contains(" received: "), "{}", run.report());
+}
+
+#[test]
+fn duplicates_are_counted_once() {
+    let addr = echo(|_, payload, _| vec![payload.to_vec(), payload.to_vec()]);
+    let run = client(addr.port(), &["5", "0.01", "3"]);
+    run.expect_code(0);
+    let (sent, received, loss, _) = statistics(&run.out());
+    assert_eq!(
+        (sent, received, loss.as_str()),
+        (5, 5, "0"),
+        "{}",
+        run.report()
+    );
+    // The copies of messages 1-4 arrive before the next message's echo; the
+    // run may end before the last copy arrives.
+    let out = run.out();
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("duplicate replies: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line == "duplicate replies: 4 (ignored)" || line == "duplicate replies: 5 (ignored)",
+        "{line}"
+    );
+}
+
+#[test]
+fn replies_that_match_no_message_are_ignored() {
+    let addr = echo(|_, payload, _| {
+        let mut changed = payload.to_vec();
+        changed[0] = b'!';
+        vec![changed, payload.to_vec()]
+    });
+    let run = client(addr.port(), &["3", "0.01", "3"]);
+    run.expect_code(0)
+        .expect_out("3 sent, 3 received, 0% loss")
+        .expect_out("ignored a reply that matches no message");
+}
+
+#[test]
+fn bad_datagrams_never_kill_the_server() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = vec![0u8; 70_000];
+    let big = vec![b'z'; 65_000];
+    for payload in [&b"\xff\xfe\xc3("[..], &big[..], b""] {
+        socket.send_to(payload, server.addr).unwrap();
+        let (n, from) = socket.recv_from(&mut buf).unwrap();
+        assert_eq!(from, server.addr);
+        assert_eq!(&buf[..n], payload, "echo must be unchanged");
+    }
+    assert!(server
+        .wait_for_line("message: \\xff\\xfe\\xc3(", Duration::from_secs(5))
+        .is_some());
+    assert!(server
+        .wait_for_line("... (65000 bytes) from", Duration::from_secs(5))
+        .is_some());
+    assert!(server
+        .wait_for_line("message: (empty) from", Duration::from_secs(5))
+        .is_some());
+    client(server.addr.port(), &["3", "0.01"])
+        .expect_code(0)
+        .expect_out("3 sent, 3 received, 0% loss");
+    let mut server = server;
+    assert!(server.is_running());
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_usage_line() {
+    for args in [
+        vec!["0"],
+        vec!["abc"],
+        vec!["3", "-1"],
+        vec!["3", "0.1", "0"],
+        vec!["3", "0.1", "65508"],
+        vec!["40", "0.1", "1"],
+        vec!["--timeout", "0"],
+        vec!["--port", "70000"],
+        vec!["--bogus"],
+        vec!["1", "2", "3", "4"],
+    ] {
+        let run = Client::new(CLIENT).args(&args).run();
+        run.expect_code(2);
+        let err = run.err();
+        assert!(err.starts_with("error: "), "{}", run.report());
+        assert!(err.contains("usage: ping-client"), "{}", run.report());
+        assert!(!err.contains("panicked"), "{}", run.report());
+    }
+    let run = Client::new(CLIENT).args(&["40", "0.1", "1"]).run();
+    run.expect_err("use SIZE 2 or more");
+    for args in [vec!["--port", "x"], vec!["--delay", "-1"], vec!["extra"]] {
+        Client::new(SERVER)
+            .args(&args)
+            .run()
+            .expect_code(2)
+            .expect_err("usage: ping-server");
+    }
+}
+
+#[test]
+fn help_lists_every_flag_with_its_default() {
+    let run = Client::new(CLIENT).args(&["--help"]).run();
+    run.expect_code(0)
+        .expect_out("[default: 6]")
+        .expect_out("[default: 1.0]")
+        .expect_out("[default: 3]")
+        .expect_out("--timeout SECS")
+        .expect_out("--plot FILE.svg")
+        .expect_out("example:");
+    Client::new(SERVER)
+        .args(&["--help"])
+        .run()
+        .expect_code(0)
+        .expect_out("--delay SECS")
+        .expect_out("[default: 5065]");
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    Client::new(SERVER)
+        .args(&["--port", &port])
+        .run()
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("already in use");
+}
