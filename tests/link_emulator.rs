@@ -376,6 +376,34 @@ fn delay_adds_twice_the_delay_to_the_rtt() {
 }
 
 #[test]
+fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
+    let (sink, arrivals) = udp_sink();
+    let server = emulator(sink, &["--delay", "30"]);
+    let client = client_socket();
+    let first_sent = Instant::now();
+    for i in 0..20u8 {
+        client.send_to(&[i], server.addr).unwrap();
+    }
+    let last_sent = Instant::now();
+    let times: Vec<Instant> = (0..20u8)
+        .map(|i| {
+            let (data, at) = arrivals.recv_timeout(Duration::from_secs(5)).unwrap();
+            assert_eq!(data, [i]);
+            at
+        })
+        .collect();
+    // Each is due 30 ms after its own arrival: none early, and the twentieth
+    // is not held up by the nineteen before it (a loop that slept 30 ms per
+    // datagram would deliver the last one 600 ms after the first was sent).
+    assert!(times[0] - first_sent >= Duration::from_millis(30));
+    let last = times[19] - last_sent;
+    assert!(
+        last >= Duration::from_millis(30) && last < Duration::from_millis(120),
+        "the last datagram came {last:?} after it was sent"
+    );
+}
+
+#[test]
 fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
     let echo = udp_echo();
     let link = Impairments {
