@@ -87,6 +87,7 @@ pub mod error;
 pub mod file_transfer;
 pub mod framing;
 pub mod image_transfer;
+pub mod link_emulator;
 pub mod net;
 pub mod no_server;
 pub mod output;

@@ -19,6 +19,7 @@ mod dual_stack;
 mod experiment4;
 mod file_transfer;
 mod image_transfer;
+mod link_emulator;
 mod udp;
 
 /// One exercise of the tour.
@@ -54,6 +55,7 @@ pub fn stops() -> Vec<Stop> {
     stops.extend(dual_stack::stops());
     stops.extend(image_transfer::stops());
     stops.extend(udp::stops());
+    stops.extend(link_emulator::stops());
     stops
 }
 
