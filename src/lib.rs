@@ -28,6 +28,7 @@
 //! | Assignment 3, Part 4: image transfer | [`image_transfer::server`], [`image_transfer::client`] | `image-server`, `image-client` | `docs/image-transfer.md` |
 //! | Assignment 3, Part 2 Q1: UDP ping, RTT and loss | [`ping::server`], [`ping::client`] | `ping-server`, `ping-client` | `docs/ping.md` |
 //! | Assignment 3, Part 2 Q2: iperf-like tool | [`perf::server`], [`perf::client`] | `perf-server`, `perf-client` | `docs/perf.md` |
+//! | (ours) a bad network on your desk | [`link_emulator`] | `link-emulator` | `docs/link-emulator.md` |
 //! | (ours) the guided run | [`tour`] | `tour` (`cargo run`) | `README.md` |
 //!
 //! ## Reading order
@@ -45,6 +46,8 @@
 //!    duplicate replies, and iputils-style statistics ([`stats`]).
 //! 8. [`perf::client`]: the iperf-like tool: throughput, delay and jitter per
 //!    second, a sliding window, and graphs drawn by [`svg`].
+//! 9. [`link_emulator`]: put delay, jitter, loss and a rate limit between any
+//!    client and server, predict what ping and perf will show, and measure it.
 //!
 //! The shared pieces are worth reading once, early: [`net`] (resolving,
 //! connecting, binding, with errors a person can act on), [`server`] (the

@@ -25,6 +25,7 @@ const BINARIES: &[(&str, &str)] = &[
     ("ping-client", env!("CARGO_BIN_EXE_ping-client")),
     ("perf-server", env!("CARGO_BIN_EXE_perf-server")),
     ("perf-client", env!("CARGO_BIN_EXE_perf-client")),
+    ("link-emulator", env!("CARGO_BIN_EXE_link-emulator")),
     ("file-client", env!("CARGO_BIN_EXE_file-client")),
 ];
 

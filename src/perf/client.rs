@@ -243,6 +243,9 @@ pub struct Row {
     pub rtt_total: Duration,
     /// The RFC 3550 jitter estimate at the end of the second, in ms.
     pub jitter_ms: f64,
+    /// How long the interval really lasted: one second, except the last row,
+    /// which also waits for the echoes still in flight when sending stopped.
+    pub span: Duration,
 }
 
 impl Row {
@@ -255,12 +258,16 @@ impl Row {
             bytes: 0,
             rtt_total: Duration::ZERO,
             jitter_ms: 0.0,
+            span: Duration::from_secs(1),
         }
     }
 
-    /// Echoed kilobytes in this one-second interval (bytes / 1000, as the original).
+    /// Echoed kilobytes per second in this interval (bytes / 1000, as the
+    /// original, divided by the interval's real length: one second for every
+    /// row but the last, whose echoes of the final datagrams in flight arrive
+    /// after sending stopped and must not be counted as if they fit in 1 s).
     pub fn throughput_kbps(&self) -> f64 {
-        self.bytes as f64 / 1000.0
+        self.bytes as f64 / 1000.0 / self.span.as_secs_f64().max(1e-9)
     }
 
     /// Half the average RTT, in ms, as the original's "average delay";
@@ -352,9 +359,15 @@ impl Report {
         self.total(|r| r.bytes)
     }
 
-    /// Round trips per second over the run.
+    /// How long the run really took: the duration, plus the wait for the
+    /// echoes still in flight when sending stopped.
+    pub fn elapsed(&self) -> Duration {
+        self.rows.iter().map(|r| r.span).sum()
+    }
+
+    /// Round trips per second over the whole run (its real length).
     pub fn round_trips_per_sec(&self) -> f64 {
-        self.received() as f64 / self.options.duration as f64
+        self.received() as f64 / self.elapsed().as_secs_f64().max(1e-9)
     }
 
     /// Lines about datagrams that did not count (only those that apply).
@@ -396,7 +409,7 @@ impl Report {
         };
         format!(
             "summary: {} s to {}, {}-byte payloads, window {}: {} sent, {} received, {} lost ({:.3}%), \
-             {:.3} kB/s, {:.0} round trips/s, avg delay {}, jitter {:.4} ms",
+             {:.3} kB/s, {:.0} round trips/s, avg delay {}, jitter {:.4} ms, {:.3} s in all",
             self.options.duration,
             self.server,
             self.options.size,
@@ -405,10 +418,11 @@ impl Report {
             self.received(),
             self.lost(),
             loss,
-            self.bytes() as f64 / 1000.0 / self.options.duration as f64,
+            self.bytes() as f64 / 1000.0 / self.elapsed().as_secs_f64().max(1e-9),
             self.round_trips_per_sec(),
             delay,
-            self.jitter_ms
+            self.jitter_ms,
+            self.elapsed().as_secs_f64()
         )
     }
 
@@ -539,6 +553,8 @@ pub fn run(
         }
     }
     row.jitter_ms = probe.jitter.value();
+    // The last row runs from its second's start to the last echo (or timeout).
+    row.span = now.saturating_duration_since(next_second - Duration::from_secs(1));
     on_row(&row);
     rows.push(row);
 
@@ -733,6 +749,7 @@ mod tests {
             bytes: 16,
             rtt_total: Duration::from_micros(160),
             jitter_ms: 0.001,
+            span: Duration::from_secs(1),
         };
         assert_eq!(row.csv(), "2,0.016,0.010000,10,8,2,0.001000");
         assert_eq!(row.csv().split(',').count(), CSV_HEADER.split(',').count());
