@@ -69,6 +69,12 @@ pub struct Relay {
 
 impl Relay {
     /// Starts accepting connections on an already bound listener.
+    ///
+    /// # Errors
+    ///
+    /// `cannot read the local address: ...` when the listener's address cannot
+    /// be read, and `cannot start the relay thread: ...` when the system refuses
+    /// a new thread.
     pub fn start(
         listener: TcpListener,
         server: SocketAddr,

@@ -72,6 +72,12 @@ struct Flow {
 
 impl Relay {
     /// Starts the relay threads on an already bound socket.
+    ///
+    /// # Errors
+    ///
+    /// `cannot start the timer thread: ...` (when delay, jitter, rate or
+    /// reordering need one) or `cannot start the relay thread: ...` when the
+    /// system refuses a new thread.
     pub fn start(
         listen: UdpSocket,
         server: SocketAddr,
@@ -103,6 +109,11 @@ impl Relay {
     }
 
     /// The address clients send to.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's error when the socket's address cannot be read
+    /// (in practice only if the socket was never bound).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listen.local_addr()
     }
