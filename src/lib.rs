@@ -31,6 +31,12 @@
 //! | (ours) a bad network on your desk | [`link_emulator`] | `link-emulator` | `docs/link-emulator.md` |
 //! | (ours) the guided run | [`tour`] | `tour` (`cargo run`) | `README.md` |
 //!
+//! Beside the code, `docs/` holds a lab handout per exercise, `docs/wireshark.md`
+//! (the packets each exercise puts on the wire, checked against real captures),
+//! `docs/changes-from-originals.md` (each defect of the original scripts, its fix
+//! and the test that proves it) and `docs/instructor.md` (answers, with the
+//! measurements behind them).
+//!
 //! ## Reading order
 //!
 //! 1. [`uppercase`]: the smallest complete exchange, over UDP and over TCP.
