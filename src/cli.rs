@@ -424,6 +424,20 @@ impl Matches {
         Ok(Duration::from_secs_f64(secs))
     }
 
+    /// Like [`seconds`](Self::seconds), but 0 is refused too: a timeout of
+    /// zero would mean "fail at once" for a read, and the OS rejects it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the value is not a number of seconds above 0.
+    pub fn timeout(&self, name: &str) -> Result<Duration> {
+        let secs = self.seconds(name)?;
+        if secs.is_zero() {
+            return Err(self.bad(format!("{} must be more than 0", display_name(name))));
+        }
+        Ok(secs)
+    }
+
     /// A usage error that carries this command's usage line, for checks the
     /// parser cannot make on its own (`SIZE must be at least 1`).
     pub fn bad(&self, message: String) -> Error {
@@ -545,6 +559,18 @@ mod tests {
         assert!(err.contains("'99999' for --port"), "{err}");
         let err = m.parse::<u32>("COUNT").unwrap_err().to_string();
         assert!(err.contains("'abc' for COUNT"), "{err}");
+    }
+
+    #[test]
+    fn timeouts_must_be_positive() {
+        let m = Command::new("t", "t")
+            .flag("a", "S", "0", "")
+            .flag("b", "S", "0.5", "")
+            .parse(Vec::<String>::new())
+            .unwrap();
+        let err = m.timeout("a").unwrap_err().to_string();
+        assert!(err.starts_with("--a must be more than 0\n"), "{err}");
+        assert_eq!(m.timeout("b").unwrap(), Duration::from_millis(500));
     }
 
     #[test]

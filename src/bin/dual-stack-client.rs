@@ -68,10 +68,7 @@ fn family(m: &Matches) -> Result<Option<Family>> {
 
 fn run() -> Result<()> {
     let m = command().parse_env()?;
-    let timeout = m.seconds("timeout")?;
-    if timeout.is_zero() {
-        return Err(m.bad("--timeout must be more than 0".to_string()));
-    }
+    let timeout = m.timeout("timeout")?;
     let host_arg = one_of(&m, "HOST", "host")?;
     let port_arg = one_of(&m, "PORT", "port")?;
 

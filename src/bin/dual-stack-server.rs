@@ -36,10 +36,7 @@ fn command() -> Command {
 
 fn run() -> Result<()> {
     let m = command().parse_env()?;
-    let timeout = m.seconds("timeout")?;
-    if timeout.is_zero() {
-        return Err(m.bad("--timeout must be more than 0".to_string()));
-    }
+    let timeout = m.timeout("timeout")?;
     let default_port = DEFAULT_PORT.to_string();
     let port = match prompt::arg_or_ask(m.get("port"), "Port number: ", &default_port)? {
         Some(text) => text.trim().parse::<u16>().map_err(|_| {

@@ -40,10 +40,7 @@ fn run() -> Result<()> {
     let m = command().parse_env()?;
     let host = m.value("host");
     let port: u16 = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
-    if timeout.is_zero() {
-        return Err(m.bad("--timeout must be more than 0".to_string()));
-    }
+    let timeout = m.timeout("timeout")?;
     let name = match prompt::arg_or_ask(m.get("NAME"), "file name (file_1.txt): ", "file_1.txt")? {
         Some(name) => name,
         None => return Ok(()), // end of input: nothing asked, nothing to do

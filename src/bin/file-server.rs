@@ -48,10 +48,7 @@ fn run() -> Result<()> {
     let host = m.value("host");
     let port: u16 = m.parse("port")?;
     let delay_ms: u64 = m.parse("delay-ms")?;
-    let read_timeout = m.seconds("read-timeout")?;
-    if read_timeout.is_zero() {
-        return Err(m.bad("--read-timeout must be more than 0".to_string()));
-    }
+    let read_timeout = m.timeout("read-timeout")?;
     let folder = Folder::open(Path::new(m.value("dir")))?;
     let listener = net::bind_tcp(host, port)?;
     net::announce("file-server", net::local_addr_of(listener.local_addr())?);

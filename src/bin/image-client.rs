@@ -35,10 +35,7 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port: u16 = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
-    if timeout.is_zero() {
-        return Err(m.bad("--timeout must be more than 0".to_string()));
-    }
+    let timeout = m.timeout("timeout")?;
     let out = Path::new(m.value("out"));
     check_target(out)?;
     let stream = net::connect_tcp(m.value("host"), port, Family::Any, "image-server")?;

@@ -32,10 +32,7 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port: u16 = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
-    if timeout.is_zero() {
-        return Err(m.bad("--timeout must be more than 0".to_string()));
-    }
+    let timeout = m.timeout("timeout")?;
     // Check the file before listening: a typo is reported now, not to a client.
     let image = Image::check(Path::new(m.value("file")))?;
     let listener = net::bind_tcp(m.value("host"), port)?;

@@ -41,7 +41,7 @@ fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port: Option<u16> = m.parse_opt("port")?;
     let name = m.get("name").unwrap_or(no_server::UNRESOLVABLE);
-    let probes = no_server::run_probes(m.value("host"), port, name, m.seconds("timeout")?)?;
+    let probes = no_server::run_probes(m.value("host"), port, name, m.timeout("timeout")?)?;
     outln!(
         "no-server: what a client sees when nobody listens ({})",
         m.value("host")

@@ -64,7 +64,7 @@ fn run() -> Result<()> {
         tcp_port,
         count,
         sentence: b"how long does a round trip take?".to_vec(),
-        timeout: m.seconds("timeout")?,
+        timeout: m.timeout("timeout")?,
     };
     outln!(
         "rtt-compare: {count} exchanges per protocol with {whose} {} (UDP) and {}:{} (TCP)",

@@ -24,7 +24,7 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
+    let timeout = m.timeout("timeout")?;
     // Ask first, connect after: a slow typist must not hold a server connection open.
     let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,

@@ -32,12 +32,9 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let options = TcpOptions {
-        read_timeout: m.seconds("read-timeout")?,
+        read_timeout: m.timeout("read-timeout")?,
         ..TcpOptions::default()
     };
-    if options.read_timeout.is_zero() {
-        return Err(m.bad("--read-timeout must be more than 0".into()));
-    }
     let listener = net::bind_tcp(m.value("host"), m.parse("port")?)?;
     net::announce(
         "tcp-upper-server",

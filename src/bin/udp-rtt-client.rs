@@ -28,7 +28,7 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
+    let timeout = m.timeout("timeout")?;
     let count: u32 = m.parse_min("count", 1)?;
     let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,

@@ -24,7 +24,7 @@ fn command() -> Command {
 fn run() -> Result<()> {
     let m = command().parse_env()?;
     let port = m.parse("port")?;
-    let timeout = m.seconds("timeout")?;
+    let timeout = m.timeout("timeout")?;
     let sentence = match uppercase::ask_sentence(m.get("SENTENCE"))? {
         Some(sentence) => sentence,
         None => return Ok(()), // end of input: nothing to send
