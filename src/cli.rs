@@ -57,6 +57,48 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> ExitCode {
 }
 
 /// One flag, switch or positional argument of a [`Command`].
+/// What an exercise's arguments are: the command that describes them, and
+/// how to read them from the parsed [`Matches`].
+///
+/// Each exercise module owns its `Args` struct and implements this, so the
+/// binary is one line and the tour can build the same `Args` by hand.
+pub trait Args: Sized {
+    /// The command: name, flags, defaults, help and example.
+    fn command() -> Command;
+    /// Builds the arguments from what the user typed.
+    ///
+    /// # Errors
+    ///
+    /// A usage error (exit 2) for a value that is out of range.
+    fn from_matches(m: &Matches) -> Result<Self>;
+}
+
+/// The whole `main` of a binary: parse the command line into `A`, print the
+/// help if asked (exit 0), run, and turn the result into an exit code and at
+/// most one `error:` line.
+///
+/// ```no_run
+/// # use socket_labs::uppercase::udp_server;
+/// fn main() -> std::process::ExitCode {
+///     socket_labs::cli::start(udp_server::run)
+/// }
+/// ```
+pub fn start<A: Args>(run: impl FnOnce(A) -> Result<()>) -> ExitCode {
+    let code = main(|| {
+        let matches = match A::command().parse_env() {
+            Err(Error::Help(text)) => {
+                crate::output::write_str(&text);
+                return Ok(());
+            }
+            other => other?,
+        };
+        run(A::from_matches(&matches)?)
+    });
+    // Let a server's queued log lines reach stdout before the process ends.
+    crate::output::flush_log(Duration::from_secs(1));
+    code
+}
+
 #[derive(Debug, Clone)]
 struct Arg {
     /// Flag name without dashes (`port`), or the positional's name (`COUNT`).
@@ -67,6 +109,10 @@ struct Arg {
     default: Option<&'static str>,
     help: &'static str,
     positional: bool,
+    /// A positional that takes all the remaining words, joined by spaces.
+    rest: bool,
+    /// A one-letter alias (`-c` for `--count`).
+    short: Option<char>,
 }
 
 /// The description of one program's command line; see the [module docs](self).
@@ -103,6 +149,8 @@ impl Command {
             default: Some(default),
             help,
             positional: false,
+            rest: false,
+            short: None,
         });
         self
     }
@@ -120,6 +168,8 @@ impl Command {
             default: None,
             help,
             positional: false,
+            rest: false,
+            short: None,
         });
         self
     }
@@ -132,6 +182,8 @@ impl Command {
             default: None,
             help,
             positional: false,
+            rest: false,
+            short: None,
         });
         self
     }
@@ -149,6 +201,8 @@ impl Command {
             default: Some(default),
             help,
             positional: true,
+            rest: false,
+            short: None,
         });
         self
     }
@@ -162,6 +216,30 @@ impl Command {
             default: None,
             help,
             positional: true,
+            rest: false,
+            short: None,
+        });
+        self
+    }
+    /// Gives the last declared flag a one-letter alias: `-c 5` means `--count 5`.
+    pub fn short(mut self, letter: char) -> Command {
+        if let Some(arg) = self.args.last_mut() {
+            arg.short = Some(letter);
+        }
+        self
+    }
+
+    /// A last positional that takes every remaining word, joined with single
+    /// spaces as `echo` does: `tcp-upper-client hello world` sends "hello world".
+    pub fn positional_rest(mut self, name: &'static str, help: &'static str) -> Command {
+        self.args.push(Arg {
+            name,
+            value_name: Some(name),
+            default: None,
+            help,
+            positional: true,
+            rest: true,
+            short: None,
         });
         self
     }
@@ -196,9 +274,10 @@ impl Command {
             rows.push((arg.name.to_string(), describe(arg)));
         }
         for arg in &flags {
+            let short = arg.short.map(|c| format!("-{c}, ")).unwrap_or_default();
             let left = match arg.value_name {
-                Some(v) => format!("--{} {v}", arg.name),
-                None => format!("--{}", arg.name),
+                Some(v) => format!("{short}--{} {v}", arg.name),
+                None => format!("{short}--{}", arg.name),
             };
             rows.push((left, describe(arg)));
         }
@@ -261,6 +340,7 @@ impl Command {
         let mut positionals = self.args.iter().filter(|a| a.positional);
         let mut only_positionals = false;
         let mut args = args.into_iter().map(Into::into);
+        let mut last_rest: Option<&'static str> = None;
 
         while let Some(arg) = args.next() {
             if !only_positionals && (arg == "-h" || arg == "--help") {
@@ -280,7 +360,7 @@ impl Command {
                     .args
                     .iter()
                     .find(|a| !a.positional && a.name == name)
-                    .ok_or_else(|| self.bad(format!("unknown flag '--{name}'")))?;
+                    .ok_or_else(|| self.unknown(&format!("--{name}")))?;
                 let value = match (spec.value_name, inline) {
                     (None, None) => String::new(),
                     (None, Some(_)) => {
@@ -295,11 +375,39 @@ impl Command {
                 continue;
             }
             if !only_positionals && arg.starts_with('-') && arg.len() > 1 && !looks_numeric(&arg) {
-                return Err(self.bad(format!("unknown flag '{arg}'")));
+                // A one-letter alias, `-c 5` or `-c5`, as ping users type it.
+                let letter = arg[1..].chars().next();
+                let spec = self
+                    .args
+                    .iter()
+                    .find(|a| !a.positional && a.short.is_some() && a.short == letter)
+                    .ok_or_else(|| self.unknown(&arg))?;
+                let glued = &arg[1 + letter.map_or(0, char::len_utf8)..];
+                let value = match (spec.value_name, glued.is_empty()) {
+                    (None, true) => String::new(),
+                    (None, false) => return Err(self.unknown(&arg)),
+                    (Some(_), false) => glued.to_string(),
+                    (Some(v), true) => args
+                        .next()
+                        .ok_or_else(|| self.bad(format!("{} needs a value ({v})", &arg)))?,
+                };
+                given.insert(spec.name, value);
+                continue;
+            }
+            if let Some(rest) = last_rest {
+                // Extra words of a sentence, joined with spaces as `echo` does.
+                if let Some(text) = given.get_mut(rest) {
+                    text.push(' ');
+                    text.push_str(&arg);
+                }
+                continue;
             }
             let spec = positionals
                 .next()
                 .ok_or_else(|| self.bad(format!("unexpected argument '{arg}'")))?;
+            if spec.rest {
+                last_rest = Some(spec.name);
+            }
             given.insert(spec.name, arg);
         }
 
@@ -327,6 +435,41 @@ impl Command {
     fn bad(&self, message: String) -> Error {
         Error::Usage(format!("{message}\n{} (see --help)", self.usage()))
     }
+
+    /// "unknown flag", with the closest real flag when one is near.
+    fn unknown(&self, given: &str) -> Error {
+        let typed = given.trim_start_matches('-');
+        let typed = typed.split('=').next().unwrap_or(typed);
+        let near = self
+            .args
+            .iter()
+            .filter(|a| !a.positional)
+            .map(|a| (edit_distance(typed, a.name), a.name))
+            .filter(|(d, name)| *d <= 2 || (typed.len() >= 3 && name.starts_with(typed)))
+            .min();
+        match near {
+            Some((_, name)) => self.bad(format!("unknown flag '{given}' (did you mean --{name}?)")),
+            None => self.bad(format!("unknown flag '{given}'")),
+        }
+    }
+}
+
+/// How many one-letter edits turn `a` into `b` (Levenshtein distance).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// `-5` or `-0.5` is a value (for example a negative number), not a flag.
@@ -407,21 +550,74 @@ impl Matches {
         Ok(value)
     }
 
-    /// A number of seconds (`1`, `0.25`) as a [`Duration`]. Must be finite and not negative.
+    /// A whole number from `lo` to `hi`, both included.
+    ///
+    /// "1.5", "-1", "1e30", "NaN", "" and a value past the type's range all get
+    /// the same clear usage error naming the range: never a panic, and never a
+    /// value so large that a later allocation aborts.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the value is missing, not a whole number, or out of range.
+    pub fn number<T>(&self, name: &str, lo: T, hi: T) -> Result<T>
+    where
+        T: FromStr + PartialOrd + std::fmt::Display + Copy,
+    {
+        let text = self.value(name).trim();
+        match text.parse::<T>() {
+            Ok(value) if value >= lo && value <= hi => Ok(value),
+            _ => Err(self.bad(format!(
+                "invalid value '{}' for {}: expected a whole number from {lo} to {hi}",
+                self.value(name),
+                display_name(name)
+            ))),
+        }
+    }
+
+    /// A decimal number from `lo` to `hi`, both included; NaN and infinities
+    /// are refused.
     ///
     /// # Errors
     ///
     /// [`Error::Usage`] when the value is not such a number.
-    pub fn seconds(&self, name: &str) -> Result<Duration> {
-        let secs: f64 = self.parse(name)?;
-        if !(0.0..=1e9).contains(&secs) {
-            return Err(self.bad(format!(
-                "invalid value '{}' for {}: expected a number of seconds, 0 or more",
+    pub fn float(&self, name: &str, lo: f64, hi: f64) -> Result<f64> {
+        let text = self.value(name).trim();
+        match text.parse::<f64>() {
+            Ok(value) if value.is_finite() && value >= lo && value <= hi => Ok(value),
+            _ => Err(self.bad(format!(
+                "invalid value '{}' for {}: expected a number from {lo} to {hi}",
                 self.value(name),
                 display_name(name)
-            )));
+            ))),
         }
-        Ok(Duration::from_secs_f64(secs))
+    }
+
+    /// A duration with an optional unit (`20ms`, `1.5s`, `2m`, `500us`); a
+    /// bare number is in `unit`, the unit `--help` names. At most a day, so
+    /// no later arithmetic on it can overflow.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the value is not a duration from 0 to 24 hours.
+    pub fn duration(&self, name: &str, unit: Unit) -> Result<Duration> {
+        parse_duration(self.value(name), unit).ok_or_else(|| {
+            self.bad(format!(
+                "invalid value '{}' for {}: expected a duration such as 20ms, 1.5s or 2m \
+                 (a bare number is {}), from 0 to 24h",
+                self.value(name),
+                display_name(name),
+                unit.name()
+            ))
+        })
+    }
+
+    /// A duration in seconds by default (`1`, `0.25`, `250ms`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] when the value is not a duration (see [`duration`](Self::duration)).
+    pub fn seconds(&self, name: &str) -> Result<Duration> {
+        self.duration(name, Unit::Seconds)
     }
 
     /// Like [`seconds`](Self::seconds), but 0 is refused too: a timeout of
@@ -429,7 +625,7 @@ impl Matches {
     ///
     /// # Errors
     ///
-    /// [`Error::Usage`] when the value is not a number of seconds above 0.
+    /// [`Error::Usage`] when the value is not a duration above 0.
     pub fn timeout(&self, name: &str) -> Result<Duration> {
         let secs = self.seconds(name)?;
         if secs.is_zero() {
@@ -443,6 +639,52 @@ impl Matches {
     pub fn bad(&self, message: String) -> Error {
         Error::Usage(format!("{message}\n{} (see --help)", self.usage))
     }
+}
+
+/// The unit of a bare number given for a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// `--delay 20` means 20 ms.
+    Millis,
+    /// `--timeout 2` means 2 s.
+    Seconds,
+}
+
+impl Unit {
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Millis => "milliseconds",
+            Unit::Seconds => "seconds",
+        }
+    }
+}
+
+/// Reads `20ms`, `1.5s`, `2m`, `1h`, `500us`, or a bare number in `unit`.
+/// Returns `None` for anything else, or for more than 24 hours.
+pub fn parse_duration(text: &str, unit: Unit) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let scale = match suffix {
+        "" => match unit {
+            Unit::Millis => 1e-3,
+            Unit::Seconds => 1.0,
+        },
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let value: f64 = number.trim().parse().ok()?;
+    let secs = value * scale;
+    if !secs.is_finite() || !(0.0..=86_400.0).contains(&secs) {
+        return None;
+    }
+    Some(Duration::from_secs_f64(secs))
 }
 
 /// `--port` for flags, `COUNT` for positionals (which are written in capitals).
@@ -592,5 +834,79 @@ mod tests {
         assert_eq!(m.seconds("a").unwrap(), Duration::from_millis(250));
         assert!(m.seconds("b").is_err());
         assert!(m.seconds("c").is_err());
+    }
+
+    fn durations() -> Command {
+        Command::new("t", "test")
+            .flag("delay", "DURATION", "0", "pause")
+            .flag("count", "N", "5", "how many")
+            .short('c')
+            .positional_rest("SENTENCE", "words")
+    }
+
+    #[test]
+    fn durations_take_units_and_bare_numbers_keep_theirs() {
+        let cases = [
+            ("20ms", Unit::Seconds, 20_000),
+            ("1.5s", Unit::Millis, 1_500_000),
+            ("2m", Unit::Seconds, 120_000_000),
+            ("500us", Unit::Seconds, 500),
+            ("20", Unit::Millis, 20_000),
+            ("0.25", Unit::Seconds, 250_000),
+            ("1e3ms", Unit::Seconds, 1_000_000),
+        ];
+        for (text, unit, micros) in cases {
+            let got = parse_duration(text, unit).map(|d| d.as_micros());
+            assert_eq!(got, Some(micros), "{text}");
+        }
+        for bad in [
+            "", "ms", "-1", "1e30", "NaN", "inf", "2 weeks", "25h", "1.5x",
+        ] {
+            assert_eq!(parse_duration(bad, Unit::Seconds), None, "{bad}");
+        }
+        let m = durations().parse(["--delay", "1e300"]).unwrap();
+        let err = m.duration("delay", Unit::Millis).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("a bare number is milliseconds"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn numbers_are_range_checked_never_panicking() {
+        for bad in [
+            "0",
+            "-1",
+            "1.5",
+            "1e30",
+            "NaN",
+            "",
+            "18446744073709551615",
+            "abc",
+        ] {
+            let m = durations().parse(["--count", bad]).unwrap();
+            let err = m.number::<u32>("count", 1, 1000).unwrap_err();
+            assert!(err.to_string().contains("from 1 to 1000"), "{bad}: {err}");
+            let err = m.float("count", 0.5, 100.0);
+            assert!(bad == "1.5" || err.is_err(), "{bad}");
+        }
+        let m = durations().parse(["-c", "7"]).unwrap();
+        assert_eq!(m.number::<u32>("count", 1, 1000).unwrap(), 7);
+        let m = durations().parse(["-c7"]).unwrap();
+        assert_eq!(m.number::<u32>("count", 1, 1000).unwrap(), 7);
+    }
+
+    #[test]
+    fn extra_words_join_and_misspelled_flags_get_a_suggestion() {
+        let m = durations().parse(["hello", "big", "world"]).unwrap();
+        assert_eq!(m.value("SENTENCE"), "hello big world");
+        let err = durations().parse(["--dealy", "3"]).unwrap_err().to_string();
+        assert!(err.contains("did you mean --delay?"), "{err}");
+        let err = durations().parse(["--zzz"]).unwrap_err().to_string();
+        assert!(!err.contains("did you mean"), "{err}");
+        let err = durations().parse(["-t", "3"]).unwrap_err().to_string();
+        assert!(err.contains("unknown flag '-t'"), "{err}");
+        assert!(durations().help_text().contains("-c, --count N"));
     }
 }

@@ -94,6 +94,7 @@ pub mod clock;
 pub mod dual_stack;
 pub mod error;
 pub mod file_transfer;
+pub mod files;
 pub mod framing;
 pub mod image_transfer;
 pub mod link_emulator;

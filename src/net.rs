@@ -25,6 +25,11 @@ pub const SERVER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest UDP payload over IPv4: 65,535 − 20 (IP header) − 8 (UDP header).
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
 
+/// The largest datagram a UDP receiver here reads: the 16-bit UDP length
+/// field's maximum, so nothing is ever cut (the originals read 1024 or 2048
+/// bytes, and the rest of a longer datagram was silently thrown away).
+pub const MAX_DATAGRAM: usize = 65_535;
+
 /// Which IP version to resolve a name for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
@@ -219,13 +224,47 @@ pub fn udp_client_socket(host: &str, port: u16) -> Result<(UdpSocket, SocketAddr
         .find(|a| a.is_ipv4())
         .copied()
         .unwrap_or(addrs[0]);
-    let local: SocketAddr = if server.is_ipv4() {
+    Ok((bind_udp_for(server)?, server))
+}
+
+/// Binds a UDP socket on any free port of the same family as `peer`.
+///
+/// A client socket must be of the server's family: an IPv4 socket cannot
+/// send to `::1`. Binding the family's wildcard (`0.0.0.0:0` or `[::]:0`) is
+/// what Python's `socket(AF_INET, SOCK_DGRAM)` does on its first `sendto`.
+///
+/// # Errors
+///
+/// `cannot open a UDP socket` when the OS refuses.
+pub fn bind_udp_for(peer: SocketAddr) -> Result<UdpSocket> {
+    let local: SocketAddr = if peer.is_ipv4() {
         (Ipv4Addr::UNSPECIFIED, 0).into()
     } else {
         (Ipv6Addr::UNSPECIFIED, 0).into()
     };
-    let socket = UdpSocket::bind(local).map_err(|e| Error::io("cannot open a UDP socket", &e))?;
-    Ok((socket, server))
+    UdpSocket::bind(local).map_err(|e| Error::io("cannot open a UDP socket", &e))
+}
+
+/// Reads until `buf` is full or the stream ends; returns how many bytes came.
+///
+/// `read` returns whatever has arrived, which may be less than asked for:
+/// TCP is a byte stream, not a sequence of messages.
+///
+/// # Errors
+///
+/// The read error, with the bytes read so far lost to the caller; use a
+/// loop of your own where those matter.
+pub fn read_full(reader: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }
 
 /// Prints a server's first line, `<binary> listening on <ADDR>`, and flushes it.

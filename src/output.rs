@@ -17,6 +17,9 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::Mutex;
 
 /// Like `println!`, but a closed stdout ends the program quietly; see the module docs.
 #[macro_export]
@@ -62,8 +65,16 @@ fn exit_if_reader_gone(result: io::Result<()>) {
 /// Where a server writes its one-line-per-event log.
 ///
 /// `Log::stdout()` is what the binaries use; `Log::quiet()` drops everything and
-/// `Log::prefixed("    server | ")` indents lines under a heading in the tour.
+/// `Log::prefixed("    [server] ")` indents lines under a heading in the tour.
 /// Cloning is cheap, so each connection thread can have its own copy.
+///
+/// Logging must never stop serving. A server's stdout may be a pipe that
+/// nobody reads (it fills, and the next write blocks) or one whose reader has
+/// gone (`server | head -1`: the next write fails). So connection threads do
+/// not write: they hand each line to one writer thread through a bounded
+/// queue ([`QUEUE_LINES`]). When the queue is full the line is dropped and
+/// counted, and the writer says how many it lost once it can write again.
+/// Each line is cut at [`MAX_LINE`] bytes, so a client cannot make a huge one.
 #[derive(Debug, Clone)]
 pub struct Log {
     mode: Mode,
@@ -75,34 +86,129 @@ enum Mode {
     Stdout(String),
 }
 
+/// The longest log line written, in bytes; longer lines are cut and marked.
+pub const MAX_LINE: usize = 1000;
+/// How many lines may wait for the writer before new ones are dropped.
+pub const QUEUE_LINES: usize = 1024;
+
+/// The writer thread's queue, made on first use.
+static QUEUE: Mutex<Option<SyncSender<String>>> = Mutex::new(None);
+/// Lines dropped because the queue was full or stdout was gone.
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Lines queued but not yet written (so [`flush_log`] knows when to stop).
+static PENDING: AtomicU64 = AtomicU64::new(0);
+
 impl Log {
-    /// Lines go to stdout as they are.
+    /// Log lines to stdout, through the writer thread.
     pub fn stdout() -> Log {
         Log {
             mode: Mode::Stdout(String::new()),
         }
     }
 
-    /// Lines go to stdout, each after `prefix`.
+    /// Log lines to stdout, each starting with `prefix`.
     pub fn prefixed(prefix: impl Into<String>) -> Log {
         Log {
             mode: Mode::Stdout(prefix.into()),
         }
     }
 
-    /// Lines are dropped.
+    /// A log that drops every line.
     pub fn quiet() -> Log {
         Log { mode: Mode::Quiet }
     }
 
-    /// Writes one log line; see [`write_line`] for what happens when stdout is closed.
+    /// Queues one line; never blocks, never fails.
     pub fn line(&self, args: fmt::Arguments<'_>) {
-        match &self.mode {
-            Mode::Quiet => {}
-            Mode::Stdout(prefix) if prefix.is_empty() => write_line(args),
-            Mode::Stdout(prefix) => write_line(format_args!("{prefix}{args}")),
+        let prefix = match &self.mode {
+            Mode::Quiet => return,
+            Mode::Stdout(prefix) => prefix,
+        };
+        let line = cut_line(format!("{prefix}{args}"));
+        let mut queue = match QUEUE.lock() {
+            Ok(queue) => queue,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if queue.is_none() {
+            *queue = start_writer();
+        }
+        let sent = match queue.as_ref() {
+            Some(sender) => {
+                PENDING.fetch_add(1, Ordering::SeqCst);
+                let sent = sender.try_send(line).is_ok();
+                if !sent {
+                    PENDING.fetch_sub(1, Ordering::SeqCst);
+                }
+                sent
+            }
+            None => false,
+        };
+        if !sent {
+            DROPPED.fetch_add(1, Ordering::Relaxed);
         }
     }
+}
+
+/// How many log lines were dropped so far (full queue or stdout gone).
+pub fn dropped_log_lines() -> u64 {
+    DROPPED.load(Ordering::Relaxed)
+}
+
+/// Waits up to `limit` for queued log lines to be written (used before exit).
+pub fn flush_log(limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while PENDING.load(Ordering::SeqCst) > 0 && started.elapsed() < limit {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// Cuts a line at [`MAX_LINE`] bytes (on a character boundary) and says so.
+fn cut_line(mut line: String) -> String {
+    if line.len() > MAX_LINE {
+        let full = line.len();
+        let mut at = MAX_LINE - 40;
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        line.truncate(at);
+        line.push_str(&format!("... [line cut: {full} bytes]"));
+    }
+    line
+}
+
+/// Starts the one thread that writes log lines; `None` if the OS refuses it.
+fn start_writer() -> Option<SyncSender<String>> {
+    let (sender, receiver) = sync_channel::<String>(QUEUE_LINES);
+    let spawned = std::thread::Builder::new()
+        .name("log writer".into())
+        .spawn(move || {
+            let mut reported = 0;
+            for line in receiver {
+                let lost = DROPPED.load(Ordering::Relaxed);
+                let mut result = Ok(());
+                if lost > reported {
+                    result = write_log_line(&format!("[{} log lines dropped]", lost - reported));
+                    reported = lost;
+                }
+                if result.is_ok() {
+                    result = write_log_line(&line);
+                }
+                if result.is_err() {
+                    // stdout is gone: keep serving, count what cannot be shown.
+                    DROPPED.fetch_add(1, Ordering::Relaxed);
+                }
+                PENDING.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+    spawned.ok().map(|_| sender)
+}
+
+fn write_log_line(line: &str) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
 }
 
 /// Shows bytes from the network to a person: valid UTF-8 as it is, anything else
@@ -203,6 +309,16 @@ mod tests {
         assert_eq!(printable(b"\xe2\x82"), "\\xe2\\x82"); // half a character at the end
         assert_eq!(printable(b"ok\xc3(x"), "ok\\xc3(x");
         assert_eq!(printable("€".as_bytes()), "€");
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_say_their_length() {
+        let line = cut_line("x".repeat(5000));
+        assert!(line.len() <= MAX_LINE, "{}", line.len());
+        assert!(line.ends_with("[line cut: 5000 bytes]"), "{line}");
+        let wide = cut_line("é".repeat(800));
+        assert!(wide.len() <= MAX_LINE);
+        assert_eq!(cut_line("short".into()), "short");
     }
 
     #[test]

@@ -16,12 +16,6 @@ fn has_ipv6_loopback() -> bool {
     TcpListener::bind("[::1]:0").is_ok()
 }
 
-/// A port on which nothing listens: bind, learn it, close.
-fn free_port() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port().to_string()
-}
-
 #[test]
 fn ipv4_and_ipv6_clients_are_echoed_by_one_server_with_defaults() {
     let server = Server::start(SERVER, &["--port", "0"]);
@@ -128,7 +122,7 @@ fn an_echo_that_trickles_back_one_byte_at_a_time_is_reassembled() {
 
 #[test]
 fn asking_for_ipv6_on_a_name_without_one_is_one_clear_error() {
-    let port = free_port();
+    let port = support::closed_port().to_string();
     Client::new(CLIENT)
         .args(&["--family", "6", "127.0.0.1", &port])
         .run()
@@ -155,7 +149,7 @@ fn asking_for_ipv6_on_a_name_without_one_is_one_clear_error() {
 
 #[test]
 fn no_server_means_connection_refused() {
-    let port = free_port();
+    let port = support::closed_port().to_string();
     Client::new(CLIENT)
         .args(&["--family", "4", "127.0.0.1", &port])
         .stdin("hello\n")

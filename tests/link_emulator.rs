@@ -8,12 +8,14 @@
 
 mod support;
 
+use support::peers;
+
 use socket_labs::link_emulator::{Decider, Direction, Impairments};
 use socket_labs::stats::Summary;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::mpsc::{self, Receiver};
+
 use std::thread;
 use std::time::{Duration, Instant};
 use support::{Client, Server};
@@ -24,60 +26,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_link-emulator");
 const LOST_AFTER: Duration = Duration::from_millis(80);
 
 // ---------------------------------------------------------------- helpers
-
-/// A UDP echo server thread on a free port.
-fn udp_echo() -> SocketAddr {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = socket.local_addr().unwrap();
-    thread::spawn(move || {
-        let mut buf = vec![0u8; 65_535];
-        while let Ok((n, peer)) = socket.recv_from(&mut buf) {
-            let _ = socket.send_to(&buf[..n], peer);
-        }
-    });
-    addr
-}
-
-/// A UDP server thread that answers nothing and reports each datagram with
-/// its arrival time.
-fn udp_sink() -> (SocketAddr, Receiver<(Vec<u8>, Instant)>) {
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = socket.local_addr().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut buf = vec![0u8; 65_535];
-        while let Ok((n, _)) = socket.recv_from(&mut buf) {
-            if tx.send((buf[..n].to_vec(), Instant::now())).is_err() {
-                return;
-            }
-        }
-    });
-    (addr, rx)
-}
-
-/// A TCP echo server thread: each connection echoes until end of stream, then closes.
-fn tcp_echo() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let mut stream = match stream {
-                Ok(s) => s,
-                Err(_) => continue,
-            };
-            thread::spawn(move || {
-                let _ = stream.set_nodelay(true);
-                let mut buf = [0u8; 16 * 1024];
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 || stream.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    addr
-}
 
 /// An address where nothing listens (bound, read, closed).
 fn dead_udp_port() -> SocketAddr {
@@ -284,7 +232,7 @@ fn run_time_failures_are_one_line_and_exit_1() {
 #[test]
 fn the_banner_says_what_the_link_does_and_the_run_ends_with_a_summary() {
     let server = emulator(
-        udp_echo(),
+        peers::udp_echo(),
         &[
             "--delay",
             "3",
@@ -313,7 +261,7 @@ fn the_banner_says_what_the_link_does_and_the_run_ends_with_a_summary() {
 
 #[test]
 fn a_perfect_link_delivers_every_datagram_unchanged_and_in_order() {
-    let (sink, arrivals) = udp_sink();
+    let (sink, arrivals) = peers::udp_sink();
     let server = emulator(sink, &[]);
     let client = client_socket();
     for i in 0..300 {
@@ -332,7 +280,7 @@ fn a_perfect_link_delivers_every_datagram_unchanged_and_in_order() {
 
 #[test]
 fn any_datagram_size_up_to_65507_bytes_crosses_unchanged() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     for extra in [&[][..], &["--delay", "1", "--duplicate", "0"][..]] {
         let server = emulator(echo, extra);
         let client = client_socket();
@@ -353,7 +301,7 @@ fn any_datagram_size_up_to_65507_bytes_crosses_unchanged() {
 
 #[test]
 fn delay_adds_twice_the_delay_to_the_rtt() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let client = client_socket();
     client
         .set_read_timeout(Some(Duration::from_secs(2)))
@@ -377,7 +325,7 @@ fn delay_adds_twice_the_delay_to_the_rtt() {
 
 #[test]
 fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
-    let (sink, arrivals) = udp_sink();
+    let (sink, arrivals) = peers::udp_sink();
     let server = emulator(sink, &["--delay", "30"]);
     let client = client_socket();
     let first_sent = Instant::now();
@@ -405,7 +353,7 @@ fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
 
 #[test]
 fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let link = Impairments {
         delay: Duration::from_millis(8),
         jitter: Duration::from_millis(5),
@@ -447,7 +395,7 @@ fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
 
 #[test]
 fn loss_30_loses_about_half_the_echoes_and_the_same_ones_every_run() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let link = Impairments {
         loss: 30.0,
         ..Impairments::none()
@@ -481,7 +429,7 @@ fn loss_30_loses_about_half_the_echoes_and_the_same_ones_every_run() {
 
 #[test]
 fn verbose_says_which_datagrams_were_lost() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let server = emulator(echo, &["--loss", "50", "--seed", "4", "--verbose"]);
     let client = client_socket();
     for i in 0..10 {
@@ -512,7 +460,7 @@ fn verbose_says_which_datagrams_were_lost() {
 
 #[test]
 fn duplicates_arrive_twice_each_way_and_are_counted() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let server = emulator(echo, &["--duplicate", "100", "--duration", "0.6"]);
     let client = client_socket();
     let replies = send_in_batches(&client, server.addr, 10, 10);
@@ -529,7 +477,7 @@ fn duplicates_arrive_twice_each_way_and_are_counted() {
 
 #[test]
 fn reorder_delivers_a_held_datagram_right_after_the_next_one() {
-    let (sink, arrivals) = udp_sink();
+    let (sink, arrivals) = peers::udp_sink();
     let server = emulator(sink, &["--reorder", "100", "--duration", "0.6"]);
     let client = client_socket();
     for i in 1..=10 {
@@ -553,7 +501,7 @@ fn reorder_delivers_a_held_datagram_right_after_the_next_one() {
 
 #[test]
 fn a_rate_limit_spaces_datagrams_by_their_serialization_time() {
-    let (sink, arrivals) = udp_sink();
+    let (sink, arrivals) = peers::udp_sink();
     // 2000 kbit/s: a 1000-byte datagram takes 8000 / 2,000,000 s = 4 ms on the wire.
     let server = emulator(sink, &["--rate", "2000"]);
     let client = client_socket();
@@ -585,7 +533,7 @@ fn a_rate_limit_spaces_datagrams_by_their_serialization_time() {
 
 #[test]
 fn a_rate_limited_link_drops_what_would_wait_more_than_a_second() {
-    let (sink, _arrivals) = udp_sink();
+    let (sink, _arrivals) = peers::udp_sink();
     // 80 kbit/s: 100 ms per 1000-byte datagram. Of a burst of 30, the 11 that
     // start within 1 s of arriving are queued; the other 19 are dropped.
     let server = emulator(sink, &["--rate", "80", "--duration", "0.5"]);
@@ -603,7 +551,7 @@ fn a_rate_limited_link_drops_what_would_wait_more_than_a_second() {
 
 #[test]
 fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let server = emulator(echo, &["--delay", "2", "--jitter", "1"]);
     let to = server.addr;
     let workers: Vec<_> = (0..50)
@@ -636,7 +584,7 @@ fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
 
 #[test]
 fn vanishing_clients_are_forgotten_and_others_carry_on() {
-    let echo = udp_echo();
+    let echo = peers::udp_echo();
     let server = emulator(echo, &["--delay", "20", "--idle", "0.2"]);
     {
         // Sends and is gone before the echoes come back 40 ms later.
@@ -681,7 +629,7 @@ fn with_the_udp_server_down_datagrams_are_counted_as_refused() {
 
 #[test]
 fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
-    let echo = tcp_echo();
+    let echo = peers::tcp_echo();
     let server = emulator(
         echo,
         &["--tcp", "--delay", "5", "--jitter", "1", "--seed", "9"],
@@ -729,7 +677,7 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
 
 #[test]
 fn tcp_mode_respects_the_rate() {
-    let echo = tcp_echo();
+    let echo = peers::tcp_echo();
     // 8000 kbit/s = 1 MB/s: 100 kB take 100 ms each way (overlapping).
     let server = emulator(echo, &["--tcp", "--rate", "8000"]);
     let mut stream = TcpStream::connect(server.addr).unwrap();

@@ -100,7 +100,7 @@ fn check_graphs(dir: &TempDir) {
     for name in ["throughput_graph.svg", "average_delay_graph.svg"] {
         let text =
             std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        socket_labs::svg::well_formed(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        support::xml::well_formed(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(text.contains("<svg") && text.contains("viewBox"), "{name}");
     }
 }

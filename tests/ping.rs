@@ -7,7 +7,7 @@
 mod support;
 
 use std::collections::HashSet;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::time::Duration;
 use support::{Client, Server, TempDir};
 
@@ -19,33 +19,6 @@ fn client(port: u16, args: &[&str]) -> support::Outcome {
     let mut all = vec!["--host", "127.0.0.1", "--port", &port];
     all.extend_from_slice(args);
     Client::new(CLIENT).args(&all).run()
-}
-
-/// An echo thread on a free port. For the n-th datagram it receives (from 0),
-/// `answer(n, payload, held)` returns the replies to send now; `held` keeps
-/// earlier payloads for a server that answers late. The thread ends after 20 s
-/// of silence.
-fn echo<F>(mut answer: F) -> SocketAddr
-where
-    F: FnMut(usize, &[u8], &mut Vec<Vec<u8>>) -> Vec<Vec<u8>> + Send + 'static,
-{
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    let addr = socket.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 70_000];
-        let mut held = Vec::new();
-        let mut n = 0;
-        while let Ok((len, from)) = socket.recv_from(&mut buf) {
-            for reply in answer(n, &buf[..len], &mut held) {
-                let _ = socket.send_to(&reply, from);
-            }
-            n += 1;
-        }
-    });
-    addr
 }
 
 /// The last three lines must be the iputils-style statistics; returns
@@ -146,7 +119,7 @@ fn plot_writes_a_well_formed_svg() {
     );
     run.expect_code(0).expect_out("RTT chart written to");
     let svg = std::fs::read_to_string(&path).unwrap();
-    socket_labs::svg::well_formed(&svg).unwrap();
+    support::xml::well_formed(&svg).unwrap();
     assert!(svg.contains("<polyline"), "{svg}");
     assert_eq!(svg.matches("<circle").count(), 4);
 
@@ -186,7 +159,7 @@ fn no_server_means_full_loss_exit_1_after_count_intervals_and_a_timeout() {
 
 #[test]
 fn a_path_that_drops_every_other_datagram_loses_half() {
-    let addr = echo(|n, payload, _| {
+    let addr = support::peers::udp(|n, payload, _| {
         if n % 2 == 0 {
             vec![payload.to_vec()]
         } else {
@@ -214,7 +187,7 @@ fn late_replies_are_not_counted_as_on_time() {
     // Each message is answered only when the next one arrives, so its echo
     // leaves at least one INTERVAL (0.6 s) after it, past the 0.4 s timeout.
     // The fourth and last message is answered at once.
-    let addr = echo(|n, payload, held| {
+    let addr = support::peers::udp(|n, payload, held| {
         let mut replies = std::mem::take(held);
         if n < 3 {
             held.push(payload.to_vec());
@@ -254,7 +227,7 @@ fn a_slow_real_server_gives_only_late_replies() {
 
 #[test]
 fn duplicates_are_counted_once() {
-    let addr = echo(|_, payload, _| vec![payload.to_vec(), payload.to_vec()]);
+    let addr = support::peers::udp(|_, payload, _| vec![payload.to_vec(), payload.to_vec()]);
     let run = client(addr.port(), &["5", "0.01", "3"]);
     run.expect_code(0);
     let (sent, received, loss, _) = statistics(&run.out());
@@ -279,7 +252,7 @@ fn duplicates_are_counted_once() {
 
 #[test]
 fn replies_that_match_no_message_are_ignored() {
-    let addr = echo(|_, payload, _| {
+    let addr = support::peers::udp(|_, payload, _| {
         let mut changed = payload.to_vec();
         changed[0] = b'!';
         vec![changed, payload.to_vec()]

@@ -56,6 +56,7 @@ fn run() -> Result<()> {
         read_timeout: timeout,
         limit: None,
         log: Log::stdout(),
+        ..TcpOptions::default()
     };
     server::serve(listeners, options)
 }

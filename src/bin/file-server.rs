@@ -61,6 +61,7 @@ fn run() -> Result<()> {
         read_timeout,
         limit: None,
         log: Log::stdout(),
+        ..TcpOptions::default()
     };
     server::serve(listener, folder, options, tcp)
 }

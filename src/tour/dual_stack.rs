@@ -38,6 +38,7 @@ fn run(ctx: &Context) -> Result<()> {
         read_timeout: Duration::from_secs(5),
         limit: None,
         log,
+        ..TcpOptions::default()
     };
     // The server runs until the tour ends, like a server in its own terminal.
     std::thread::spawn(move || server::serve(listeners, options));

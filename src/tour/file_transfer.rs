@@ -46,6 +46,7 @@ fn run_file_transfer(context: &Context) -> Result<()> {
         read_timeout: Duration::from_secs(5),
         limit: Some(3),
         log: context.server_log(),
+        ..TcpOptions::default()
     };
     // The server thread ends by itself after the three connections below.
     std::thread::spawn(move || server::serve(listener, folder, server::Options::default(), tcp));

@@ -50,6 +50,7 @@ fn run(ctx: &Context) -> Result<()> {
         read_timeout: Duration::from_secs(5),
         limit: Some(1),
         log,
+        ..TcpOptions::default()
     };
     let server = std::thread::spawn(move || serve(listener, image, options));
 

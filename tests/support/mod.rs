@@ -1,4 +1,4 @@
-//! Std-only helpers for end-to-end tests through the real binaries (SPEC section 6).
+//! Std-only helpers for end-to-end tests through the real binaries (the project's test conventions).
 //!
 //! The crate has no dev-dependencies, so this file does the jobs `assert_cmd` and
 //! `tempfile` would do:
@@ -10,11 +10,18 @@
 //! * [`Client`] runs a client binary with some stdin, a time limit, and returns
 //!   its [`Outcome`]; a failed expectation prints the command, status, stdout and
 //!   stderr, so a red test explains itself.
-//! * [`TempDir`] is a fresh directory removed on drop.
+//! * [`TempDir`] is a fresh directory removed on drop; [`closed_port`] is a
+//!   port where nothing listens.
+//! * [`peers`] has the fake peers tests talk to: echo threads, UDP servers that
+//!   answer late, twice or never, TCP servers written the way the originals were.
+//! * [`xml`] checks that a chart is well-formed XML.
 //!
 //! Each integration test file says `mod support;` and passes
 //! `env!("CARGO_BIN_EXE_<name>")` for the binary it runs.
 #![allow(dead_code)] // each test file uses a different part of this module
+
+pub mod peers;
+pub mod xml;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
