@@ -41,6 +41,14 @@ pub struct Context {
 }
 
 impl Context {
+    /// Prints the command that does by hand what the stop is about to do.
+    /// Stops print these as they run, with the real port, so that each line
+    /// is exactly what the tour runs (a stop's static `by_hand` list is for
+    /// lines that need no port).
+    pub fn by_hand(&self, command: impl std::fmt::Display) {
+        crate::outln!("   by hand: {command}");
+    }
+
     /// The log a stop gives to its in-process servers: indented under the heading.
     pub fn server_log(&self) -> Log {
         Log::prefixed("    [server] ")
