@@ -29,11 +29,13 @@
 
 use super::StreamUpper;
 use crate::cli::{self, Command, Matches};
+use crate::clock::secs_text;
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::output::{preview, Log};
 use crate::server::{set_timeouts, Slots, TcpOptions, Watchdog};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
 
 /// The most bytes one connection may send in all: 64 KiB.
 pub const MAX_REQUEST: usize = 64 * 1024;
@@ -57,7 +59,7 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
             Err(e) => {
                 // Out of file descriptors, say: pause rather than spin.
                 log.line(format_args!("accept failed: {}", describe(&e)));
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                std::thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
@@ -85,10 +87,10 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
         };
         // Hardening 2: thread::spawn panics when the OS refuses a thread;
         // Builder returns the error, which costs this connection only.
-        let worker_log = log.clone();
+        let (worker_log, max_time) = (log.clone(), options.max_time);
         let spawned = std::thread::Builder::new().spawn(move || {
             let _held = (slot, watch); // given back when the connection ends
-            if let Err(err) = handle(stream, peer, &worker_log) {
+            if let Err(err) = handle(stream, peer, &worker_log, max_time) {
                 worker_log.line(format_args!("client {peer}: {err}"));
             }
         });
@@ -107,16 +109,34 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
 ///
 /// # Errors
 ///
-/// More than [`MAX_REQUEST`] bytes, the idle timeout or the deadline, or a
-/// failed read or write; [`serve`] logs it.
-pub fn handle(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> {
+/// More than [`MAX_REQUEST`] bytes, the idle timeout or the `max_time`
+/// deadline, or a failed read or write; [`serve`] logs it.
+pub fn handle(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    log: &Log,
+    max_time: Duration,
+) -> Result<()> {
+    let started = Instant::now();
     let mut piece = [0u8; 4096];
     let mut upper = StreamUpper::default();
     let mut reply = Vec::new();
     let (mut first_in, mut first_out) = (Vec::new(), Vec::new());
     let mut total = 0;
     loop {
-        let len = match stream.read(&mut piece) {
+        let read = stream.read(&mut piece);
+        // The watchdog shuts the socket down at the deadline: the read then
+        // ends (or fails) as if the client had closed. Say which it was.
+        if started.elapsed() >= max_time && !matches!(read, Ok(n) if n > 0) {
+            return Err(Error::failed(
+                "cut off at the deadline",
+                format!(
+                    "--max-time {} passed ({total} bytes received)",
+                    secs_text(max_time)
+                ),
+            ));
+        }
+        let len = match read {
             Ok(len) => len,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
@@ -140,11 +160,17 @@ pub fn handle(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> 
                 format!("more than {MAX_REQUEST} bytes"),
             ));
         }
+        let was_utf8 = upper.was_utf8;
         reply.clear();
         if len == 0 {
             upper.finish(&mut reply); // the client closed: flush a cut-off character
         } else {
             upper.push(&piece[..len], &mut reply);
+        }
+        if was_utf8 && !upper.was_utf8 {
+            log.line(format_args!(
+                "{peer}: not valid UTF-8: ASCII letters only from here"
+            ));
         }
         stream
             .write_all(&reply)
@@ -155,18 +181,13 @@ pub fn handle(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> 
             break;
         }
     }
-    let note = if upper.was_utf8 {
-        ""
-    } else {
-        " (not valid UTF-8: ASCII letters only)"
-    };
     let more = if total > first_in.len() {
         format!(" ({total} bytes in all)")
     } else {
         String::new()
     };
     log.line(format_args!(
-        "{peer}: {} -> {}{more}{note}",
+        "{peer}: {} -> {}{more}",
         preview(&first_in, 60),
         preview(&first_out, 60)
     ));
