@@ -158,11 +158,9 @@ use std::time::Duration;
 /// way to say which destination it concerns; Linux reports it only with
 /// `IP_RECVERR`). On Windows it is reported: see [`port_unreachable`].
 pub const NO_REPLY_HINT: &str = if cfg!(windows) {
-    "is the server running? (no ICMP error came back either: a lost datagram or \
-     a firewall gives no sign)"
+    "is the server running? (not even an ICMP error came back: lost, or filtered)"
 } else {
-    "is the server running? (an unconnected UDP socket is not told of an ICMP \
-     port-unreachable on this system, and a lost datagram gives no sign)"
+    "is the server running? (this system does not report ICMP errors to an unconnected UDP socket)"
 };
 
 /// The error for a UDP receive that failed because the server's host

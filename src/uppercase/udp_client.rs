@@ -142,8 +142,15 @@ pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
     let what = format!("no reply from {server}");
     let within = format!("nothing within {}", secs_text(timeout));
     if let Some(from) = heard.stranger {
-        Error::failed(what, format!("{within}, but {} datagram(s) came from {from}", heard.strangers))
-            .hint("a reply must come from the address asked; a server on 0.0.0.0 may answer from another: ask that address")
+        let n = heard.strangers;
+        Error::failed(
+            what,
+            format!("{within}; {n} datagram(s) came from {from} instead"),
+        )
+        .hint(format!(
+            "try --host {}: a server on 0.0.0.0 may answer from another address",
+            from.ip()
+        ))
     } else if heard.rejected > 0 {
         Error::failed(
             what,
