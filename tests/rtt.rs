@@ -81,7 +81,8 @@ fn udp_rtt_client_count_adds_min_avg_max() {
         ])
         .run();
     out.expect_code(0)
-        .expect_out("4 requests, 4 replies")
+        .expect_out("4 requests, 4 replies, 0 late, 0 duplicate")
+        .expect_out("From server: 4 HI\n")
         .expect_out("rtt min/avg/max = ");
     assert_eq!(out.out().matches("RTT: ").count(), 4);
 }
@@ -105,6 +106,7 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
         .run();
     out.expect_code(1)
         .expect_out("2 requests, 0 replies")
+        .expect_out("is the server running?")
         .expect_one_error_line()
         .expect_err("all 2 requests went unanswered");
     assert_eq!(out.out().matches("lost: ").count(), 2, "{}", out.report());
@@ -218,4 +220,64 @@ fn no_server_probe_table() {
     if cfg!(target_os = "linux") {
         assert!(row("connected UDP").contains("refused"), "{text}");
     }
+}
+
+fn udp_rtt(addr: std::net::SocketAddr, extra: &[&str]) -> support::Outcome {
+    Client::new(UDP_RTT)
+        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(extra)
+        .run()
+}
+
+/// A server that holds request 1 and answers it only when request 2 comes:
+/// the late reply must be reported as late, never credited to request 2.
+#[test]
+fn udp_rtt_client_reports_a_late_reply_as_late() {
+    let addr = support::peers::udp(|n, payload, held| {
+        held.push(payload.to_vec());
+        match n {
+            0 => Vec::new(),
+            1 => vec![held[0].clone(), payload.to_vec()],
+            _ => vec![payload.to_vec()],
+        }
+    });
+    let out = udp_rtt(addr, &["-c", "3", "--timeout", "300ms", "hi"]);
+    out.expect_code(0)
+        .expect_out("request 1: lost: ")
+        .expect_out("late reply to request 1, ")
+        .expect_out("From server: 2 hi\n")
+        .expect_out("3 requests, 2 replies, 1 late, 0 duplicate");
+    assert!(!out.out().contains("From server: 1 hi"), "{}", out.report());
+}
+
+/// A duplicating path: every request is answered twice. The second copy is
+/// a duplicate, not the next request's reply.
+#[test]
+fn udp_rtt_client_reports_duplicates() {
+    let addr = support::peers::udp(|_, payload, _| vec![payload.to_vec(), payload.to_vec()]);
+    let out = udp_rtt(addr, &["--count", "3", "hi"]);
+    out.expect_code(0)
+        .expect_out("duplicate reply to request 1 (ignored)")
+        .expect_out("duplicate reply to request 2 (ignored)")
+        .expect_out("3 requests, 3 replies, 0 late, ");
+    for n in 1..=3 {
+        out.expect_out(&format!("From server: {n} hi\n"));
+    }
+}
+
+/// Datagrams from the server that carry no request number are named, and the
+/// final hint says what came instead of asking whether the server runs.
+#[test]
+fn udp_rtt_client_names_malformed_replies() {
+    let addr = support::peers::udp(|_, _, _| vec![b"garbage".to_vec()]);
+    let out = udp_rtt(addr, &["-c", "2", "--timeout", "200ms", "hi"]);
+    out.expect_code(1)
+        .expect_out("reply matching no recent request (ignored): \"garbage\"")
+        .expect_out("1 other datagram(s) came")
+        .expect_err("all 2 requests went unanswered");
+    assert!(
+        !out.out().contains("is the server running"),
+        "{}",
+        out.report()
+    );
 }
