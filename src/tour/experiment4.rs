@@ -4,11 +4,11 @@
 use super::{check, Context, Stop};
 use crate::error::Result;
 use crate::net;
+use crate::outln;
 use crate::output::printable;
-use crate::rtt::{self, compare};
+use crate::rtt;
 use crate::server::TcpOptions;
 use crate::uppercase::{tcp_client, tcp_server, udp_client, udp_server};
-use crate::{no_server, outln};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -53,18 +53,6 @@ pub fn stops() -> Vec<Stop> {
                 "cargo run --bin tcp-rtt-client -- --count 3 hello",
             ],
             run: tcp_rtt,
-        },
-        Stop {
-            name: "rtt-compare",
-            title: "UDP vs TCP: which RTT is higher, and why (Experiment 4, Task 4)",
-            by_hand: &["cargo run --bin rtt-compare"],
-            run: rtt_compare,
-        },
-        Stop {
-            name: "no-server",
-            title: "A client with no server (Experiment 4, Task 5)",
-            by_hand: &["cargo run --bin no-server"],
-            run: no_server_probe,
         },
     ]
 }
@@ -129,45 +117,5 @@ fn tcp_rtt(ctx: &Context) -> Result<()> {
         b"hello",
         3,
         TIMEOUT,
-    )
-}
-
-fn rtt_compare(_ctx: &Context) -> Result<()> {
-    let (udp_server, tcp_server) = compare::start_local_servers()?;
-    let plan = compare::Plan {
-        udp_server,
-        tcp_host: tcp_server.ip().to_string(),
-        tcp_port: tcp_server.port(),
-        count: 50,
-        sentence: b"how long does a round trip take?".to_vec(),
-        timeout: TIMEOUT,
-    };
-    let comparison = compare::measure(&plan)?;
-    for line in compare::table(&comparison) {
-        outln!("    {line}");
-    }
-    outln!();
-    for paragraph in compare::explain(&comparison) {
-        outln!("    {paragraph}");
-    }
-    check(
-        comparison.udp.count == 50 && comparison.tcp_total.count == 50,
-        "some exchanges were lost",
-    )
-}
-
-fn no_server_probe(_ctx: &Context) -> Result<()> {
-    let probes = no_server::run_probes(
-        "127.0.0.1",
-        None,
-        no_server::UNRESOLVABLE,
-        Duration::from_millis(300),
-    )?;
-    for line in no_server::table(&probes) {
-        outln!("    {line}");
-    }
-    check(
-        probes[1].outcome.starts_with("refused") && probes[3].outcome.starts_with("timed out"),
-        "TCP was not refused, or UDP did not time out",
     )
 }
