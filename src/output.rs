@@ -77,6 +77,26 @@ fn exit_if_reader_gone(result: io::Result<()>) {
     }
 }
 
+/// Breaks a paragraph into lines of at most `width` characters, at spaces
+/// (a word longer than `width` gets a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Where a server writes its one-line-per-event log.
 ///
 /// `Log::stdout()` is what the binaries use; `Log::quiet()` drops everything and
@@ -329,6 +349,13 @@ mod tests {
         assert_eq!(printable(b"\xe2\x82"), "\\xe2\\x82"); // half a character at the end
         assert_eq!(printable(b"ok\xc3(x"), "ok\\xc3(x");
         assert_eq!(printable("€".as_bytes()), "€");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        let lines = wrap("aaa bbb ccc dddddddddd e", 7);
+        assert_eq!(lines, ["aaa bbb", "ccc", "dddddddddd", "e"]);
+        assert!(wrap("", 10).is_empty());
     }
 
     #[test]

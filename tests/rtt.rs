@@ -1,4 +1,5 @@
-//! End-to-end tests of the RTT clients, rtt-compare and no-server (Experiment 4).
+//! End-to-end tests of the RTT clients (Experiment 4, Tasks 1 and 3);
+//! `rtt-compare` and `no-server` are in `tests/questions.rs`.
 
 mod support;
 
@@ -9,8 +10,6 @@ const UDP_SERVER: &str = env!("CARGO_BIN_EXE_udp-upper-server");
 const TCP_SERVER: &str = env!("CARGO_BIN_EXE_tcp-upper-server");
 const UDP_RTT: &str = env!("CARGO_BIN_EXE_udp-rtt-client");
 const TCP_RTT: &str = env!("CARGO_BIN_EXE_tcp-rtt-client");
-const COMPARE: &str = env!("CARGO_BIN_EXE_rtt-compare");
-const NO_SERVER: &str = env!("CARGO_BIN_EXE_no-server");
 
 /// Checks `YYYY-MM-DD HH:MM:SS.ffffff UTC` at the end of `line`, after `prefix`.
 fn assert_timestamp(line: &str, prefix: &str) {
@@ -157,69 +156,6 @@ fn tcp_rtt_client_with_no_server_fails_fast() {
         .expect_one_error_line()
         .expect_err("connection refused");
     assert!(out.elapsed < Duration::from_secs(1));
-}
-
-#[test]
-fn rtt_compare_prints_table_and_explanation_quickly() {
-    let out = Client::new(COMPARE).limit(Duration::from_secs(5)).run();
-    out.expect_code(0);
-    for row in [
-        "UDP request/reply",
-        "TCP connect (handshake)",
-        "TCP request/reply",
-        "TCP total",
-    ] {
-        out.expect_out(row);
-    }
-    out.expect_out("Congestion control plays no part");
-    // The explanation quotes the table's own medians.
-    let text = out.out();
-    let udp_line = text
-        .lines()
-        .find(|l| l.starts_with("UDP request/reply"))
-        .unwrap();
-    let median: Vec<&str> = udp_line.split_whitespace().collect();
-    assert!(text.contains(&format!("{} us", median[3])), "{text}");
-}
-
-#[test]
-fn rtt_compare_against_external_servers() {
-    let udp = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let tcp = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    Client::new(COMPARE)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--udp-port",
-            &udp.port(),
-            "--tcp-port",
-            &tcp.port(),
-            "--count",
-            "5",
-        ])
-        .run()
-        .expect_code(0)
-        .expect_out("5 exchanges per protocol with the servers at");
-}
-
-#[test]
-fn no_server_probe_table() {
-    let out = Client::new(NO_SERVER).args(&["--timeout", "0.2"]).run();
-    out.expect_code(0);
-    let text = out.out();
-    let row = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("no {name} row in\n{text}"))
-            .to_string()
-    };
-    assert!(row("resolve name").contains("failed"), "{text}");
-    assert!(row("TCP connect").contains("refused"), "{text}");
-    assert!(row("UDP send").contains("succeeded"), "{text}");
-    assert!(row("UDP receive").contains("timed out"), "{text}");
-    if cfg!(target_os = "linux") {
-        assert!(row("connected UDP").contains("refused"), "{text}");
-    }
 }
 
 fn udp_rtt(addr: std::net::SocketAddr, extra: &[&str]) -> support::Outcome {
