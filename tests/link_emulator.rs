@@ -14,7 +14,7 @@ use socket_labs::link_emulator::{Decider, Direction, Impairments};
 use socket_labs::stats::Summary;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,21 +26,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_link-emulator");
 const LOST_AFTER: Duration = Duration::from_millis(80);
 
 // ---------------------------------------------------------------- helpers
-
-/// An address where nothing listens (bound, read, closed).
-fn dead_udp_port() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-fn dead_tcp_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// Starts the emulator on a free port in front of `to`.
 fn emulator(to: SocketAddr, extra: &[&str]) -> Server {
@@ -111,17 +96,19 @@ fn predicted_losses(seed: u64, link: Impairments, count: usize) -> BTreeSet<usiz
         .collect()
 }
 
-/// Reads the emulator's summary (printed at the end of `--duration`):
-/// for each direction, counter name -> value.
+/// Reads the emulator's summary (printed at the end of `--duration`): for
+/// each direction (two lines each), counter name -> value.
 fn summary(server: &Server) -> HashMap<String, HashMap<String, u64>> {
     server
         .wait_for_line("--- link-emulator summary", Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no summary from {}\n{}", server.command(), server.stderr()));
     let mut ways = HashMap::new();
     for _ in 0..2 {
-        let line = server
-            .wait_for_line("->", Duration::from_secs(5))
-            .expect("a summary line per direction");
+        let next = || {
+            let line = server.wait_for_line("", Duration::from_secs(5));
+            line.expect("two summary lines per direction")
+        };
+        let line = format!("{} {}", next(), next());
         let (name, rest) = line.split_once(": ").unwrap();
         let mut counts = HashMap::new();
         for part in rest.split([',', ';', '(']) {
@@ -169,39 +156,62 @@ fn help_lists_every_flag_with_an_example() {
 #[test]
 fn bad_arguments_exit_2_with_an_error_line() {
     let to = "127.0.0.1:9";
-    let cases: Vec<Vec<&str>> = vec![
+    let base = ["--listen", "127.0.0.1:0", "--to", to];
+    let mut cases: Vec<Vec<&str>> = vec![
         vec![],
         vec!["--listen", "127.0.0.1:0"],
         vec!["--to", to],
         vec!["--listen", "127.0.0.1", "--to", to],
         vec!["--listen", "127.0.0.1:0", "--to", "nowhere"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--udp", "--tcp"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--loss", "101"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--loss", "lots"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--delay", "-5"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--rate", "0"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--idle", "0"],
-        vec![
-            "--listen",
-            "127.0.0.1:0",
-            "--to",
-            to,
-            "--tcp",
-            "--loss",
-            "5",
-        ],
-        vec![
-            "--listen",
-            "127.0.0.1:0",
-            "--to",
-            to,
-            "--tcp",
-            "--reorder",
-            "5",
-        ],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--bogus"],
         vec!["--listen", "127.0.0.1:0", "--to", "127.0.0.1:0"],
     ];
+    // Every numeric flag with the values that once panicked or make no sense.
+    let extreme = [
+        "-1",
+        "1e300",
+        "NaN",
+        "inf",
+        "",
+        "18446744073709551616",
+        "lots",
+    ];
+    for flag in [
+        "--delay",
+        "--jitter",
+        "--loss",
+        "--duplicate",
+        "--reorder",
+        "--rate",
+    ] {
+        for value in extreme {
+            cases.push([&base[..], &[flag, value]].concat());
+        }
+    }
+    for (flag, value) in [
+        ("--delay", "1e30"),
+        ("--delay", "61s"),
+        ("--jitter", "1e300ms"),
+        ("--loss", "101"),
+        ("--rate", "0"),
+        ("--rate", "1e-300"),
+        ("--rate", "1e300"),
+        ("--seed", "-1"),
+        ("--seed", "1.5"),
+        ("--seed", "18446744073709551616"),
+        ("--duration", "1e300"),
+        ("--duration", "-1"),
+        ("--duration", "25h"),
+        ("--idle-timeout", "0"),
+        ("--idle-timeout", "1ms"),
+        ("--max-clients", "0"),
+        ("--max-clients", "1e9"),
+    ] {
+        cases.push([&base[..], &[flag, value]].concat());
+    }
+    cases.push([&base[..], &["--udp", "--tcp"]].concat());
+    cases.push([&base[..], &["--tcp", "--loss", "5"]].concat());
+    cases.push([&base[..], &["--tcp", "--reorder", "5"]].concat());
+    cases.push([&base[..], &["--bogus"]].concat());
     for args in cases {
         let run = Client::new(BIN).args(&args).run();
         run.expect_code(2);
@@ -209,18 +219,49 @@ fn bad_arguments_exit_2_with_an_error_line() {
         assert!(!run.err().contains("panicked"), "{}", run.report());
         assert!(run.out().is_empty(), "{}", run.report());
     }
+    Client::new(BIN)
+        .args(&[&base[..], &["--dealy", "5"]].concat())
+        .run()
+        .expect_code(2)
+        .expect_err("did you mean --delay?");
+}
+
+#[test]
+fn a_to_that_comes_back_to_the_emulator_itself_is_refused() {
+    let port = support::closed_port();
+    let mut pairs = vec![
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("localhost:{port}")),
+    ];
+    if UdpSocket::bind("[::1]:0").is_ok() {
+        pairs.push((format!("[::]:{port}"), format!("[::1]:{port}")));
+        pairs.push((format!("[::]:{port}"), format!("127.0.0.1:{port}")));
+    }
+    for (listen, to) in pairs {
+        for mode in ["--udp", "--tcp"] {
+            Client::new(BIN)
+                .args(&["--listen", &listen, "--to", &to, mode])
+                .run()
+                .expect_code(2)
+                .expect_one_error_line()
+                .expect_err("relay to itself");
+        }
+    }
 }
 
 #[test]
 fn run_time_failures_are_one_line_and_exit_1() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap().to_string();
-    Client::new(BIN)
+    let run = Client::new(BIN)
         .args(&["--listen", &listen, "--to", "127.0.0.1:9"])
-        .run()
-        .expect_code(1)
+        .run();
+    run.expect_code(1)
         .expect_one_error_line()
-        .expect_err("already in use");
+        .expect_err("already in use")
+        .expect_err("pick another port in --listen");
+    assert!(!run.err().contains("--port"), "{}", run.report());
     Client::new(BIN)
         .args(&["--listen", "127.0.0.1:0", "--to", "no-such-host.invalid:9"])
         .run()
@@ -249,9 +290,11 @@ fn the_banner_says_what_the_link_does_and_the_run_ends_with_a_summary() {
     let banner = server
         .wait_for_line("relaying udp", Duration::from_secs(5))
         .unwrap();
+    assert!(banner.ends_with(", seed 77"), "{banner}");
+    let link = server.wait_for_line("", Duration::from_secs(5)).unwrap();
     assert!(
-        banner.contains("delay 3 ms ± 1 ms, loss 2.5%") && banner.contains("seed 77"),
-        "{banner}"
+        link.starts_with("each direction: delay 3 ms ± 1 ms, loss 2.5%"),
+        "{link}"
     );
     let ways = summary(&server);
     assert_eq!(count(&ways, "client->server", "received"), 0);
@@ -544,7 +587,7 @@ fn a_rate_limited_link_drops_what_would_wait_more_than_a_second() {
     let ways = summary(&server);
     assert_eq!(count(&ways, "client->server", "received"), 30);
     assert_eq!(count(&ways, "client->server", "dropped"), 19);
-    assert_eq!(count(&ways, "client->server", "by"), 19); // "(19 by a full queue)"
+    assert_eq!(count(&ways, "client->server", "overflowed"), 19);
 }
 
 // ---------------------------------------------------------------- UDP: many clients, bad situations
@@ -585,7 +628,7 @@ fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
 #[test]
 fn vanishing_clients_are_forgotten_and_others_carry_on() {
     let echo = peers::udp_echo();
-    let server = emulator(echo, &["--delay", "20", "--idle", "0.2"]);
+    let server = emulator(echo, &["--delay", "20", "--idle-timeout", "200ms"]);
     {
         // Sends and is gone before the echoes come back 40 ms later.
         let gone = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -607,7 +650,7 @@ fn vanishing_clients_are_forgotten_and_others_carry_on() {
 
 #[test]
 fn with_the_udp_server_down_datagrams_are_counted_as_refused() {
-    let mut server = emulator(dead_udp_port(), &["--duration", "1"]);
+    let mut server = emulator(peers::dead_addr(), &["--duration", "1"]);
     let client = client_socket();
     for i in 0..5 {
         assert!(exchange(&client, server.addr, format!("anyone {i}?").as_bytes()).is_none());
@@ -703,7 +746,7 @@ fn tcp_mode_respects_the_rate() {
 
 #[test]
 fn with_the_tcp_server_down_clients_are_closed_and_the_emulator_carries_on() {
-    let mut server = emulator(dead_tcp_port(), &["--tcp", "--delay", "5"]);
+    let mut server = emulator(peers::dead_addr(), &["--tcp", "--delay", "5"]);
     for _ in 0..2 {
         // The handshake succeeds (it is with the emulator); then the emulator
         // finds no server and closes the connection.
