@@ -845,23 +845,21 @@ fn ping_server() -> Server {
 #[test]
 fn ping_through_a_20_ms_link_reports_40_ms_more() {
     let server = ping_server();
-    let direct = ping(server.addr, &["50", "0.01"]);
+    let direct = ping(server.addr, &["20", "0.01"]);
     let link = emulator(server.addr, &["--delay", "20"]);
     let through = ping(link.addr, &["50", "0.02"]);
     assert_eq!(through.received, 50);
-    assert_eq!(through.each.len(), 50);
-    assert!(through.rtt[0] >= 40.0, "min {}", through.rtt[0]);
-    // The median rather than ping's average: one message held up by a busy
-    // machine moves the average of 50 by a millisecond, the median not at all.
-    let median = |x: &[f64]| Summary::of(x).unwrap().median;
-    let extra = median(&through.each) - median(&direct.each);
+    // From ping's own statistics line (its per-message lines may be cut on a
+    // busy machine). Never early: every RTT holds two full delays.
+    let (min, direct_min) = (through.rtt[0], direct.rtt[0]);
+    assert!(min >= 40.0, "min {min}");
+    // And not more: the fastest of 50 exchanges shows the link alone, since a
+    // busy machine can slow some exchanges down but not speed one up. A link
+    // that added a third crossing, or 25 ms each way, would fail here.
+    let extra = min - direct_min;
     assert!(
-        (40.0..42.0).contains(&extra),
-        "median RTT {:.3} ms through the link, {:.3} ms direct (avg {:.3} / {:.3})",
-        median(&through.each),
-        median(&direct.each),
-        through.rtt[1],
-        direct.rtt[1]
+        (40.0..46.0).contains(&extra),
+        "fastest RTT {min:.3} ms through the link, {direct_min:.3} ms direct"
     );
 }
 
@@ -896,23 +894,21 @@ fn ping_shows_jitter_in_mdev() {
 }
 
 /// One ping-client run of 1000 messages through `--loss 30 --seed 1`, with the
-/// emulator's summary to check that only the emulator lost anything.
-fn lossy_ping_run(server: SocketAddr) -> Option<BTreeSet<usize>> {
-    let link = emulator(
-        server,
-        &["--loss", "30", "--seed", "1", "--duration", "2.5"],
-    );
-    let run = ping(link.addr, &["--timeout", "0.2", "1000", "0.001"]);
+/// emulator's summary to check that only the emulator lost anything. Returns
+/// how many echoes came back and the message numbers reported lost.
+fn lossy_ping_run(server: SocketAddr) -> Option<Ping> {
+    let link = emulator(server, &["--loss", "30", "--seed", "1", "--duration", "4"]);
+    let run = ping(link.addr, &["--timeout", "0.5", "1000", "0.001"]);
     let ways = summary(&link);
     let (out, back) = ("client->server", "server->client");
-    // A datagram the kernel dropped (a full socket buffer on a busy machine)
-    // is a loss the seed did not decide; such a run proves nothing either way.
+    // A datagram the kernel dropped (a full socket buffer on a busy machine),
+    // or an echo later than the timeout, is a loss the seed did not decide;
+    // such a run proves nothing either way.
     let clean = count(&ways, out, "received") == 1000
         && count(&ways, back, "received") == count(&ways, out, "forwarded")
         && run.received as u64 == count(&ways, back, "forwarded");
     if clean {
-        assert_eq!(run.received + run.lost.len(), 1000);
-        Some(run.lost)
+        Some(run)
     } else {
         eprintln!("run disturbed by drops outside the emulator: {ways:?}");
         None
@@ -931,27 +927,35 @@ fn ping_loss_30_loses_the_same_half_of_1000_messages_every_time() {
         .into_iter()
         .map(|i| i + 1)
         .collect();
+    // 99% band of Binomial(1000, 0.51): 510 ± 2.576 × 15.8.
+    assert!(
+        (470..=551).contains(&predicted.len()),
+        "{}",
+        predicted.len()
+    );
     // Two runs side by side, each through its own emulator with the same seed.
     let addr = server.addr;
     let pair: Vec<_> = (0..2)
         .map(|_| thread::spawn(move || lossy_ping_run(addr)))
         .collect();
-    let mut runs: Vec<BTreeSet<usize>> =
-        pair.into_iter().filter_map(|t| t.join().unwrap()).collect();
+    let mut runs: Vec<_> = pair.into_iter().filter_map(|t| t.join().unwrap()).collect();
     for _ in 0..2 {
         if runs.len() < 2 {
             runs.extend(lossy_ping_run(addr));
         }
     }
     assert_eq!(runs.len(), 2, "no two clean runs in four");
-    // 99% band of Binomial(1000, 0.51): 510 ± 2.576 × 15.8.
-    assert!(
-        (470..=551).contains(&runs[0].len()),
-        "{} lost",
-        runs[0].len()
-    );
-    assert_eq!(runs[0], runs[1], "same seed, different lost messages");
-    assert_eq!(runs[0], predicted);
+    for run in &runs {
+        // Exactly the echoes the seed lets through came back...
+        assert_eq!(run.received, 1000 - predicted.len());
+        // ...and the messages ping reports lost are the ones the seed lost.
+        // ping's per-message lines go through a log that may drop a few of
+        // its 2000 lines on a busy machine (or the last ones at exit), so
+        // some numbers may be missing, never wrong ones.
+        let wrong: Vec<_> = run.lost.difference(&predicted).collect();
+        assert!(wrong.is_empty(), "lost, but not by the seed: {wrong:?}");
+        assert!(run.lost.len() * 10 >= predicted.len() * 9, "{:?}", run.lost);
+    }
 }
 
 /// Runs `perf-client --csv ARGS` and returns the throughput (kB/s) of each
@@ -1029,4 +1033,96 @@ fn perf_through_a_1000_kbit_link_stays_under_the_rate() {
     // The last row also holds the echoes that were still queued when sending
     // stopped; it must divide them by its real length, not by one second.
     assert!(rows.iter().all(|r| *r <= 126.0), "{rows:?} kB/s");
+}
+
+// ---------------------------------------------------------------- limits under attack
+
+#[test]
+fn a_full_flow_table_evicts_the_least_recently_used_idle_flow() {
+    let echo = peers::udp_echo();
+    let server = emulator(echo, &["--max-clients", "3", "--delay", "200"]);
+    // Three clients fill the table; their datagrams are still on the way, so
+    // no flow is idle yet and a newcomer's first datagram is dropped.
+    let squatters: Vec<UdpSocket> = (0..3).map(|_| client_socket()).collect();
+    for socket in &squatters {
+        socket.send_to(b"here", server.addr).unwrap();
+    }
+    let newcomer = client_socket();
+    newcomer.send_to(b"first", server.addr).unwrap();
+    assert!(server
+        .wait_for_line("3 busy clients at once", Duration::from_secs(5))
+        .is_some());
+    // The squatters keep their source ports alive; once their echoes are
+    // home, the least recently used one makes room for the newcomer.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut buf = [0u8; 16];
+    let mut answered = false;
+    while !answered && Instant::now() < deadline {
+        for socket in squatters.iter().skip(1) {
+            socket.send_to(b"still here", server.addr).unwrap();
+        }
+        newcomer.send_to(b"again", server.addr).unwrap();
+        answered = matches!(newcomer.recv_from(&mut buf), Ok((5, _)));
+    }
+    assert!(answered, "the newcomer was never relayed");
+    let evicted = server
+        .wait_for_line("evicted", Duration::from_secs(5))
+        .unwrap();
+    let first = squatters[0].local_addr().unwrap();
+    assert!(
+        evicted.starts_with(&format!("client {first}: flow 1 evicted")),
+        "{evicted}"
+    );
+}
+
+#[test]
+fn the_queue_bound_counts_bytes_and_refuses_more_than_32_mib() {
+    let (sink, _arrivals) = peers::udp_sink();
+    // A minute of delay: everything stays queued. With --verbose the emulator
+    // says each datagram's fate, which also paces the sender.
+    let server = emulator(sink, &["--delay", "60s", "--verbose"]);
+    let client = client_socket();
+    let big = vec![b'x'; 65_507];
+    let fits = (32 * 1024 * 1024 / (65_507 + 256)) as usize; // 510, overhead included
+    for k in 1..=fits + 20 {
+        client.send_to(&big, server.addr).unwrap();
+        let line = server
+            .wait_for_line(&format!(" #{k} ("), Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no line for datagram {k}"));
+        let queued = line.contains("due in");
+        assert_eq!(queued, k <= fits, "{line}");
+    }
+}
+
+#[test]
+fn tcp_mode_caps_connections_and_frees_the_place_when_one_closes() {
+    let echo = peers::tcp_echo();
+    let server = emulator(echo, &["--tcp", "--max-clients", "2"]);
+    let connect = || {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = stream.write_all(b"hi");
+        let mut buf = [0u8; 2];
+        let echoed = matches!(stream.read(&mut buf), Ok(n) if n > 0);
+        (stream, echoed)
+    };
+    let (first, ok1) = connect();
+    let (_second, ok2) = connect();
+    assert!(ok1 && ok2);
+    let (_third, ok3) = connect();
+    assert!(!ok3, "a third connection was relayed");
+    assert!(server
+        .wait_for_line(
+            "refused, 2 clients already connected",
+            Duration::from_secs(5)
+        )
+        .is_some());
+    // One leaves: its place is free again once both directions have closed.
+    first.shutdown(Shutdown::Both).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !connect().1 {
+        assert!(Instant::now() < deadline, "the place was never given back");
+    }
 }
