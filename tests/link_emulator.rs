@@ -784,8 +784,6 @@ const PERF_CLIENT: &str = env!("CARGO_BIN_EXE_perf-client");
 /// What a ping-client run printed.
 struct Ping {
     received: usize,
-    /// The RTT of each message that came back, in ms.
-    each: Vec<f64>,
     /// min, avg, max, mdev in ms.
     rtt: [f64; 4],
     /// Message numbers reported lost.
@@ -820,19 +818,8 @@ fn ping(addr: SocketAddr, args: &[&str]) -> Ping {
         .filter(|l| l.starts_with("message ") && l.ends_with(" lost"))
         .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
         .collect();
-    let each = out
-        .lines()
-        .filter_map(|l| {
-            l.split(" rtt=")
-                .nth(1)?
-                .trim_end_matches(" ms")
-                .parse()
-                .ok()
-        })
-        .collect();
     Ping {
         received,
-        each,
         rtt,
         lost,
     }
