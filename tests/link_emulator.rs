@@ -389,7 +389,7 @@ fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
     assert!(times[0] - first_sent >= Duration::from_millis(30));
     let last = times[19] - last_sent;
     assert!(
-        last >= Duration::from_millis(30) && last < Duration::from_millis(120),
+        last >= Duration::from_millis(30) && last < Duration::from_millis(300),
         "the last datagram came {last:?} after it was sent"
     );
 }
@@ -420,13 +420,13 @@ fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
         .zip(&predicted)
         .map(|(m, p)| m - p)
         .collect();
+    // A run off the seed's schedule (RTTs spread over 6 to 26 ms) would fall
+    // short of the prediction for some of 40 messages.
     assert!(errors.iter().all(|&e| e >= 0.0), "{errors:?}");
-    // A run off the seed's schedule would land within 1 ms about one time in ten.
-    let close = errors.iter().filter(|&&e| e < 1.0).count();
-    assert!(
-        close >= 20,
-        "only {close} of 40 RTTs within 1 ms of the seed's: {errors:?}"
-    );
+    // And the quickest exchange shows the link alone: an emulator that added
+    // more than the seed's delays would miss here, however busy the machine.
+    let closest = errors.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(closest < 1.5, "no RTT within 1.5 ms of the seed's: {errors:?}");
     let (m, p) = (
         Summary::of(&measured).unwrap(),
         Summary::of(&predicted).unwrap(),
@@ -565,8 +565,10 @@ fn a_rate_limit_spaces_datagrams_by_their_serialization_time() {
     // last is out 26 × 4 ms after the first was sent, never sooner. (A busy
     // machine may add to that, but the schedule does not drift.)
     let last = times[25] - sent;
+    // The upper bound is loose for a busy machine; a rate read in kbyte/s
+    // instead of kbit/s would still miss it by a factor of two (832 ms).
     assert!(
-        last >= Duration::from_millis(104) && last < Duration::from_millis(250),
+        last >= Duration::from_millis(104) && last < Duration::from_millis(416),
         "26 datagrams of 4 ms took {last:?}"
     );
     assert!(times.windows(2).all(|w| w[1] >= w[0]));
@@ -682,7 +684,8 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
     let started = Instant::now();
     let mut stream = TcpStream::connect(server.addr).unwrap();
     let connect_time = started.elapsed();
-    assert!(connect_time < Duration::from_millis(5), "{connect_time:?}");
+    // (Through the link it would take two crossings: 10 ms at least.)
+    assert!(connect_time < Duration::from_millis(10), "{connect_time:?}");
     stream.set_nodelay(true).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -699,9 +702,10 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     assert!(times.iter().all(|&t| t >= 8.0), "{times:?}");
-    // And not more than that: the fastest exchange shows the link alone.
+    // And not more than that: the fastest exchange shows the link alone (the
+    // delay paid twice each way would take 18 ms at least).
     let fastest = Summary::of(&times).unwrap().min;
-    assert!(fastest < 12.5, "{times:?}");
+    assert!(fastest < 15.0, "{times:?}");
 
     // Bulk: a megabyte of non-text bytes, then a half-close, comes back whole.
     let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
