@@ -64,13 +64,11 @@
 //!   RTT = loopback RTT + 2 × delay;  echo lost with chance 1 − (1 − p)²
 //! ```
 //!
-//! Both directions get the same settings, but a queue forms only where the
-//! traffic first meets the rate: the echoes leave the server already paced at
-//! that rate, so they find the way back idle. Measured with
-//! `link-emulator --rate 1000 --verbose` and `perf-client --window 16 2 1000`
-//! (datagrams 50-200): "due in" averaged 117.4 ms client->server and 10.4 ms
-//! server->client, while the client reported an "avg delay" (half its RTT) of
-//! 62.5 ms. Half the RTT is the one-way delay only on a symmetric path.
+//! Both directions get the same settings, but that does not make the path
+//! symmetric: under `--rate`, a queue forms only where the traffic first
+//! meets the rate, so half the RTT is not the one-way delay in either
+//! direction. Never read a queue as split "each way"; `--verbose` shows
+//! each direction's own wait (question 10 of the handout).
 //!
 //! # Run it
 //!
