@@ -110,3 +110,4 @@ pub mod stats;
 pub mod svg;
 pub mod tour;
 pub mod uppercase;
+pub mod wsa;

@@ -161,7 +161,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 }
 
 fn os_error(err: &io::Error) -> String {
-    err.to_string()
+    crate::wsa::os_text(err) // Windows: WSAECONNREFUSED (os error 10061)
 }
 
 fn probe_resolve(name: &str) -> Probe {
