@@ -100,6 +100,7 @@ pub mod link_emulator;
 pub mod net;
 pub mod no_server;
 pub mod output;
+pub mod paths;
 pub mod perf;
 pub mod ping;
 pub mod prompt;

@@ -103,7 +103,7 @@ impl Received {
                 self.bytes - self.preview.len() as u64
             ));
         }
-        lines.push(format!("saved to {}", self.path.display()));
+        lines.push(format!("saved to {}", crate::paths::shown(&self.path)));
         lines
     }
 }
