@@ -64,6 +64,8 @@ where
     while options.limit.map_or(true, |limit| accepted < limit) {
         let (stream, peer) = match listener.accept() {
             Ok(pair) => pair,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => break,
             Err(e) => {
                 options
                     .log
@@ -124,6 +126,8 @@ where
     loop {
         let (len, peer) = match socket.recv_from(&mut buf) {
             Ok(pair) => pair,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
             Err(e) => {
                 log.line(format_args!("receive failed: {}", describe(&e)));
                 continue;
