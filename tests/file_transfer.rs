@@ -254,6 +254,9 @@ fn bad_names_get_400_and_not_a_byte_of_the_target() {
 
     // Through the real client: an error line, exit 1, nothing written anywhere.
     for name in ["../secret.txt", absolute.as_str(), "..", "escape.txt"] {
+        if name == "escape.txt" && !cfg!(unix) {
+            continue; // the symlink above is made on Unix only
+        }
         client(&server, &setup.out())
             .args(&[name])
             .run()

@@ -16,6 +16,8 @@
 //! `env!("CARGO_BIN_EXE_<name>")` for the binary it runs.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod wine;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
