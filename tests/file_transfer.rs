@@ -163,7 +163,10 @@ fn every_kind_of_content_arrives_byte_identical() {
     let setup = Setup::new(&refs);
     let server = setup.start(&[]);
     for (name, original) in &files {
-        let run = client(&server, &setup.out()).args(&[name]).run();
+        let run = client(&server, &setup.out())
+            .args(&[name])
+            .limit(support::wine::time_limit(Duration::from_secs(20)))
+            .run();
         run.expect_code(0);
         let copy = std::fs::read(setup.out().join(name)).unwrap();
         assert!(copy == *original, "{name}: copy differs\n{}", run.report());
