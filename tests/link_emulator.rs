@@ -1036,6 +1036,11 @@ fn perf_through_a_10_ms_link_moves_one_window_per_round_trip() {
 
 #[test]
 fn perf_through_a_1000_kbit_link_stays_under_the_rate() {
+    if support::wine::skip_under_wine(
+        "the rate limit is kept by timed waits; under Wine 8 on a busy machine rows read [87.0, 126.6] kB/s",
+    ) {
+        return;
+    }
     let server = Server::start(PERF_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let link = emulator(server.addr, &["--rate", "1000"]);
     // 1000 kbit/s = 125 kB/s of payload each way; a window of 16 fills it.
