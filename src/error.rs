@@ -132,6 +132,9 @@ pub fn describe(err: &io::Error) -> String {
     if !words.is_empty() {
         return words.to_string();
     }
+    if let Some(words) = crate::wsa::describe(err) {
+        return words; // Windows: the WSA name, even where the system has no text
+    }
     let text = err.to_string();
     // std appends " (os error N)"; the kind above already said what matters.
     let text = match text.find(" (os error") {

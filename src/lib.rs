@@ -85,6 +85,17 @@
 //!
 //! With no dependencies there is nothing to download. Debian 12's packaged
 //! toolchain (rustc 1.63, cargo 1.65) builds and tests the crate; CI checks it.
+//!
+//! ## On Windows
+//!
+//! Install Rust with rustup, with either the MSVC toolchain or the GNU one
+//! (`x86_64-pc-windows-gnu`, which needs no Visual Studio), then use the same
+//! `cargo run` and `cargo test`. Error lines name Windows' socket codes
+//! ([`wsa`]), paths print with `\` ([`paths`]), and the handouts for
+//! [`no_server`] and [`uppercase`] say where Windows answers differently (an
+//! ICMP port-unreachable fails the next `recv_from` of even an unconnected UDP
+//! socket with `WSAECONNRESET`). CI cross-builds that target and runs the tour
+//! and the tests under Wine.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -101,6 +112,7 @@ pub mod link_emulator;
 pub mod net;
 pub mod no_server;
 pub mod output;
+pub mod paths;
 pub mod perf;
 pub mod ping;
 pub mod prompt;
@@ -111,3 +123,4 @@ pub mod stats;
 pub mod svg;
 pub mod tour;
 pub mod uppercase;
+pub mod wsa;

@@ -140,6 +140,8 @@ where
     while options.limit.map_or(true, |limit| accepted < limit) {
         let (stream, peer) = match listener.accept() {
             Ok(pair) => pair,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => break,
             Err(e) => {
                 // Out of file descriptors, say: wait a moment rather than spin.
                 log.line(format_args!("accept failed: {}", describe(&e)));
@@ -375,6 +377,8 @@ where
     loop {
         let (len, peer) = match socket.recv_from(&mut buf) {
             Ok(pair) => pair,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
             Err(e) => {
                 log.line(format_args!("{}", receive_failure(&e)));
                 continue;

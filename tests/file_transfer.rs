@@ -163,7 +163,10 @@ fn every_kind_of_content_arrives_byte_identical() {
     let setup = Setup::new(&refs);
     let server = setup.start(&[]);
     for (name, original) in &files {
-        let run = client(&server, &setup.out()).args(&[name]).run();
+        let run = client(&server, &setup.out())
+            .args(&[name])
+            .limit(support::wine::time_limit(Duration::from_secs(20)))
+            .run();
         run.expect_code(0);
         let copy = std::fs::read(setup.out().join(name)).unwrap();
         assert!(copy == *original, "{name}: copy differs\n{}", run.report());
@@ -254,6 +257,9 @@ fn bad_names_get_400_and_not_a_byte_of_the_target() {
 
     // Through the real client: an error line, exit 1, nothing written anywhere.
     for name in ["../secret.txt", absolute.as_str(), "..", "escape.txt"] {
+        if name == "escape.txt" && !cfg!(unix) {
+            continue; // the symlink above is made on Unix only
+        }
         client(&server, &setup.out())
             .args(&[name])
             .run()

@@ -50,7 +50,7 @@ fn round_trip(content: &[u8]) {
         .expect_code(0)
         .expect_out(&format!("received {} bytes from 127.0.0.1:", content.len()))
         .expect_out("MB/s")
-        .expect_out(&format!("saved to {}", out.display()));
+        .expect_out(&format!("saved to {}", socket_labs::paths::shown(&out)));
     assert!(std::fs::read(&out).unwrap() == content, "the file differs");
     assert_eq!(entries(&dir.join("out")), vec!["a.jpg".to_string()]);
     let sent = server

@@ -396,6 +396,11 @@ fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
 
 #[test]
 fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
+    if support::wine::skip_under_wine(
+        "needs sub-millisecond sleeps; under Wine 8 each scheduled delay overshot by 1-8 ms",
+    ) {
+        return;
+    }
     let echo = peers::udp_echo();
     let link = Impairments {
         delay: Duration::from_millis(8),
@@ -852,7 +857,7 @@ fn ping_through_a_20_ms_link_reports_40_ms_more() {
     // that added a third crossing, or 25 ms each way, would fail here.
     let extra = min - direct_min;
     assert!(
-        (40.0..46.0).contains(&extra),
+        (40.0..if cfg!(windows) { 48.0 } else { 46.0 }).contains(&extra),
         "fastest RTT {min:.3} ms through the link, {direct_min:.3} ms direct"
     );
 }
@@ -1019,6 +1024,11 @@ fn perf_through_a_10_ms_link_moves_one_window_per_round_trip() {
 
 #[test]
 fn perf_through_a_1000_kbit_link_stays_under_the_rate() {
+    if support::wine::skip_under_wine(
+        "the rate limit is kept by timed waits; under Wine 8 on a busy machine rows read [87.0, 126.6] kB/s",
+    ) {
+        return;
+    }
     let server = Server::start(PERF_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let link = emulator(server.addr, &["--rate", "1000"]);
     // 1000 kbit/s = 125 kB/s of payload each way; a window of 16 fills it.

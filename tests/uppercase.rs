@@ -84,15 +84,17 @@ fn sixty_thousand_bytes_come_back_whole_over_udp_and_tcp() {
     out.expect_code(0);
     assert!(out.out().ends_with(&expected), "{}", out.report());
 
+    // On stdin, as for UDP: Windows caps a whole command line at 32,767 characters.
     let tcp = tcp_server(&[]);
     let out = Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &tcp.port(), &sentence])
+        .args(&["--host", "127.0.0.1", "--port", &tcp.port()])
+        .stdin(format!("{sentence}\n"))
         .run();
     out.expect_code(0);
-    assert_eq!(
-        out.out(),
-        format!("From server: {expected}"),
-        "TCP reply differs"
+    assert!(
+        out.out().ends_with(&format!("From server: {expected}")),
+        "TCP reply differs: {}",
+        out.report()
     );
 }
 

@@ -52,7 +52,10 @@ fn run() -> Result<()> {
     let folder = Folder::open(Path::new(m.value("dir")))?;
     let listener = net::bind_tcp(host, port)?;
     net::announce("file-server", net::local_addr_of(listener.local_addr())?);
-    socket_labs::outln!("serving files from {}", folder.root().display());
+    socket_labs::outln!(
+        "serving files from {}",
+        socket_labs::paths::shown(folder.root())
+    );
     let options = Options {
         delay: Duration::from_millis(delay_ms),
         verbose: m.is_set("verbose"),

@@ -50,7 +50,7 @@ fn run() -> Result<()> {
         got.elapsed.as_secs_f64() * 1000.0,
         mb_per_s(got.bytes, got.elapsed)
     );
-    outln!("saved to {}", got.path.display());
+    outln!("saved to {}", socket_labs::paths::shown(&got.path));
     if m.is_set("show") {
         if let Err(why) = show(&got.path) {
             // The file is saved; a missing viewer is worth a word, not a failure.

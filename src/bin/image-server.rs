@@ -39,7 +39,7 @@ fn run() -> Result<()> {
     net::announce("image-server", net::local_addr_of(listener.local_addr())?);
     outln!(
         "serving {} ({} bytes){}",
-        image.path().display(),
+        socket_labs::paths::shown(image.path()),
         image.len(),
         if m.is_set("once") {
             " to one client"

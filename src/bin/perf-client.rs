@@ -94,7 +94,7 @@ fn run() -> Result<()> {
     };
     let written = report.write_graphs(&out_dir);
     if let Ok(paths) = &written {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let names: Vec<String> = paths.iter().map(|p| socket_labs::paths::shown(p)).collect();
         say(&format!("graphs: {}", names.join(", ")));
     }
     for line in report.notes() {

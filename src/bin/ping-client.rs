@@ -59,7 +59,7 @@ fn run() -> Result<()> {
     // ping's does; a failure to write is reported after them.
     let plotted = match &plot {
         Some(path) => report.chart().write(path).map(|()| {
-            outln!("RTT chart written to {}", path.display());
+            outln!("RTT chart written to {}", socket_labs::paths::shown(path));
         }),
         None => Ok(()),
     };

@@ -103,7 +103,7 @@ impl Received {
                 self.bytes - self.preview.len() as u64
             ));
         }
-        lines.push(format!("saved to {}", self.path.display()));
+        lines.push(format!("saved to {}", crate::paths::shown(&self.path)));
         lines
     }
 }
@@ -339,6 +339,7 @@ mod tests {
     #[test]
     fn a_small_file_is_shown_whole_with_escapes() {
         let lines = received(b"one\ttwo\n\xffthree\n").report();
+        let saved = format!("saved to {}", crate::paths::shown(Path::new("out/x.txt")));
         assert_eq!(
             lines[0],
             "received 3 words, 15 bytes in 2.0 ms (1500 words/s)"
@@ -351,7 +352,7 @@ mod tests {
                 "\\xffthree",
                 "(control characters and bytes that are not UTF-8 are shown escaped: \\t is a tab)",
                 "--- end of content ---",
-                "saved to out/x.txt"
+                saved.as_str()
             ]
         );
     }

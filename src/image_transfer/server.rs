@@ -32,6 +32,10 @@ impl Image {
     /// `... it is not a regular file`, `... permission denied`.
     pub fn check(path: &Path) -> Result<Image> {
         let what = format!("cannot serve {}", path.display());
+        // Windows will not open a folder as a file ("permission denied"): say what it is.
+        if path.is_dir() {
+            return Err(Error::failed(what, "it is not a regular file"));
+        }
         let file = File::open(path).map_err(|e| {
             let err = Error::io(what.clone(), &e);
             if e.kind() == io::ErrorKind::NotFound {

@@ -127,6 +127,8 @@ impl Relay {
         loop {
             let (client, peer) = match listener.accept() {
                 Ok(pair) => pair,
+                // Windows: the process is ending and std's WSACleanup closed the socket.
+                Err(e) if crate::wsa::socket_closed(&e) => return,
                 Err(e) => {
                     self.log
                         .line(format_args!("accept failed: {}", describe(&e)));

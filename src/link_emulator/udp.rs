@@ -157,6 +157,8 @@ impl Relay {
         loop {
             let (len, client) = match self.listen.recv_from(&mut buf) {
                 Ok(pair) => pair,
+                // Windows: the process is ending and std's WSACleanup closed the socket.
+                Err(e) if crate::wsa::socket_closed(&e) => return,
                 Err(e) => {
                     // Windows reports an ICMP error for an earlier reply to a
                     // vanished client here; it concerns that client only.
@@ -329,6 +331,8 @@ impl Relay {
                     self.ways[0].tally.add(Count::Refused);
                     self.tell_refused(flow);
                 }
+                // Windows: the process is ending and std's WSACleanup closed the socket.
+                Err(e) if crate::wsa::socket_closed(&e) => return,
                 Err(e) => {
                     self.warn(format_args!(
                         "client {}: receive from the server failed: {}",

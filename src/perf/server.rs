@@ -37,6 +37,8 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
                     log.line(format_args!("echo to {peer} failed: {}", describe(&e)));
                 }
             }
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
             Err(e) => log.line(format_args!("receive failed: {}", describe(&e))),
         }
     }

@@ -62,7 +62,7 @@ fn run_file_transfer(context: &Context) -> Result<()> {
     crate::outln!(
         "    $ file-client file_1.txt --port {} --out-dir {}",
         addr.port(),
-        saved.display()
+        crate::paths::shown(&saved)
     );
     let received = client::fetch(&connect()?, "file_1.txt", &saved)?;
     for line in received.report() {

@@ -43,7 +43,7 @@ fn run(ctx: &Context) -> Result<()> {
     let log = ctx.server_log();
     log.line(format_args!(
         "listening on {addr}, serving {} ({} bytes) to one client",
-        source.display(),
+        crate::paths::shown(&source),
         image.len()
     ));
     let options = TcpOptions {
@@ -65,7 +65,7 @@ fn run(ctx: &Context) -> Result<()> {
         got.bytes,
         got.elapsed.as_secs_f64() * 1000.0,
         mb_per_s(got.bytes, got.elapsed),
-        got.path.display()
+        crate::paths::shown(&got.path)
     );
     match server.join() {
         Ok(result) => result?,
@@ -79,6 +79,6 @@ fn run(ctx: &Context) -> Result<()> {
         read(&source)? == read(&got.path)?,
         "the saved image differs from the original",
     )?;
-    outln!("    [client] identical to {}", source.display());
+    outln!("    [client] identical to {}", crate::paths::shown(&source));
     Ok(())
 }

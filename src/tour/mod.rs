@@ -97,7 +97,10 @@ pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
     }
 
     crate::outln!("socket-labs tour: every exercise, run on free loopback ports.");
-    crate::outln!("Files the tour writes go to {}.", context.out_dir.display());
+    crate::outln!(
+        "Files the tour writes go to {}.",
+        crate::paths::shown(&context.out_dir)
+    );
     let mut results = Vec::new();
     for (i, stop) in selected.iter().enumerate() {
         crate::outln!();

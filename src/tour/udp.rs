@@ -61,7 +61,10 @@ fn ping_stop(context: &Context) -> Result<()> {
     let report = ping::client::run(&socket, server, &options, &client_log)?;
     let chart = context.out_dir.join("ping_rtt.svg");
     report.chart().write(&chart)?;
-    client_log.line(format_args!("RTT chart written to {}", chart.display()));
+    client_log.line(format_args!(
+        "RTT chart written to {}",
+        crate::paths::shown(&chart)
+    ));
     for line in report.notes().iter().chain(&report.statistics()) {
         client_log.line(format_args!("{line}"));
     }
@@ -112,7 +115,10 @@ fn perf_stop(context: &Context) -> Result<()> {
         }
         client_log.line(format_args!("{}", report.summary()));
         for graph in &graphs {
-            client_log.line(format_args!("graph written to {}", graph.display()));
+            client_log.line(format_args!(
+                "graph written to {}",
+                crate::paths::shown(graph)
+            ));
             svg_file_ok(graph)?;
         }
         check(

@@ -56,6 +56,8 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
     for stream in listener.incoming() {
         let stream = match stream {
             Ok(stream) => stream,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => break,
             Err(e) => {
                 // Out of file descriptors, say: pause rather than spin.
                 log.line(format_args!("accept failed: {}", describe(&e)));

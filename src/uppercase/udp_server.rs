@@ -36,6 +36,8 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
     loop {
         let (len, client) = match socket.recv_from(&mut message) {
             Ok(pair) => pair,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
             // Hardening: on Windows an earlier reply's ICMP error surfaces here
             // (WSAECONNRESET); it concerns a client that left, not the server.
             Err(e) => {

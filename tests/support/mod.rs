@@ -21,6 +21,7 @@
 #![allow(dead_code)] // each test file uses a different part of this module
 
 pub mod peers;
+pub mod wine;
 pub mod xml;
 
 use std::io::{BufRead, BufReader, Read, Write};
