@@ -56,14 +56,14 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     let client_log = Log::prefixed("    [client] ");
     let (socket, to) = net::udp_client_socket("127.0.0.1", server_addr.port())?;
     client_log.line(format_args!("straight to ping-server at {to}:"));
-    let direct = ping::client::run(&socket, to, &options, &Log::quiet())?;
+    let direct = ping::client::ping(&socket, to, &options, false, &|_| {})?;
     for line in direct.statistics() {
         client_log.line(format_args!("{line}"));
     }
 
     let (socket, to) = net::udp_client_socket("127.0.0.1", emulator.local_addr().port())?;
     client_log.line(format_args!("through the link-emulator at {to}:"));
-    let through = ping::client::run(&socket, to, &options, &client_log)?;
+    let through = ping::client::ping(&socket, to, &options, false, &|l| client_log.line(l))?;
     for line in through.notes().iter().chain(&through.statistics()) {
         client_log.line(format_args!("{line}"));
     }
@@ -73,19 +73,17 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     }
 
     check(
-        through.received() == 5,
-        format!("5 echoes expected, {} came back", through.received()),
+        through.received == 5,
+        format!("5 echoes expected, {} came back", through.received),
     )?;
-    let rtts = through.rtts_ms();
-    let fastest = rtts.iter().cloned().fold(f64::INFINITY, f64::min);
+    let fastest = through.rtt.min();
     check(
         fastest >= 40.0,
         format!("every RTT should hold two 20 ms delays; the fastest was {fastest:.3} ms"),
     )?;
-    let avg = rtts.iter().sum::<f64>() / rtts.len() as f64;
     client_log.line(format_args!(
         "the link added {:.3} ms to the average RTT (two crossings of 20 ms)",
-        avg - direct.rtts_ms().iter().sum::<f64>() / direct.received().max(1) as f64
+        through.rtt.mean() - direct.rtt.mean()
     ));
     check(
         report.way(Direction::ToServer).forwarded == 5
