@@ -130,7 +130,7 @@ fn plot_writes_a_well_formed_svg() {
     );
     run.expect_code(1)
         .expect_one_error_line()
-        .expect_err("no folder");
+        .expect_err("does the folder /no/such/folder exist?");
     assert!(!run.out().contains("message 1 sent"), "{}", run.report());
 }
 

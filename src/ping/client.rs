@@ -106,6 +106,7 @@
 use super::{icmp_note, is_icmp_refusal};
 use crate::cli::{self, Command, Matches};
 use crate::error::{is_timeout, Error, Result};
+use crate::files::PartFile;
 use crate::output::preview;
 use crate::rng::Rng;
 use crate::stats::Running;
@@ -114,7 +115,7 @@ use crate::{net, outln};
 use std::collections::VecDeque;
 use std::fmt::Arguments;
 use std::net::{SocketAddr, UdpSocket};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc::{self, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -196,7 +197,7 @@ pub fn ping(
                 }
                 Err(e) if is_timeout(&e) => {}
                 // Windows: an unconnected socket hears of an ICMP port unreachable this way.
-                Err(e) if is_icmp_refusal(&e) => books.report.refused += 1,
+                Err(e) if is_icmp_refusal(&e) => books.report.n.refused += 1,
                 Err(e) => return Err(Error::io("cannot receive", &e)),
             }
         }
@@ -212,23 +213,16 @@ pub fn ping(
 /// Setup failures; and, after the statistics are printed, "no reply" when
 /// no echo came back in time (exit 1), with what did arrive.
 pub fn run(args: Args) -> Result<()> {
-    if let Some(path) = &args.plot {
-        check_folder(path)?; // fail before the run, not after it
-    }
+    // Hardening: the chart's temporary file first, so a bad folder fails before the run.
+    let part = args.plot.as_deref().map(PartFile::create).transpose()?;
     let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
-    let report = ping(
-        &socket,
-        server,
-        &args.options,
-        args.plot.is_some(),
-        &|line| outln!("{line}"),
-    )?;
-    let plotted = match &args.plot {
-        Some(path) => report
-            .chart()
-            .write(path)
-            .map(|()| outln!("RTT chart written to {}", path.display())),
-        None => Ok(()),
+    let print = |line: Arguments| outln!("{line}");
+    let report = ping(&socket, server, &args.options, part.is_some(), &print)?;
+    let plotted = match (part, &args.plot) {
+        (Some(part), Some(path)) => report.chart().save(part, path).map(|()| {
+            outln!("RTT chart written to {}", path.display());
+        }),
+        _ => Ok(()),
     };
     for line in report.notes().iter().chain(&report.statistics()) {
         outln!("{line}");
@@ -277,85 +271,53 @@ pub struct Args {
 
 impl cli::Args for Args {
     fn command() -> Command {
-        Command::new(
-            "ping-client",
-            "sends COUNT UDP messages to ping-server; RTT and loss, like ping",
-        )
-        .positional("COUNT", "6", "how many messages")
-        .positional(
-            "INTERVAL",
-            "1",
-            "pause between messages (bare number: seconds)",
-        )
-        .positional("SIZE", "3", "payload bytes: random characters A-Z0-9")
-        .option(
-            "count",
-            "N",
-            "COUNT, as ping takes it (a flag wins over its positional)",
-        )
-        .short('c')
-        .option("interval", "TIME", "INTERVAL, as ping takes it")
-        .short('i')
-        .option("size", "BYTES", "SIZE, as ping takes it")
-        .short('s')
-        .flag("host", "HOST", "localhost", "the server's name or address")
-        .flag("port", "PORT", "5065", "the server's UDP port")
-        .flag(
-            "timeout",
-            "TIME",
-            "1",
-            "wait for each echo, then count it lost (bare: seconds)",
-        )
-        .short('W')
-        .option(
-            "plot",
-            "FILE.svg",
-            "draw each message's RTT as an SVG chart (lost: red x)",
-        )
-        .example("ping-client 10 0.2 8 --plot rtt.svg   (or: ping-client -c 10 -i 200ms -s 8)")
+        Command::new("ping-client", "UDP echo client: RTT and loss, like ping")
+            .positional("COUNT", "6", "how many messages (or -c N)")
+            .positional("INTERVAL", "1", "between sends (bare number: seconds)")
+            .positional("SIZE", "3", "payload bytes, random A-Z0-9 (or -s)")
+            .option("count", "N", "COUNT; a flag wins over its positional")
+            .short('c')
+            .option("interval", "TIME", "INTERVAL, as ping's -i")
+            .short('i')
+            .option("size", "BYTES", "SIZE, as ping's -s")
+            .short('s')
+            .flag("host", "HOST", "localhost", "the server's name or address")
+            .flag("port", "PORT", "5065", "the server's UDP port")
+            .flag("timeout", "TIME", "1", "per echo (bare number: seconds)")
+            .short('W')
+            .option("plot", "FILE.svg", "draw each RTT into an SVG chart")
+            .example("ping-client -c 10 -i 200ms -s 8 --plot rtt.svg")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        let pick = |flag, positional| {
-            if m.get(flag).is_some() {
-                flag
-            } else {
-                positional
-            }
-        };
-        let options = Options {
+        let pick = |flag, positional| m.get(flag).map_or(positional, |_| flag);
+        let o = Options {
             count: m.number(pick("count", "COUNT"), 1, MAX_COUNT)?,
             interval: m.seconds(pick("interval", "INTERVAL"))?,
             size: m.number(pick("size", "SIZE"), 1, net::MAX_UDP_PAYLOAD)?,
             timeout: m.timeout("timeout")?,
         };
-        let possible = Payloads::distinct(options.size);
-        if options.count > possible {
-            let needed = (1..)
-                .find(|&s| Payloads::distinct(s) >= options.count)
-                .unwrap_or(6);
-            return Err(m.bad(format!(
-                "COUNT {} is more than the {possible} distinct payloads of SIZE {}: \
-                 use SIZE {needed} or more",
-                options.count, options.size
-            )));
-        }
         let plot = m.get("plot").map(PathBuf::from);
-        if let Some(path) = &plot {
-            if path.extension().map_or(true, |e| e != "svg") {
-                return Err(m.bad(format!("--plot writes SVG: name a .svg file, not {path:?}")));
-            }
-            if options.count > MAX_PLOT {
-                return Err(m.bad(format!("--plot draws at most {MAX_PLOT} messages")));
-            }
-        }
-        let port = m.number("port", 1, u16::MAX)?;
-        Ok(Args {
-            host: m.value("host").to_string(),
-            port,
-            options,
-            plot,
-        })
+        let svg = |p: &PathBuf| p.extension() == Some("svg".as_ref());
+        let needed = (1..6).find(|&s| Payloads::distinct(s) >= o.count);
+        let (count, size, distinct) = (o.count, o.size, Payloads::distinct(o.size));
+        let why = if size < needed.unwrap_or(6) {
+            format!("COUNT {count} is more than the {distinct} distinct payloads of SIZE {size}")
+                + &format!(": use SIZE {} or more", needed.unwrap_or(6))
+        } else if !plot.iter().all(svg) {
+            "--plot writes SVG: name a .svg file".to_string()
+        } else if plot.is_some() && count > MAX_PLOT {
+            format!("--plot draws at most {MAX_PLOT} messages")
+        } else {
+            let (host, port) = (m.value("host").to_string(), m.number("port", 1, u16::MAX)?);
+            return Ok(Args {
+                host,
+                port,
+                options: o,
+                plot,
+            });
+        };
+        Err(m.bad(why))
     }
 }
 
@@ -370,8 +332,6 @@ enum Fate {
 /// The receiver's books: the messages from `first` on, oldest first.
 struct Books<'a> {
     payloads: &'a Payloads,
-    server: SocketAddr,
-    timeout: Duration,
     /// Send time and fate of messages `first`, `first + 1`, ...
     messages: VecDeque<(Instant, Fate)>,
     first: u64,
@@ -382,29 +342,24 @@ struct Books<'a> {
 
 impl<'a> Books<'a> {
     fn new(server: SocketAddr, o: &Options, plot: bool, payloads: &'a Payloads) -> Books<'a> {
+        let rtts = plot.then(|| vec![None; o.count as usize]);
+        let (timeout, elapsed, rtt, n) = (
+            o.timeout,
+            Duration::ZERO,
+            Running::default(),
+            Counts::default(),
+        );
         let report = Report {
             server,
-            sent: 0,
-            received: 0,
-            late: 0,
-            duplicates: 0,
-            foreign: 0,
-            malformed: 0,
-            refused: 0,
-            rtt: Running::default(),
-            elapsed: Duration::ZERO,
-            timeout: o.timeout,
-            rtts: if plot {
-                Some(vec![None; o.count as usize])
-            } else {
-                None
-            },
+            timeout,
+            elapsed,
+            n,
+            rtt,
+            rtts,
         };
         let (messages, first, oldest) = (VecDeque::new(), 0, 0);
         Books {
             payloads,
-            server,
-            timeout: o.timeout,
             messages,
             first,
             oldest,
@@ -418,7 +373,7 @@ impl<'a> Books<'a> {
             match sent.try_recv() {
                 Ok(at) => {
                     self.messages.push_back((at, Fate::Waiting));
-                    self.report.sent += 1;
+                    self.report.n.sent += 1;
                 }
                 Err(TryRecvError::Empty) => return false,
                 Err(TryRecvError::Disconnected) => return true,
@@ -427,7 +382,7 @@ impl<'a> Books<'a> {
     }
 
     fn all_settled(&self) -> bool {
-        self.oldest == self.report.sent
+        self.oldest == self.report.n.sent
     }
 
     /// The timeout rule: a message still waiting TIMEOUT after its send is
@@ -440,7 +395,7 @@ impl<'a> Books<'a> {
     ) {
         while let Some(entry) = self.messages.get_mut((self.oldest - self.first) as usize) {
             if entry.1 == Fate::Waiting {
-                if now < entry.0 + self.timeout {
+                if now < entry.0 + self.report.timeout {
                     break;
                 }
                 entry.1 = Fate::Lost;
@@ -459,64 +414,59 @@ impl<'a> Books<'a> {
     /// not an echo of ours at all.
     fn echo(&mut self, payload: &[u8], from: SocketAddr, at: Instant, say: &dyn Fn(Arguments)) {
         let r = &mut self.report;
-        if from != self.server {
-            r.foreign += 1;
-            return say(format_args!(
-                "ignored a datagram from {from}: not the server"
-            ));
-        }
-        let n = match self.payloads.number(payload).filter(|&n| n < r.sent) {
-            Some(n) => n,
-            None => {
-                r.malformed += 1;
-                let shown = preview(payload, 32);
+        let n = &mut r.n;
+        let number = self.payloads.number(payload).filter(|&i| i < n.sent);
+        let i = match number {
+            _ if from != r.server => {
+                n.foreign += 1;
                 return say(format_args!(
-                    "ignored a reply that matches no message: {shown}"
+                    "ignored a datagram from {from}: not the server"
                 ));
             }
-        };
-        let entry = match n.checked_sub(self.first) {
-            Some(i) => &mut self.messages[i as usize],
             None => {
-                r.late += 1; // forgotten long ago: too old to be anything but late
+                n.malformed += 1;
+                let p = preview(payload, 32);
+                return say(format_args!("ignored a reply that matches no message: {p}"));
+            }
+            Some(i) => i,
+        };
+        let m = i + 1; // messages are numbered from 1 on screen
+        let entry = match i.checked_sub(self.first) {
+            Some(k) => &mut self.messages[k as usize],
+            None => {
+                n.late += 1; // forgotten long ago: late, whatever it was
                 return say(format_args!(
-                    "message {} late: older than {HISTORY} messages",
-                    n + 1
+                    "message {m} late: older than {HISTORY} messages"
                 ));
             }
         };
         let rtt = at.saturating_duration_since(entry.0);
-        let ms = crate::clock::ms(rtt);
+        let (ms, t) = (crate::clock::ms(rtt), crate::clock::secs_text(r.timeout));
         match entry.1 {
-            Fate::Waiting if rtt <= self.timeout => {
+            Fate::Waiting if rtt <= r.timeout => {
                 entry.1 = Fate::Received;
-                r.received += 1;
+                n.received += 1;
                 r.rtt.add(ms);
-                if let Some(rtts) = &mut r.rtts {
-                    rtts[n as usize] = Some(ms);
+                if let Some(slot) = r.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
+                    *slot = Some(ms);
                 }
                 let p = shown(payload);
-                say(format_args!(
-                    "message {} received: {p} rtt={ms:.3} ms",
-                    n + 1
-                ));
-            }
-            Fate::Waiting | Fate::Lost => {
-                // The arrival time decides, not how soon this thread noticed the deadline.
-                if entry.1 == Fate::Waiting {
-                    entry.1 = Fate::Lost;
-                    say(format_args!("message {} lost", n + 1));
-                }
-                r.late += 1;
-                let t = crate::clock::secs_text(self.timeout);
-                say(format_args!(
-                    "message {} late: rtt={ms:.3} ms (after the {t} timeout; counted as lost)",
-                    n + 1
-                ));
+                say(format_args!("message {m} received: {p} rtt={ms:.3} ms"));
             }
             Fate::Received => {
-                r.duplicates += 1;
-                say(format_args!("message {} duplicate (ignored)", n + 1));
+                n.duplicates += 1;
+                say(format_args!("message {m} duplicate (ignored)"));
+            }
+            // Late: the arrival time decides, not how soon the loop saw the deadline.
+            fate => {
+                if fate == Fate::Waiting {
+                    say(format_args!("message {m} lost"));
+                }
+                entry.1 = Fate::Lost;
+                n.late += 1;
+                say(format_args!(
+                    "message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"
+                ));
             }
         }
     }
@@ -635,28 +585,9 @@ fn inverse(a: u64, m: u64) -> u64 {
     t.rem_euclid(i128::from(m)) as u64
 }
 
-/// Fails before the run when the chart could not be written.
-fn check_folder(path: &Path) -> Result<()> {
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if folder.is_dir() {
-        return Ok(());
-    }
-    let why = format!("there is no folder {}", folder.display());
-    Err(Error::failed(
-        format!("cannot write {}", path.display()),
-        why,
-    ))
-}
-
-/// The outcome of a run: counts, never one entry per message (except the
-/// RTTs kept for `--plot`).
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// Where the messages went.
-    pub server: SocketAddr,
+/// What came back, message by message, counted.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
     /// Messages sent.
     pub sent: u64,
     /// Echoes in time (each message counted once).
@@ -671,12 +602,22 @@ pub struct Report {
     pub malformed: u64,
     /// ICMP port-unreachable notices (Windows reports them on this socket).
     pub refused: u64,
-    /// RTTs in ms of the echoes in time: min, avg, max, mdev.
-    pub rtt: Running,
-    /// From the start until every message was settled.
-    pub elapsed: Duration,
+}
+
+/// The outcome of a run: counts, never one entry per message (except the
+/// RTTs kept for `--plot`).
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Where the messages went.
+    pub server: SocketAddr,
     /// The run's `--timeout`.
     pub timeout: Duration,
+    /// From the start until every message was settled.
+    pub elapsed: Duration,
+    /// What came back.
+    pub n: Counts,
+    /// RTTs in ms of the echoes in time: min, avg, max, mdev.
+    pub rtt: Running,
     /// With `--plot`: each message's RTT in ms, `None` when lost.
     pub rtts: Option<Vec<Option<f64>>>,
 }
@@ -691,59 +632,44 @@ impl Report {
     /// rtt min/avg/max/mdev = 0.041/0.058/0.102/0.017 ms
     /// ```
     pub fn statistics(&self) -> Vec<String> {
-        let lost = (self.sent - self.received) as f64 * 100.0 / self.sent.max(1) as f64;
-        let loss = format!("{lost:.4}");
+        let (n, r) = (&self.n, &self.rtt);
+        let lost = format!(
+            "{:.4}",
+            (n.sent - n.received) as f64 * 100.0 / n.sent.max(1) as f64
+        );
+        let loss = lost.trim_end_matches('0').trim_end_matches('.');
+        let time = self.elapsed.as_millis();
+        let (min, avg, max, mdev) = (r.min(), r.mean(), r.max(), r.mdev());
         let mut lines = vec![
             format!("--- {} ping statistics ---", self.server),
             format!(
-                "{} sent, {} received, {}% loss, time {} ms",
-                self.sent,
-                self.received,
-                loss.trim_end_matches('0').trim_end_matches('.'),
-                self.elapsed.as_millis()
+                "{} sent, {} received, {loss}% loss, time {time} ms",
+                n.sent, n.received
             ),
+            format!("rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"),
         ];
-        if self.received > 0 {
-            let r = &self.rtt;
-            let (min, avg, max, mdev) = (r.min(), r.mean(), r.max(), r.mdev());
-            lines.push(format!(
-                "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"
-            ));
-        }
+        lines.truncate(if n.received > 0 { 3 } else { 2 });
         lines
     }
 
     /// Lines about datagrams that did not count, and about ICMP when
     /// nothing came back in time (printed before the statistics).
     pub fn notes(&self) -> Vec<String> {
+        let n = &self.n;
         let t = crate::clock::secs_text(self.timeout);
+        let late = format!("(after the {t} timeout; counted as lost)");
         let mut lines: Vec<String> = [
-            (
-                self.late,
-                format!(
-                    "late replies: {} (after the {t} timeout; counted as lost)",
-                    self.late
-                ),
-            ),
-            (
-                self.duplicates,
-                format!("duplicate replies: {} (ignored)", self.duplicates),
-            ),
-            (
-                self.foreign,
-                format!("replies from another address: {} (ignored)", self.foreign),
-            ),
-            (
-                self.malformed,
-                format!("replies matching no message: {} (ignored)", self.malformed),
-            ),
+            (n.late, "late replies", late.as_str()),
+            (n.duplicates, "duplicate replies", "(ignored)"),
+            (n.foreign, "replies from another address", "(ignored)"),
+            (n.malformed, "replies matching no message", "(ignored)"),
         ]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(_, line)| line)
+        .iter()
+        .filter(|(count, ..)| *count > 0)
+        .map(|(count, what, why)| format!("{what}: {count} {why}"))
         .collect();
-        if self.received == 0 {
-            lines.push(format!("note: {}", icmp_note(self.refused, false)));
+        if n.received == 0 {
+            lines.push(format!("note: {}", icmp_note(n.refused, false)));
         }
         lines
     }
@@ -755,49 +681,41 @@ impl Report {
     ///
     /// `no reply from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        if self.received > 0 {
+        let n = &self.n;
+        let (why, hint) = if n.received > 0 {
             return Ok(());
-        }
-        let t = crate::clock::secs_text(self.timeout);
-        let what = format!("no reply from {} within {t}", self.server);
-        let arrived = self.late + self.duplicates + self.foreign + self.malformed;
-        Err(if self.refused > 0 {
-            Error::failed(what, "ICMP port unreachable")
-                .hint(format!("start ping-server on port {port}"))
-        } else if arrived == 0 {
-            Error::failed(what, "nothing came back").hint(format!(
-                "is ping-server running on port {port}? (or slower than --timeout)"
-            ))
-        } else if self.late > 0 {
-            Error::failed(what, format!("{} late replies", self.late))
-                .hint("try a longer --timeout")
-        } else if self.foreign > 0 {
-            Error::failed(
-                what,
-                format!("{} replies from another address", self.foreign),
+        } else if n.refused > 0 {
+            (
+                "ICMP port unreachable".into(),
+                format!("start ping-server on port {port}"),
             )
-            .hint("use the address the server answers from")
+        } else if n.late > 0 {
+            (
+                format!("{} late replies", n.late),
+                "try a longer --timeout".into(),
+            )
+        } else if n.foreign > 0 {
+            let why = format!("{} replies from another address", n.foreign);
+            (why, "use the address the server answers from".into())
+        } else if n.malformed > 0 {
+            let why = format!("{} replies that match no message", n.malformed);
+            (why, "is that an echo server?".into())
         } else {
-            Error::failed(
-                what,
-                format!("{} replies that match no message", self.malformed),
-            )
-            .hint("is that an echo server?")
-        })
+            let hint = format!("is ping-server running on port {port}? (or slower than --timeout)");
+            ("nothing came back".to_string(), hint)
+        };
+        let t = crate::clock::secs_text(self.timeout);
+        Err(Error::failed(format!("no reply from {} within {t}", self.server), why).hint(hint))
     }
 
     /// The RTT of each message as a line chart (lost ones, late included,
     /// as red crosses); empty unless the run kept the RTTs (`--plot`).
     pub fn chart(&self) -> Chart {
         let title = format!("RTT per message, ping {}", self.server);
-        let mut chart = Chart::new(&title, "message", "RTT (ms)")
-            .whole_numbers_on_x()
-            .missing_label("lost");
+        let chart = Chart::new(&title, "message", "RTT (ms)").whole_numbers_on_x();
+        let mut chart = chart.missing_label("lost");
         for (i, rtt) in self.rtts.iter().flatten().enumerate() {
-            match rtt {
-                Some(ms) => chart.point(i as f64 + 1.0, *ms),
-                None => chart.missing(i as f64 + 1.0),
-            }
+            chart.point(i as f64 + 1.0, rtt.unwrap_or(f64::NAN)); // NaN: missing
         }
         chart
     }

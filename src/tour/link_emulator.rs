@@ -73,8 +73,8 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     }
 
     check(
-        through.received == 5,
-        format!("5 echoes expected, {} came back", through.received),
+        through.n.received == 5,
+        format!("5 echoes expected, {} came back", through.n.received),
     )?;
     let fastest = through.rtt.min();
     check(
