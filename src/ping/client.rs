@@ -701,11 +701,11 @@ impl Report {
             let why = format!("{} replies that match no message", n.malformed);
             (why, "is that an echo server?".into())
         } else {
-            let hint = format!("is ping-server running on port {port}? (or slower than --timeout)");
-            ("nothing came back".to_string(), hint)
+            let t = crate::clock::secs_text(self.timeout);
+            let hint = format!("is ping-server running on port {port}?");
+            (format!("nothing within {t}"), hint)
         };
-        let t = crate::clock::secs_text(self.timeout);
-        Err(Error::failed(format!("no reply from {} within {t}", self.server), why).hint(hint))
+        Err(Error::failed(format!("no reply from {}", self.server), why).hint(hint))
     }
 
     /// The RTT of each message as a line chart (lost ones, late included,
