@@ -3,7 +3,70 @@
 //! [`Summary`] gives what `ping` prints (min/avg/max/mdev) plus the median and
 //! the 95th percentile, which say more than the average when a few samples are
 //! far off (a context switch on a busy machine can make one loopback RTT 50
-//! times slower than the rest). [`Jitter`] is the running estimate RTP uses.
+//! times slower than the rest). It needs every sample; [`Running`] gives
+//! min/avg/max/mdev in constant memory, for runs of any length. [`Jitter`] is
+//! the running estimate RTP uses.
+
+/// Min, mean, max and mdev of a stream of samples, in constant memory
+/// (Welford's update, which avoids the cancellation of `mean(x²) − mean(x)²`).
+///
+/// ```
+/// use socket_labs::stats::Running;
+/// let mut r = Running::default();
+/// for x in [1.0, 2.0, 3.0, 4.0, 5.0] { r.add(x); }
+/// assert_eq!((r.count(), r.min(), r.mean(), r.max()), (5, 1.0, 3.0, 5.0));
+/// assert!((r.mdev() - 2f64.sqrt()).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Running {
+    count: u64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    /// Sum of squared deviations from the mean so far.
+    m2: f64,
+}
+
+impl Running {
+    /// Adds one sample.
+    pub fn add(&mut self, x: f64) {
+        if self.count == 0 {
+            self.min = x;
+            self.max = x;
+        }
+        self.count += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        let delta = x - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (x - self.mean);
+    }
+
+    /// How many samples (0: every figure below is 0).
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The smallest sample.
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+
+    /// The largest sample.
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+
+    /// The arithmetic mean.
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// iputils' mdev: the population standard deviation.
+    pub fn mdev(&self) -> f64 {
+        (self.m2 / self.count.max(1) as f64).sqrt()
+    }
+}
 
 /// Minimum, average, maximum, mdev, median and 95th percentile of some samples.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,14 +140,17 @@ fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, n) - 1]
 }
 
-/// The interarrival jitter estimator of RFC 3550 (RTP), section 6.4.1.
+/// The interarrival jitter estimator of RFC 3550 (RTP), section 6.4.1,
+/// applied here to round-trip times.
 ///
 /// For each packet the "transit time" is compared with the previous one; the
 /// absolute difference `D` moves the estimate a sixteenth of the way:
 /// `J = J + (|D| − J) / 16`. The gain of 1/16 smooths out single outliers while
-/// still following a lasting change. RTP computes transit from the sender's
-/// timestamp; an echo client has both ends of the path in hand, so it feeds the
-/// RTT of each reply instead.
+/// still following a lasting change, so [`value`](Self::value) describes the
+/// last few dozen packets; [`whole_run`](Self::whole_run) is the plain mean of
+/// `|D|` over every packet. RFC 3550 defines `D` on one-way transit times
+/// (receiver clock minus the sender's timestamp); an echo client feeds RTTs
+/// instead, which mixes the variation of both directions.
 ///
 /// ```
 /// use socket_labs::stats::Jitter;
@@ -99,6 +165,8 @@ fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
 pub struct Jitter {
     last: Option<f64>,
     jitter: f64,
+    total: f64,
+    differences: u64,
 }
 
 impl Jitter {
@@ -112,6 +180,8 @@ impl Jitter {
         if let Some(last) = self.last {
             let d = (transit - last).abs();
             self.jitter += (d - self.jitter) / 16.0;
+            self.total += d;
+            self.differences += 1;
         }
         self.last = Some(transit);
     }
@@ -119,6 +189,11 @@ impl Jitter {
     /// The current estimate, in the unit of the samples.
     pub fn value(&self) -> f64 {
         self.jitter
+    }
+
+    /// The mean `|D|` over every sample so far: the jitter of the whole run.
+    pub fn whole_run(&self) -> f64 {
+        self.total / self.differences.max(1) as f64
     }
 }
 
@@ -176,5 +251,6 @@ mod tests {
         }
         assert!((j.value() - expected).abs() < 1e-12);
         assert!(j.value() > 0.0);
+        assert_eq!(j.whole_run(), (2.0 + 3.0 + 0.0 + 6.0) / 4.0);
     }
 }

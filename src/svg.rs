@@ -45,7 +45,9 @@
 //! a written chart is a file a viewer will accept.
 
 use crate::error::{Error, Result};
+use crate::files::PartFile;
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 /// Width of every chart, in SVG user units (pixels at 100% zoom).
@@ -115,27 +117,27 @@ impl Chart {
         self.points.push((x, None));
     }
 
-    /// Writes the chart to `path` (through a temporary file in the same folder,
-    /// renamed into place, so a reader never sees half a file).
+    /// Writes the chart to `path`, through a temporary file in the same
+    /// folder renamed into place, so a reader never sees half a file.
     ///
     /// # Errors
     ///
-    /// `cannot write PATH: WHY` when the folder is missing or not writable.
+    /// `cannot create ...` when the folder is missing or not writable.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let what = || format!("cannot write {}", path.display());
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::failed(what(), "the path names no file"))?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(name);
-        temp_name.push(".part");
-        let temp = path.with_file_name(temp_name);
-        std::fs::write(&temp, self.render())
-            .and_then(|()| std::fs::rename(&temp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                Error::io(what(), &e)
-            })
+        self.save(PartFile::create(path)?, path)
+    }
+
+    /// Like [`write`](Self::write), into a temporary file made earlier (a
+    /// client makes it before a long run, so a bad folder fails first).
+    ///
+    /// # Errors
+    ///
+    /// `cannot write ...` or `cannot rename ...`.
+    pub fn save(&self, mut part: PartFile, path: &Path) -> Result<()> {
+        let what = format!("cannot write {}", part.path().display());
+        let written = part.write_all(self.render().as_bytes());
+        written.map_err(|e| Error::io(what, &e))?;
+        part.commit(path)
     }
 
     /// The whole SVG document as a string.

@@ -103,7 +103,7 @@ fn ten_quick_messages_all_come_back() {
             .wait_for_line("message: ", Duration::from_secs(5))
             .expect("a server line per message");
         let payload = line["message: ".len()..].split(" from 127.0.0.1:").next();
-        logged.insert(payload.unwrap_or_default().to_string());
+        logged.insert(payload.unwrap_or_default().trim_matches('"').to_string());
     }
     assert_eq!(logged, payloads);
 }
@@ -130,7 +130,7 @@ fn plot_writes_a_well_formed_svg() {
     );
     run.expect_code(1)
         .expect_one_error_line()
-        .expect_err("no folder");
+        .expect_err("does the folder /no/such/folder exist?");
     assert!(!run.out().contains("message 1 sent"), "{}", run.report());
 }
 
@@ -140,7 +140,8 @@ fn no_server_means_full_loss_exit_1_after_count_intervals_and_a_timeout() {
     let run = client(port, &["3", "0.1", "3", "--timeout", "0.3"]);
     run.expect_code(1)
         .expect_one_error_line()
-        .expect_err("is ping-server running");
+        .expect_err("is ping-server running")
+        .expect_out("note: ");
     let (sent, received, loss, rtt) = statistics(&run.out());
     assert_eq!((sent, received, loss.as_str()), (3, 0, "100"));
     assert!(rtt.is_none(), "no rtt line when nothing came back");
@@ -218,7 +219,9 @@ fn late_replies_are_not_counted_as_on_time() {
 fn a_slow_real_server_gives_only_late_replies() {
     let server = Server::start(SERVER, &["--port", "0", "--delay", "0.4"]);
     let run = client(server.addr.port(), &["2", "0.05", "3", "--timeout", "0.2"]);
-    run.expect_code(1).expect_err("no reply");
+    run.expect_code(1)
+        .expect_err("no reply")
+        .expect_err("nothing within 0.2 s");
     let (sent, received, loss, rtt) = statistics(&run.out());
     assert_eq!((sent, received, loss.as_str()), (2, 0, "100"));
     assert!(rtt.is_none());
@@ -279,13 +282,13 @@ fn bad_datagrams_never_kill_the_server() {
         assert_eq!(&buf[..n], payload, "echo must be unchanged");
     }
     assert!(server
-        .wait_for_line("message: \\xff\\xfe\\xc3(", Duration::from_secs(5))
+        .wait_for_line("message: \"\\xff\\xfe\\xc3(\" from", Duration::from_secs(5))
         .is_some());
     assert!(server
         .wait_for_line("... (65000 bytes) from", Duration::from_secs(5))
         .is_some());
     assert!(server
-        .wait_for_line("message: (empty) from", Duration::from_secs(5))
+        .wait_for_line("message: \"\" from", Duration::from_secs(5))
         .is_some());
     client(server.addr.port(), &["3", "0.01"])
         .expect_code(0)
@@ -331,16 +334,19 @@ fn help_lists_every_flag_with_its_default() {
     let run = Client::new(CLIENT).args(&["--help"]).run();
     run.expect_code(0)
         .expect_out("[default: 6]")
-        .expect_out("[default: 1.0]")
+        .expect_out("[default: 1]")
         .expect_out("[default: 3]")
-        .expect_out("--timeout SECS")
+        .expect_out("-W, --timeout TIME")
+        .expect_out("-c, --count N")
+        .expect_out("-i, --interval TIME")
         .expect_out("--plot FILE.svg")
         .expect_out("example:");
     Client::new(SERVER)
         .args(&["--help"])
         .run()
         .expect_code(0)
-        .expect_out("--delay SECS")
+        .expect_out("--delay TIME")
+        .expect_out("bare number: seconds")
         .expect_out("[default: 5065]");
 }
 
@@ -388,4 +394,144 @@ fn echoes_from_another_address_are_ignored() {
         .expect_out("message 2 lost");
     let (sent, received, _, _) = statistics(&run.out());
     assert_eq!((sent, received), (3, 2), "{}", run.report());
+}
+
+#[test]
+fn ping_style_flags_work_and_win_over_positionals() {
+    let server = Server::start(SERVER, &["--port", "0"]);
+    let port = server.addr.port();
+    let run = client(port, &["-c", "3", "-i", "10ms", "-s", "5", "-W", "2s"]);
+    run.expect_code(0)
+        .expect_out("3 messages of 5 bytes, every 0.01 s, timeout 2 s");
+    assert_eq!(statistics(&run.out()).1, 3, "{}", run.report());
+    // A flag wins over the positional it stands for.
+    let run = client(port, &["5", "0.01", "--count", "2", "--interval=20ms"]);
+    run.expect_code(0)
+        .expect_out("2 messages of 3 bytes, every 0.02 s");
+    assert_eq!(statistics(&run.out()).0, 2, "{}", run.report());
+}
+
+#[test]
+fn plot_refuses_a_name_that_is_not_svg() {
+    for name in ["rtt.png", "rtt", "rtt.svg.txt"] {
+        let run = Client::new(CLIENT)
+            .args(&["3", "0", "3", "--plot", name])
+            .run();
+        run.expect_code(2).expect_err("--plot writes SVG");
+        assert!(run.out().is_empty(), "{}", run.report());
+    }
+}
+
+/// Every numeric flag and positional of both programs, fed the values that
+/// once panicked or aborted: always exit 2, a clear error, no panic.
+#[test]
+fn extreme_numbers_are_usage_errors_never_panics() {
+    let bad = [
+        "0",
+        "-1",
+        "1.5",
+        "1e30",
+        "NaN",
+        "inf",
+        "18446744073709551615",
+        "",
+        "4000000000",
+    ];
+    for value in bad {
+        // Each case: binary, arguments, and the listed values it rightly accepts.
+        for (bin, args, fine) in [
+            (CLIENT, vec![value], &[][..]),
+            (CLIENT, vec!["3", value, "3"], &["0", "1.5"]),
+            (CLIENT, vec!["3", "0", value], &[]),
+            (CLIENT, vec!["-c", value], &[]),
+            (CLIENT, vec!["-i", value], &["0", "1.5"]),
+            (CLIENT, vec!["-s", value], &[]),
+            (CLIENT, vec!["--timeout", value], &["1.5"]),
+            (CLIENT, vec!["--port", value], &[]),
+            (SERVER, vec!["--delay", value], &["0", "1.5"]),
+            (SERVER, vec!["--port", value], &["0"]),
+        ] {
+            if fine.contains(&value) {
+                continue;
+            }
+            let run = Client::new(bin)
+                .args(&args)
+                .limit(Duration::from_secs(10))
+                .run();
+            run.expect_code(2).expect_err("error: ");
+            assert!(!run.err().contains("panicked"), "{}", run.report());
+        }
+    }
+}
+
+/// `ping-client 20000000 0 13` once built every payload before its first
+/// send: 2.8 GB. Now memory follows the window, not COUNT: with nothing
+/// answering, the peak stays a few megabytes after tens of thousands of sends.
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_does_not_grow_with_count() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let port = support::closed_port().to_string();
+    let mut child = Command::new(CLIENT)
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "20000000",
+            "0",
+            "13",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let sent = lines
+        .map_while(|l| l.ok())
+        .filter(|l| l.contains(" sent: "))
+        .take(20_000)
+        .count();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(sent, 20_000);
+    let peak_kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap();
+    assert!(peak_kb < 64 * 1024, "peak {peak_kb} kB");
+}
+
+#[test]
+fn the_hint_says_what_arrived_when_something_did() {
+    // Every echo comes back from another socket than the one the client asked.
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let impostor = UdpSocket::bind("127.0.0.1:0").unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let port = server.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 70_000];
+        while let Ok((len, from)) = server.recv_from(&mut buf) {
+            let _ = impostor.send_to(&buf[..len], from);
+        }
+    });
+    let run = client(port, &["2", "0.01", "3", "--timeout", "0.2"]);
+    run.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("2 replies from another address")
+        .expect_out("replies from another address: 2 (ignored)");
+    assert!(!run.err().contains("running"), "{}", run.report());
+
+    // Replies that are no echo of any message.
+    let addr = support::peers::udp(|_, _, _| vec![b"garbage".to_vec()]);
+    let run = client(addr.port(), &["2", "0.01", "3", "--timeout", "0.2"]);
+    run.expect_code(1)
+        .expect_err("replies that match no message")
+        .expect_out("ignored a reply that matches no message: \"garbage\"");
+    assert!(!run.err().contains("running"), "{}", run.report());
 }

@@ -1,26 +1,53 @@
-//! `perf-client`: throughput, delay, loss and jitter of a UDP echo path,
+//! `perf-client`: goodput, delay, loss and jitter of a UDP echo path,
 //! second by second, like a small iperf.
 //!
-//! # What this exercise teaches
+//! # What you will learn
 //!
-//! * **Throughput is bounded by the round trip.** With one datagram in flight
-//!   (stop-and-wait, the original's method) the client sends, waits for the
-//!   echo, and only then sends again, so it moves `SIZE / RTT` bytes per
-//!   second however fast the link is. `--window N` keeps N datagrams in flight
-//!   and moves up to N times as much, until the CPU or the socket buffers
-//!   become the limit. This is why TCP has a window.
-//! * **Measuring needs bookkeeping.** Each datagram carries a sequence number,
-//!   so each echo is matched to its own send time; an echo that does not come
-//!   back within `--timeout` is counted as lost, so one lost datagram costs
-//!   one timeout and never stops the run.
-//! * **Jitter.** Besides the average delay, each second reports the RFC 3550
-//!   jitter: the running average of how much one RTT differs from the
-//!   previous one, smoothed with a gain of 1/16 ([`Jitter`]).
+//! * **Goodput is bounded by the round trip.** With one datagram in flight
+//!   (stop-and-wait, the original's method) the client moves `SIZE / RTT`
+//!   bytes per second however fast the link is. `--window N` keeps N in
+//!   flight and moves up to N times as much, until the CPU or the socket
+//!   buffers give out. This is why TCP has a window.
+//! * **Goodput is not throughput.** The figure counts echoed *payload*
+//!   bytes (/1000 for kB/s, as the original; ×8/10⁶ for Mbit/s, the unit
+//!   iperf reports). On the wire each datagram also carries 8 bytes of UDP
+//!   header, 20 of IPv4 and, on a Linux loopback, 14 of dummy Ethernet: with
+//!   SIZE 2 a 44-byte frame carries 2 bytes of payload (4.5 %). And every
+//!   payload byte crosses the path twice, out and back.
+//! * **"Average delay" is half the RTT**, as the original computed it. That
+//!   is the one-way delay only on a symmetric path. A queue forms at the first
+//!   bottleneck: through `link-emulator --rate 1000` with `--window 16`, one
+//!   measurement put 118.6 ms on the way out and 9.2 ms on the way back, while
+//!   RTT/2 said 62.5 ms. One-way delay needs synchronised clocks (RFC 7679).
+//! * **Jitter** is RFC 3550's estimator (`J += (|D| − J) / 16`) applied here
+//!   to the difference `D` of consecutive *RTTs*; RFC 3550 applies it to
+//!   one-way transit times, so this mixes both directions ([`Jitter`]). Each
+//!   row shows the running estimate; the summary shows the mean `|D|` over
+//!   the whole run.
+//!
+//! # The original
+//!
+//! `client.py` of Assignment 3, Part 2 Q2: one thread, stop-and-wait. It
+//! looped until DURATION rows were printed: build a random payload, `sendto`,
+//! note the time, block in `recvfrom(1024)` (no timeout: the first lost
+//! datagram froze it for good), add the RTT; once a second had passed, print
+//! the second, `packets × SIZE / 1000` and half the average RTT. Then it
+//! plotted both series with matplotlib. [`measure`] is that loop:
+//!
+//! | original (Python socket API) | here | what changed, and why |
+//! |---|---|---|
+//! | `sys.argv[1:3]` | [`Args`] | range-checked (exit 2); `--window`, `--timeout`, `--csv`, `--out-dir` |
+//! | `socket(AF_INET, SOCK_DGRAM)` | [`net::udp_client_socket`] in [`run`] | then [`UdpSocket::connect`]: the kernel drops other senders' datagrams and passes ICMP errors on |
+//! | `random.choices(...)` per datagram | `Window::send` | a sequence number, then a filler drawn once: each echo is matched to its own send time |
+//! | `sendto(msg, (ip, port))` | [`UdpSocket::send`] | up to `--window` in flight, not one |
+//! | `recvfrom(1024)` | [`UdpSocket::recv`] | 65,508-byte buffer; a read timeout of one tick, so the timeout rule always runs |
+//! | `if now - start >= 1: print(...)` | `on_row` in [`measure`] | goodput in kB/s and Mbit/s, RTT/2, sent/received/lost, jitter; `--csv` |
+//! | `plt.savefig("throput_graph.png")` | [`Report::write_graphs`] | SVG, no matplotlib needed: `throughput_graph.svg`, `average_delay_graph.svg` |
 //!
 //! # The protocol
 //!
-//! The server echoes each datagram. The client fills a window, then sends one
-//! new datagram for each one that is settled (echoed, or timed out):
+//! The server echoes each datagram. The client fills a window, then sends a
+//! new datagram for each one settled (echoed, or timed out):
 //!
 //! ```text
 //!  perf-client (--window 3)                         perf-server
@@ -29,76 +56,20 @@
 //!      |--- #2 ------------------------------------------>|   3 in flight: wait
 //!      |<------------------------------------------ #0 ---|   rtt(#0) = now - sent(#0)
 //!      |--- #3 ------------------------------------------>|   a slot is free: send
-//!      |<------------------------------------------ #1 ---|
 //!      |--- #4 -----------------------X (lost)            |
-//!      |<------------------------------------------ #2 ---|
-//!      |--- #5 ------------------------------------------>|
-//!      :  ...                                             :
-//!      |  sent(#4) + TIMEOUT passes: #4 lost, slot freed  |
+//!      :  sent(#4) + TIMEOUT: #4 lost, its slot is free   :
 //! ```
 //!
-//! The window slides like TCP's: it moves past a datagram only when that
-//! datagram is settled, so one loss holds the window back for at most one
-//! timeout. With `--window 1` the picture is the original stop-and-wait.
-//!
-//! Every datagram is exactly SIZE bytes. The first bytes carry the sequence
-//! number, big-endian, cut to the payload's size (one byte for SIZE 1, eight
-//! bytes from SIZE 8 on); the rest is a filler of random `A-Z0-9` characters
-//! chosen once per run, which the echo must bring back unchanged:
-//!
-//! ```text
-//!  byte  0                 min(SIZE,8)                        SIZE
-//!        +-------------------+----------------------------------+
-//!        | sequence number   | filler: A-Z0-9, same every time  |
-//!        | (low bytes, BE)   |                                  |
-//!        +-------------------+----------------------------------+
-//! ```
-//!
-//! A cut sequence number repeats: with SIZE 2 the datagram after #65535 is
-//! #0 again. That is harmless while the window is smaller than the number of
-//! values (checked: `--window` may be at most 256^SIZE), because an echo only
-//! matches datagrams in flight. It can fool the client only when an echo
-//! arrives after its own timeout and just when a datagram with the same cut
-//! number is in flight; use a SIZE of 8 or more to rule that out.
-//!
-//! # How the original did it, and what changed
-//!
-//! The original sent a random payload, then blocked in `recvfrom` with no
-//! timeout: the first lost datagram froze it for good. It added up RTTs, and
-//! whenever a second had passed it printed the second, the kilobytes echoed
-//! (`packets × SIZE / 1000`) and half the average RTT as the one-way delay,
-//! then plotted both with matplotlib. It read replies into a 1024-byte buffer,
-//! and its server read 1024 bytes too, so payloads above that came back cut.
-//!
-//! This version:
-//!
-//! * waits for each echo at most `--timeout` seconds (default 1) and reports
-//!   loss; a killed server costs at most one timeout per datagram in flight,
-//!   and the run still ends with its summary and graphs;
-//! * counts only bytes that really came back, matched to their datagram, in
-//!   time and unchanged; late, duplicate and foreign datagrams are counted
-//!   apart and ignored;
-//! * adds `--window N`, the sent / received / lost counts and the jitter;
-//! * writes the two graphs as SVG ([`crate::svg`]): `throughput_graph.svg` and
-//!   `average_delay_graph.svg` in `--out-dir`, and can print CSV (`--csv`);
-//! * handles payloads from 1 to 65,507 bytes (the largest a UDP datagram over
-//!   IPv4 can carry) and refuses 0, which could not carry a sequence number;
-//! * uses a *connected* UDP socket. `connect` on a UDP socket sends nothing: it
-//!   fixes the destination for `send`, makes the kernel drop datagrams from
-//!   any other address, and lets ICMP errors through, so a closed server port
-//!   shows up as "connection refused" on the next receive (counted as
-//!   "port unreachable" notices). It also saves the kernel an address lookup
-//!   per datagram.
-//!
-//! The per-datagram path allocates nothing and prints nothing: the payload is
-//! written into one buffer, the echo read into another, and the statistics are
-//! a few additions. A line is printed once per second.
+//! Every datagram is SIZE bytes: the sequence number, big-endian, cut to
+//! `min(SIZE, 8)` bytes, then the filler. A cut number repeats (with SIZE 2,
+//! #65536 is #0 again); that is harmless while `--window` is below the number
+//! of values (checked), because an echo only matches datagrams in flight.
 //!
 //! # Run it
 //!
 //! ```text
 //! cargo run --release --bin perf-server                    # terminal 1
-//! cargo run --release --bin perf-client -- 5 2             # terminal 2: 5 s, 2-byte payloads
+//! cargo run --release --bin perf-client -- 5 2             # 5 s, 2-byte payloads
 //! cargo run --release --bin perf-client -- 5 1024 --window 16 --csv > perf.csv
 //! ```
 //!
@@ -106,124 +77,362 @@
 //!
 //! `tshark -i lo -f "udp port 5048"` shows request/echo pairs of SIZE-byte
 //! datagrams; with a window, several requests leave before the first echo.
-//! Capturing slows the path down; capture a short run only.
-//! A one-second stop-and-wait run of 2-byte payloads captured 291,306 packets,
-//! exactly two per round trip (`docs/wireshark.md`, section 7).
+//! Capturing slows the path: capture a short run only.
 //!
 //! # Things that go wrong
 //!
-//! * **Figures that change from run to run**, sometimes by a factor of two:
-//!   the scheduler placed the client and the server on the same CPU in one run
-//!   and on two in another. Pin both with `taskset -c 0` to compare runs, and
-//!   use `--release` for anything you quote.
-//! * **`--window 300 is too large for SIZE 1`**: the sequence number must tell
-//!   every datagram in flight apart, and one byte holds only 256 values. Use a
-//!   larger SIZE.
-//! * **A lost column that is not zero with a large window**: the socket buffers
-//!   overflowed and the kernel dropped datagrams. The window has outgrown what
-//!   the path (here, two processes and their buffers) can hold.
-//! * **No server**: every datagram times out; the client prints
-//!   `port unreachable notices` (its socket is connected, so the ICMP reaches
-//!   it), the summary and the graphs, and exits 1.
-//! * **Graphs not where you expect**: they go to `--out-dir`, `.` by default,
-//!   relative to where you ran the client.
+//! * **Figures that change from run to run** by a factor of two: the
+//!   scheduler put client and server on one CPU in one run and on two in the
+//!   next. Pin both with `taskset -c 0`, and use `--release`.
+//! * **A lost column that is not zero with a large window**: the socket
+//!   buffers overflowed and the kernel dropped datagrams.
+//! * **No server**: every datagram times out; the run still ends with its
+//!   summary and graphs, and exits 1. The socket is connected, so on Linux
+//!   and Windows the ICMP port unreachable reaches it ([`icmp_note`]), unless
+//!   a firewall drops it or the host rate-limits it.
 
-use crate::error::{describe, Error, Result};
+use crate::cli::{self, Command, Matches};
+use crate::error::{describe, is_timeout, Error, Result};
+use crate::ping::{icmp_note, is_icmp_refusal};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
+use crate::{net, outln};
 use std::collections::VecDeque;
-use std::io::ErrorKind;
+use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The header of `--csv` output (SPEC section 4).
-pub const CSV_HEADER: &str = "second,throughput_kBps,avg_delay_ms,sent,received,lost,jitter_ms";
+/// The original's loop, with a window: send while there is room, else wait
+/// for an echo; close a row each second. Calls `on_row` per second.
+///
+/// # Errors
+///
+/// A failed `connect`, or a send or receive error other than an ICMP notice.
+pub fn measure(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    o: &Options,
+    on_row: &mut dyn FnMut(&Row),
+) -> Result<Report> {
+    // Hardening: connect, so only the server's datagrams reach us and ICMP errors do too.
+    socket
+        .connect(server)
+        .map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
+    // Hardening: a read timeout of one tick, so a lost echo cannot freeze the run.
+    socket
+        .set_read_timeout(Some(TICK.min(o.timeout)))
+        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+    let mut w = Window::new(o);
+    let start = Instant::now();
+    let second = |n: u64| start + Duration::from_secs(n);
+    let mut rows = Vec::new();
+    let mut row = Row::new(1);
+    let mut now = start;
+    loop {
+        // "A second has passed": print its row (the last row also waits for the stragglers).
+        while row.second < o.duration && now >= second(row.second) {
+            row.jitter_ms = w.jitter.value();
+            on_row(&row);
+            let next = Row::new(row.second + 1);
+            rows.push(std::mem::replace(&mut row, next));
+        }
+        // The one timeout rule: a datagram not echoed TIMEOUT after its send is lost.
+        w.give_up_old(now, &mut row);
+        let sending = now < second(o.duration);
+        if !sending && w.in_flight.is_empty() {
+            break;
+        }
+        if sending && w.in_flight.len() < o.window {
+            w.send(socket, &mut row)
+                .map_err(|e| Error::failed(format!("cannot send to {server}"), describe(&e)))?;
+        } else {
+            match socket.recv(&mut w.reply) {
+                Ok(len) => w.echo(len, Instant::now(), &mut row),
+                Err(e) if is_timeout(&e) => {}
+                Err(e) if is_icmp_refusal(&e) => w.refused += 1,
+                Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+            }
+        }
+        now = Instant::now();
+    }
+    row.jitter_ms = w.jitter.value();
+    row.span = now.saturating_duration_since(second(row.second - 1));
+    on_row(&row);
+    rows.push(row);
+    let o = o.clone();
+    let (late_or_duplicate, foreign, refused) = (w.late_or_duplicate, w.foreign, w.refused);
+    let jitter_ms = w.jitter.whole_run();
+    Ok(Report {
+        server,
+        options: o,
+        rows,
+        late_or_duplicate,
+        foreign,
+        refused,
+        jitter_ms,
+    })
+}
 
-/// The header of the human-readable table; [`Row::text`] lines up under it.
-pub const TEXT_HEADER: &str =
-    "second  throughput_kB/s  avg_delay_ms      sent  received    lost  jitter_ms";
+/// The binary: the header, a row per second (text or `--csv`), the graphs,
+/// then the summary (on stderr with `--csv`, so stdout stays pure CSV).
+///
+/// # Errors
+///
+/// Setup failures; after the summary, "no echo" when none came back (exit 1).
+pub fn run(args: Args) -> Result<()> {
+    let (o, csv) = (&args.options, args.csv);
+    std::fs::create_dir_all(&args.out_dir) // fail now rather than after the run
+        .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), &e))?;
+    let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
+    if csv {
+        outln!("{CSV_HEADER}");
+    } else {
+        let t = crate::clock::secs_text(o.timeout);
+        outln!(
+            "perf-client: {}-byte datagrams to {server} for {} s, window {}, timeout {t}",
+            o.size,
+            o.duration,
+            o.window
+        );
+        outln!("{}", text_header());
+    }
+    let report = measure(&socket, server, o, &mut |row| {
+        outln!("{}", if csv { row.csv() } else { row.text() })
+    })?;
+    let say = |line: &str| match csv {
+        true => drop(writeln!(std::io::stderr(), "{line}")),
+        false => outln!("{line}"),
+    };
+    let written = report.write_graphs(&args.out_dir);
+    if let Ok(paths) = &written {
+        say(&format!(
+            "graphs: {}, {}",
+            paths[0].display(),
+            paths[1].display()
+        ));
+    }
+    for line in report.notes().iter().chain(&report.summary()) {
+        say(line);
+    }
+    written?;
+    report.verdict(args.port)
+}
 
-/// The file names of the two graphs, as the original called them (in SVG).
-pub const GRAPH_FILES: [&str; 2] = ["throughput_graph.svg", "average_delay_graph.svg"];
+/// `perf-client`'s command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// The server's name or address.
+    pub host: String,
+    /// The server's UDP port.
+    pub port: u16,
+    /// DURATION, SIZE, `--window`, `--timeout`.
+    pub options: Options,
+    /// Where the two graphs go.
+    pub out_dir: PathBuf,
+    /// Rows as CSV on stdout.
+    pub csv: bool,
+}
 
-/// The largest window accepted at all (the in-flight list is allocated up front).
-pub const MAX_WINDOW: usize = 65_536;
-
-/// How often the loop wakes up when nothing arrives, to close a second or
-/// declare a datagram lost on time.
-const TICK: Duration = Duration::from_millis(10);
-
-/// What a run should do.
+/// What a run does.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// How many seconds to send for (one row per second).
+    /// Seconds to send for, 1 to [`MAX_DURATION`] (one row each).
     pub duration: u64,
     /// Bytes per datagram, 1 to 65,507.
     pub size: usize,
-    /// Datagrams in flight at most (1 = stop-and-wait).
+    /// Datagrams in flight at most, 1 to [`MAX_WINDOW`] (1 = stop-and-wait).
     pub window: usize,
-    /// How long to wait for an echo before the datagram counts as lost.
+    /// How long an echo may take before its datagram is lost.
     pub timeout: Duration,
 }
 
-impl Options {
-    /// Says what is wrong with these options, in words for a usage error.
-    ///
-    /// # Errors
-    ///
-    /// A sentence naming the argument that is out of range.
-    pub fn check(&self) -> std::result::Result<(), String> {
-        if self.duration == 0 {
-            return Err("DURATION must be at least 1 second".to_string());
-        }
-        if self.size == 0 {
-            return Err(
-                "SIZE must be at least 1 byte: each datagram carries its sequence number"
-                    .to_string(),
-            );
-        }
-        if self.size > crate::net::MAX_UDP_PAYLOAD {
-            return Err(format!(
-                "SIZE must be at most {} bytes, the largest UDP payload over IPv4, not {}",
-                crate::net::MAX_UDP_PAYLOAD,
-                self.size
-            ));
-        }
-        if self.window == 0 || self.window > MAX_WINDOW {
-            return Err(format!(
-                "--window must be from 1 to {MAX_WINDOW}, not {}",
-                self.window
-            ));
-        }
-        if self.window as u64 > tag_values(self.size) {
-            return Err(format!(
-                "--window {} is too large for SIZE {}: {} byte(s) tell only {} datagrams in flight apart",
-                self.window,
-                self.size,
-                self.size,
-                tag_values(self.size)
-            ));
-        }
-        if self.timeout < Duration::from_millis(1) {
-            return Err("--timeout must be at least 0.001 seconds".to_string());
-        }
-        Ok(())
-    }
-}
+/// The longest run, in seconds.
+pub const MAX_DURATION: u64 = 3600;
+/// The largest `--window`.
+pub const MAX_WINDOW: usize = 65_536;
+/// The header of `--csv` output.
+pub const CSV_HEADER: &str = "second,throughput_kBps,avg_delay_ms,sent,received,lost,jitter_ms";
+/// The two graphs, named as the original named its PNGs.
+pub const GRAPH_FILES: [&str; 2] = ["throughput_graph.svg", "average_delay_graph.svg"];
+/// The loop wakes at least this often to close a second or apply the timeout.
+const TICK: Duration = Duration::from_millis(10);
 
-/// How many different sequence numbers a payload of `size` bytes can carry.
-fn tag_values(size: usize) -> u64 {
-    match tag_len(size) {
-        8 => u64::MAX,
-        n => 1u64 << (8 * n),
+impl cli::Args for Args {
+    fn command() -> Command {
+        Command::new(
+            "perf-client",
+            "goodput, RTT/2, loss and jitter against perf-server, per second",
+        )
+        .positional("DURATION", "5", "seconds to run (one row per second)")
+        .positional("SIZE", "2", "payload bytes per datagram, 1 to 65507")
+        .flag("host", "HOST", "localhost", "the server's name or address")
+        .flag("port", "PORT", "5048", "the server's UDP port")
+        .flag(
+            "window",
+            "N",
+            "1",
+            "datagrams in flight (1 = stop-and-wait, as the original)",
+        )
+        .flag(
+            "timeout",
+            "TIME",
+            "1",
+            "wait this long for an echo, then count it lost (bare: seconds)",
+        )
+        .flag(
+            "out-dir",
+            "DIR",
+            ".",
+            "where throughput_graph.svg and average_delay_graph.svg go",
+        )
+        .switch("csv", "rows as CSV on stdout (everything else on stderr)")
+        .example("perf-client 3 1024 --window 16 --out-dir graphs")
+    }
+
+    fn from_matches(m: &Matches) -> Result<Args> {
+        let options = Options {
+            duration: m.number("DURATION", 1, MAX_DURATION)?,
+            size: m.number("SIZE", 1, net::MAX_UDP_PAYLOAD)?,
+            window: m.number("window", 1, MAX_WINDOW)?,
+            timeout: m.timeout("timeout")?,
+        };
+        if options.window as u64 > tag_values(options.size) {
+            let (w, s) = (options.window, options.size);
+            let why = format!(
+                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {} apart",
+                tag_values(s)
+            );
+            return Err(m.bad(why));
+        }
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port: m.number("port", 1, u16::MAX)?,
+            options,
+            out_dir: PathBuf::from(m.value("out-dir")),
+            csv: m.is_set("csv"),
+        })
     }
 }
 
 /// How many leading payload bytes carry the sequence number.
 fn tag_len(size: usize) -> usize {
     size.min(8)
+}
+
+/// How many sequence numbers a payload of `size` bytes can tell apart.
+fn tag_values(size: usize) -> u64 {
+    1u64.checked_shl(8 * tag_len(size) as u32)
+        .unwrap_or(u64::MAX)
+}
+
+/// The datagrams in flight, and what the loop counted about them.
+struct Window {
+    size: usize,
+    timeout: Duration,
+    /// The next datagram: sequence number, then the filler.
+    payload: Vec<u8>,
+    /// Room for one echo, plus one byte to notice a datagram that is too long.
+    reply: Vec<u8>,
+    /// Sequence number of `in_flight[0]`; the others follow in order.
+    base: u64,
+    /// Send time of each datagram in flight, and whether it is settled.
+    in_flight: VecDeque<(Instant, bool)>,
+    jitter: Jitter,
+    late_or_duplicate: u64,
+    foreign: u64,
+    refused: u64,
+}
+
+impl Window {
+    fn new(o: &Options) -> Window {
+        Window {
+            size: o.size,
+            timeout: o.timeout,
+            payload: Rng::from_time().upper_alnum(o.size),
+            reply: vec![0u8; o.size + 1],
+            base: 0,
+            in_flight: VecDeque::with_capacity(o.window),
+            jitter: Jitter::new(),
+            late_or_duplicate: 0,
+            foreign: 0,
+            refused: 0,
+        }
+    }
+
+    /// The sequence number `seq` cut to the bytes the payload has for it.
+    fn tag(&self, seq: u64) -> u64 {
+        match tag_values(self.size) {
+            u64::MAX => seq,
+            values => seq & (values - 1),
+        }
+    }
+
+    /// Sends the next datagram.
+    fn send(&mut self, socket: &UdpSocket, row: &mut Row) -> std::io::Result<()> {
+        let n = tag_len(self.size);
+        let seq = self.base + self.in_flight.len() as u64;
+        self.payload[..n].copy_from_slice(&seq.to_be_bytes()[8 - n..]);
+        self.in_flight.push_back((Instant::now(), false));
+        row.sent += 1;
+        for _ in 0..2 {
+            match socket.send(&self.payload) {
+                // An ICMP error about an earlier datagram is reported (and cleared) by
+                // this send, which did not leave: count the notice and try once more.
+                Err(e) if is_icmp_refusal(&e) => self.refused += 1,
+                other => return other.map(drop),
+            }
+        }
+        Ok(()) // not sent after all: it will time out as lost
+    }
+
+    /// Checks an echo of `len` bytes (in `self.reply`) and counts it.
+    fn echo(&mut self, len: usize, at: Instant, row: &mut Row) {
+        let n = tag_len(self.size);
+        if len != self.size || self.reply[n..len] != self.payload[n..] {
+            self.foreign += 1;
+            return;
+        }
+        let mut tag = [0u8; 8];
+        tag[8 - n..].copy_from_slice(&self.reply[..n]);
+        // Position in the window; the subtraction wraps as the cut numbers do.
+        let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(self.base));
+        let timeout = self.timeout;
+        let flight = match usize::try_from(offset)
+            .ok()
+            .and_then(|o| self.in_flight.get_mut(o))
+        {
+            Some(f) if !f.1 => f,
+            _ => return self.late_or_duplicate += 1, // settled already, or before the window
+        };
+        flight.1 = true;
+        let rtt = at.saturating_duration_since(flight.0);
+        if rtt > timeout {
+            // The arrival time decides, not how soon the loop noticed the deadline.
+            row.lost += 1;
+            self.late_or_duplicate += 1;
+        } else {
+            row.received += 1;
+            row.bytes += len as u64;
+            row.rtt_total += rtt;
+            self.jitter.update(crate::clock::ms(rtt));
+        }
+    }
+
+    /// Slides the window past settled datagrams and those past their timeout (lost).
+    fn give_up_old(&mut self, now: Instant, row: &mut Row) {
+        while let Some(&(sent_at, settled)) = self.in_flight.front() {
+            if !settled {
+                if now.saturating_duration_since(sent_at) < self.timeout {
+                    return;
+                }
+                row.lost += 1;
+            }
+            self.in_flight.pop_front();
+            self.base += 1;
+        }
+    }
 }
 
 /// One second of the run.
@@ -233,7 +442,7 @@ pub struct Row {
     pub second: u64,
     /// Datagrams sent during this second.
     pub sent: u64,
-    /// Echoes that came back during this second, in time and unchanged.
+    /// Echoes back in time and unchanged during this second.
     pub received: u64,
     /// Datagrams declared lost during this second.
     pub lost: u64,
@@ -241,78 +450,82 @@ pub struct Row {
     pub bytes: u64,
     /// Sum of their round-trip times.
     pub rtt_total: Duration,
-    /// The RFC 3550 jitter estimate at the end of the second, in ms.
+    /// The RFC 3550 jitter estimate (on RTTs) at the end of the second, in ms.
     pub jitter_ms: f64,
-    /// How long the interval really lasted: one second, except the last row,
+    /// How long the row really lasted: one second, except the last row,
     /// which also waits for the echoes still in flight when sending stopped.
     pub span: Duration,
 }
 
 impl Row {
     fn new(second: u64) -> Row {
+        let (sent, received, lost, bytes) = (0, 0, 0, 0);
+        let (rtt_total, jitter_ms, span) = (Duration::ZERO, 0.0, Duration::from_secs(1));
         Row {
             second,
-            sent: 0,
-            received: 0,
-            lost: 0,
-            bytes: 0,
-            rtt_total: Duration::ZERO,
-            jitter_ms: 0.0,
-            span: Duration::from_secs(1),
+            sent,
+            received,
+            lost,
+            bytes,
+            rtt_total,
+            jitter_ms,
+            span,
         }
     }
 
-    /// Echoed kilobytes per second in this interval (bytes / 1000, as the
-    /// original, divided by the interval's real length: one second for every
-    /// row but the last, whose echoes of the final datagrams in flight arrive
-    /// after sending stopped and must not be counted as if they fit in 1 s).
-    pub fn throughput_kbps(&self) -> f64 {
+    /// Goodput in kB/s: echoed payload bytes / 1000 (as the original) per
+    /// second of the row's real length.
+    pub fn goodput_kbps(&self) -> f64 {
         self.bytes as f64 / 1000.0 / self.span.as_secs_f64().max(1e-9)
     }
 
-    /// Half the average RTT, in ms, as the original's "average delay";
-    /// `None` when nothing came back this second.
+    /// Half the average RTT in ms, the original's "average delay" (the
+    /// one-way delay only on a symmetric path); `None` without an echo.
     pub fn avg_delay_ms(&self) -> Option<f64> {
-        if self.received == 0 {
-            None
-        } else {
-            Some(crate::clock::ms(self.rtt_total) / self.received as f64 / 2.0)
-        }
+        let n = self.received as f64;
+        Some(crate::clock::ms(self.rtt_total) / n / 2.0).filter(|_| n > 0.0)
     }
 
-    /// The row as a CSV line under [`CSV_HEADER`] (an empty delay when nothing came back).
+    /// The row under [`CSV_HEADER`] (an empty delay when nothing came back).
     pub fn csv(&self) -> String {
         let delay = self
             .avg_delay_ms()
             .map_or(String::new(), |d| format!("{d:.6}"));
+        let (s, kb, j) = (self.second, self.goodput_kbps(), self.jitter_ms);
         format!(
-            "{},{:.3},{},{},{},{},{:.6}",
-            self.second,
-            self.throughput_kbps(),
-            delay,
-            self.sent,
-            self.received,
-            self.lost,
-            self.jitter_ms
+            "{s},{kb:.3},{delay},{},{},{},{j:.6}",
+            self.sent, self.received, self.lost
         )
     }
 
-    /// The row lined up under [`TEXT_HEADER`] (`-` for a delay when nothing came back).
+    /// The row under [`text_header`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
         let delay = self
             .avg_delay_ms()
             .map_or("-".to_string(), |d| format!("{d:.4}"));
-        format!(
-            "{:>6}  {:>15.3}  {:>12}  {:>8}  {:>8}  {:>6}  {:>9.4}",
-            self.second,
-            self.throughput_kbps(),
+        let mbit = self.goodput_kbps() * 8.0 / 1000.0;
+        let cells = [
+            self.second.to_string(),
+            format!("{:.3}", self.goodput_kbps()),
+            format!("{mbit:.3}"),
             delay,
-            self.sent,
-            self.received,
-            self.lost,
-            self.jitter_ms
-        )
+        ];
+        let counts = [self.sent, self.received, self.lost].map(|c| c.to_string());
+        columns(&cells, &counts, &format!("{:.4}", self.jitter_ms))
     }
+}
+
+/// The human-readable table's header; [`Row::text`] lines up under it.
+pub fn text_header() -> String {
+    let cells = ["second", "goodput_kB/s", "Mbit/s", "RTT/2_ms"].map(String::from);
+    let counts = ["sent", "received", "lost"].map(String::from);
+    columns(&cells, &counts, "jitter_ms")
+}
+
+fn columns(cells: &[String; 4], counts: &[String; 3], jitter: &str) -> String {
+    let [a, b, c, d] = cells;
+    let [e, f, g] = counts;
+    format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
 }
 
 /// The outcome of a run.
@@ -328,9 +541,9 @@ pub struct Report {
     pub late_or_duplicate: u64,
     /// Datagrams of the wrong size or content (not an echo of ours).
     pub foreign: u64,
-    /// ICMP "port unreachable" notices (nothing listening at the server's port).
-    pub unreachable: u64,
-    /// The final RFC 3550 jitter estimate, in ms.
+    /// ICMP port-unreachable notices.
+    pub refused: u64,
+    /// Jitter over the whole run: the mean `|D|` of consecutive RTTs, in ms.
     pub jitter_ms: f64,
 }
 
@@ -339,19 +552,9 @@ impl Report {
         self.rows.iter().map(field).sum()
     }
 
-    /// Datagrams sent.
-    pub fn sent(&self) -> u64 {
-        self.total(|r| r.sent)
-    }
-
     /// Echoes received in time.
     pub fn received(&self) -> u64 {
         self.total(|r| r.received)
-    }
-
-    /// Datagrams lost (no echo within the timeout).
-    pub fn lost(&self) -> u64 {
-        self.total(|r| r.lost)
     }
 
     /// Payload bytes that came back.
@@ -359,13 +562,12 @@ impl Report {
         self.total(|r| r.bytes)
     }
 
-    /// How long the run really took: the duration, plus the wait for the
-    /// echoes still in flight when sending stopped.
+    /// How long the run took: the duration, plus the wait for the last echoes.
     pub fn elapsed(&self) -> Duration {
         self.rows.iter().map(|r| r.span).sum()
     }
 
-    /// Round trips per second over the whole run (its real length).
+    /// Round trips per second over the whole run.
     pub fn round_trips_per_sec(&self) -> f64 {
         self.received() as f64 / self.elapsed().as_secs_f64().max(1e-9)
     }
@@ -381,446 +583,138 @@ impl Report {
         }
         if self.foreign > 0 {
             lines.push(format!(
-                "datagrams that were not an echo of ours ignored: {}",
+                "datagrams that were no echo of ours ignored: {}",
                 self.foreign
             ));
         }
-        if self.unreachable > 0 {
-            lines.push(format!(
-                "port unreachable notices: {} (nothing was listening on {} for a while)",
-                self.unreachable, self.server
-            ));
+        if self.refused > 0 || self.received() == 0 {
+            lines.push(format!("note: {}", icmp_note(self.refused, true)));
         }
         lines
     }
 
-    /// The one-line summary that ends a run.
-    pub fn summary(&self) -> String {
-        let sent = self.sent();
-        let loss = if sent == 0 {
-            0.0
-        } else {
-            self.lost() as f64 * 100.0 / sent as f64
-        };
-        let rtt_total: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
+    /// The closing lines, each under 100 columns.
+    pub fn summary(&self) -> Vec<String> {
+        let (o, sent, lost) = (
+            &self.options,
+            self.total(|r| r.sent),
+            self.total(|r| r.lost),
+        );
+        let secs = self.elapsed().as_secs_f64().max(1e-9);
+        let kbps = self.bytes() as f64 / 1000.0 / secs;
+        let rtt: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
         let delay = match self.received() {
             0 => "-".to_string(),
-            n => format!("{:.4} ms", crate::clock::ms(rtt_total) / n as f64 / 2.0),
+            n => format!("{:.4} ms", crate::clock::ms(rtt) / n as f64 / 2.0),
         };
-        format!(
-            "summary: {} s to {}, {}-byte payloads, window {}: {} sent, {} received, {} lost ({:.3}%), \
-             {:.3} kB/s, {:.0} round trips/s, avg delay {}, jitter {:.4} ms, {:.3} s in all",
-            self.options.duration,
-            self.server,
-            self.options.size,
-            self.options.window,
-            sent,
-            self.received(),
-            self.lost(),
-            loss,
-            self.bytes() as f64 / 1000.0 / self.elapsed().as_secs_f64().max(1e-9),
-            self.round_trips_per_sec(),
-            delay,
-            self.jitter_ms,
-            self.elapsed().as_secs_f64()
-        )
+        vec![
+            format!("--- {} perf statistics: {} s, {}-byte payloads, window {} ---", self.server, o.duration, o.size, o.window),
+            format!(
+                "{sent} sent, {} received, {lost} lost ({:.3}%), {:.0} round trips/s, {secs:.3} s in all",
+                self.received(),
+                lost as f64 * 100.0 / sent.max(1) as f64,
+                self.round_trips_per_sec()
+            ),
+            format!("goodput {kbps:.3} kB/s = {:.3} Mbit/s (echoed payload only)", kbps * 8.0 / 1000.0),
+            format!("RTT/2 {delay} (one-way delay only on a symmetric path), jitter {:.4} ms", self.jitter_ms),
+        ]
     }
 
-    /// Throughput per second; a second is never "missing" here, since nothing
-    /// coming back is a throughput of 0.
-    pub fn throughput_chart(&self) -> Chart {
-        let mut chart = Chart::new(
-            &format!(
-                "Throughput to {} ({}-byte payloads, window {})",
-                self.server, self.options.size, self.options.window
-            ),
-            "time (s)",
-            "throughput (kB/s)",
-        )
-        .whole_numbers_on_x();
-        for row in &self.rows {
-            chart.point(row.second as f64, row.throughput_kbps());
+    /// `Ok` when an echo came back; else the error saying what did arrive,
+    /// asking "is perf-server running?" only when nothing did.
+    ///
+    /// # Errors
+    ///
+    /// `no echo from ADDR` (exit 1).
+    pub fn verdict(&self, port: u16) -> Result<()> {
+        if self.received() > 0 {
+            return Ok(());
         }
-        chart
+        let what = format!("no echo from {}", self.server);
+        Err(if self.refused > 0 {
+            Error::failed(what, "ICMP port unreachable")
+                .hint(format!("start perf-server on port {port}"))
+        } else if self.late_or_duplicate > 0 {
+            Error::failed(what, format!("{} late echoes", self.late_or_duplicate))
+                .hint("try a longer --timeout")
+        } else if self.foreign > 0 {
+            Error::failed(
+                what,
+                format!("{} datagrams that are no echo of ours", self.foreign),
+            )
+            .hint("is that an echo server?")
+        } else {
+            Error::failed(what, "nothing came back")
+                .hint(format!("is perf-server running on port {port}?"))
+        })
     }
 
-    /// Average one-way delay per second; a second with no echo at all has no
-    /// delay and is marked with a red cross.
-    pub fn delay_chart(&self) -> Chart {
-        let mut chart = Chart::new(
-            &format!(
-                "Average delay (RTT/2) to {} ({}-byte payloads, window {})",
-                self.server, self.options.size, self.options.window
-            ),
-            "time (s)",
-            "average delay (ms)",
-        )
-        .whole_numbers_on_x()
-        .missing_label("no echo that second");
+    fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {
+        let o = &self.options;
+        let title = format!(
+            "{what} to {} ({}-byte payloads, window {})",
+            self.server, o.size, o.window
+        );
+        let mut chart = Chart::new(&title, "time (s)", &format!("{what} ({unit})"))
+            .whole_numbers_on_x()
+            .missing_label("no echo that second");
         for row in &self.rows {
-            match row.avg_delay_ms() {
-                Some(d) => chart.point(row.second as f64, d),
+            match value(row) {
+                Some(v) => chart.point(row.second as f64, v),
                 None => chart.missing(row.second as f64),
             }
         }
         chart
     }
 
-    /// Writes [`GRAPH_FILES`] into `dir` and returns their paths.
+    /// Writes [`GRAPH_FILES`] (goodput, then RTT/2 per second) into `dir`.
     ///
     /// # Errors
     ///
     /// `cannot write PATH: WHY`.
-    pub fn write_graphs(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        let paths: Vec<PathBuf> = GRAPH_FILES.iter().map(|f| dir.join(f)).collect();
-        self.throughput_chart().write(&paths[0])?;
-        self.delay_chart().write(&paths[1])?;
+    pub fn write_graphs(&self, dir: &Path) -> Result<[PathBuf; 2]> {
+        let paths = GRAPH_FILES.map(|f| dir.join(f));
+        self.chart("goodput", "kB/s", |r| Some(r.goodput_kbps()))
+            .write(&paths[0])?;
+        self.chart("RTT/2", "ms", Row::avg_delay_ms)
+            .write(&paths[1])?;
         Ok(paths)
-    }
-}
-
-/// One datagram in flight.
-#[derive(Debug, Clone, Copy)]
-struct Flight {
-    sent_at: Instant,
-    settled: bool,
-}
-
-/// Runs the measurement: connects `socket` to `server`, keeps up to
-/// `options.window` datagrams in flight for `options.duration` seconds, then
-/// waits (at most one timeout) for the last echoes. Calls `on_row` at the end
-/// of every second.
-///
-/// # Errors
-///
-/// Invalid options, a failed `connect`, or a send or receive error other than
-/// an ICMP notice (for example "network unreachable" for a remote server).
-pub fn run(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    options: &Options,
-    on_row: &mut dyn FnMut(&Row),
-) -> Result<Report> {
-    options.check().map_err(Error::usage)?;
-    socket
-        .connect(server)
-        .map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
-    socket
-        .set_read_timeout(Some(TICK.min(options.timeout)))
-        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-
-    let mut probe = Probe::new(options);
-    let start = Instant::now();
-    let end = start + Duration::from_secs(options.duration);
-    let mut next_second = start + Duration::from_secs(1);
-    let mut row = Row::new(1);
-    let mut rows = Vec::with_capacity(options.duration as usize);
-    let mut now = start;
-
-    loop {
-        // Close every second that is over, except the last one: the echoes of
-        // the datagrams still in flight at the end are counted in it.
-        while row.second < options.duration && now >= next_second {
-            row.jitter_ms = probe.jitter.value();
-            on_row(&row);
-            let next = Row::new(row.second + 1);
-            rows.push(std::mem::replace(&mut row, next));
-            next_second += Duration::from_secs(1);
-        }
-        probe.settle_front(now, &mut row);
-
-        let sending = now < end;
-        if !sending && probe.in_flight.is_empty() {
-            break;
-        }
-        if sending && probe.in_flight.len() < options.window {
-            now = probe.send(socket, server)?;
-            row.sent += 1;
-            continue;
-        }
-        // The window is full (or the run is over): wait for an echo.
-        match socket.recv(&mut probe.reply) {
-            Ok(len) => {
-                now = Instant::now();
-                probe.on_reply(len, now, &mut row);
-            }
-            Err(e) if crate::error::is_timeout(&e) => now = Instant::now(),
-            Err(e) if is_unreachable(&e) => {
-                probe.unreachable += 1;
-                now = Instant::now();
-            }
-            Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
-        }
-    }
-    row.jitter_ms = probe.jitter.value();
-    // The last row runs from its second's start to the last echo (or timeout).
-    row.span = now.saturating_duration_since(next_second - Duration::from_secs(1));
-    on_row(&row);
-    rows.push(row);
-
-    Ok(Report {
-        server,
-        options: options.clone(),
-        rows,
-        late_or_duplicate: probe.late_or_duplicate,
-        foreign: probe.foreign,
-        unreachable: probe.unreachable,
-        jitter_ms: probe.jitter.value(),
-    })
-}
-
-/// An ICMP error about an earlier datagram, reported on a connected socket:
-/// "port unreachable" is `ConnectionRefused` on Unix, `ConnectionReset` on Windows.
-fn is_unreachable(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset
-    )
-}
-
-/// The state of the measurement, between two datagrams.
-struct Probe {
-    size: usize,
-    timeout: Duration,
-    /// The next datagram to send: sequence number, then the filler.
-    payload: Vec<u8>,
-    /// Room for one echo, plus one byte to notice a datagram that is too long.
-    reply: Vec<u8>,
-    /// Sequence number of `in_flight[0]`; the others follow in order.
-    base: u64,
-    in_flight: VecDeque<Flight>,
-    jitter: Jitter,
-    late_or_duplicate: u64,
-    foreign: u64,
-    unreachable: u64,
-}
-
-impl Probe {
-    fn new(options: &Options) -> Probe {
-        Probe {
-            size: options.size,
-            timeout: options.timeout,
-            payload: Rng::from_time().upper_alnum(options.size),
-            reply: vec![0u8; options.size + 1],
-            base: 0,
-            in_flight: VecDeque::with_capacity(options.window),
-            jitter: Jitter::new(),
-            late_or_duplicate: 0,
-            foreign: 0,
-            unreachable: 0,
-        }
-    }
-
-    /// The sequence number `seq` cut to the bytes the payload has for it.
-    fn tag(&self, seq: u64) -> u64 {
-        match tag_len(self.size) {
-            8 => seq,
-            n => seq & ((1u64 << (8 * n)) - 1),
-        }
-    }
-
-    /// Sends the next datagram and returns the time it left.
-    fn send(&mut self, socket: &UdpSocket, server: SocketAddr) -> Result<Instant> {
-        let seq = self.base + self.in_flight.len() as u64;
-        let n = tag_len(self.size);
-        self.payload[..n].copy_from_slice(&seq.to_be_bytes()[8 - n..]);
-        let sent_at = Instant::now();
-        let mut result = socket.send(&self.payload);
-        if let Err(e) = &result {
-            if is_unreachable(e) {
-                // The error is a notice about an earlier datagram, and reporting
-                // it cleared it; this datagram was not sent yet, so send it now.
-                self.unreachable += 1;
-                result = socket.send(&self.payload);
-            }
-        }
-        match result {
-            // If it fails again it is counted as sent and will time out as lost.
-            Ok(_) => {}
-            Err(e) if is_unreachable(&e) => self.unreachable += 1,
-            Err(e) => {
-                return Err(Error::failed(
-                    format!("cannot send to {server}"),
-                    describe(&e),
-                ))
-            }
-        }
-        self.in_flight.push_back(Flight {
-            sent_at,
-            settled: false,
-        });
-        Ok(sent_at)
-    }
-
-    /// Checks an echo of `len` bytes (now in `self.reply`) and counts it.
-    fn on_reply(&mut self, len: usize, at: Instant, row: &mut Row) {
-        let n = tag_len(self.size);
-        if len != self.size || self.reply[n..len] != self.payload[n..] {
-            self.foreign += 1;
-            return;
-        }
-        let mut tag_bytes = [0u8; 8];
-        tag_bytes[8 - n..].copy_from_slice(&self.reply[..n]);
-        let tag = u64::from_be_bytes(tag_bytes);
-        // Position in the window; the subtraction wraps like the cut numbers do.
-        let offset = usize::try_from(self.tag(tag.wrapping_sub(self.base))).ok();
-        let timeout = self.timeout;
-        let flight = match offset.and_then(|o| self.in_flight.get_mut(o)) {
-            Some(f) if !f.settled => f,
-            _ => {
-                // Settled already, or before the window: late or duplicate.
-                self.late_or_duplicate += 1;
-                return;
-            }
-        };
-        flight.settled = true;
-        let rtt = at.saturating_duration_since(flight.sent_at);
-        if rtt > timeout {
-            // It came after its deadline, before the loop got round to
-            // declaring it lost: the arrival time decides.
-            row.lost += 1;
-            self.late_or_duplicate += 1;
-        } else {
-            row.received += 1;
-            row.bytes += len as u64;
-            row.rtt_total += rtt;
-            self.jitter.update(crate::clock::ms(rtt));
-        }
-        self.settle_front(at, row);
-    }
-
-    /// Slides the window past settled datagrams and past those whose timeout
-    /// has expired (which are lost).
-    fn settle_front(&mut self, now: Instant, row: &mut Row) {
-        while let Some(front) = self.in_flight.front() {
-            if !front.settled {
-                if now.saturating_duration_since(front.sent_at) < self.timeout {
-                    return;
-                }
-                row.lost += 1;
-            }
-            self.in_flight.pop_front();
-            self.base += 1;
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Arc;
-
-    fn options(duration: u64, size: usize, window: usize) -> Options {
-        Options {
-            duration,
-            size,
-            window,
-            timeout: Duration::from_millis(100),
-        }
-    }
-
-    #[test]
-    fn options_are_checked() {
-        assert!(options(1, 2, 1).check().is_ok());
-        assert!(options(0, 2, 1).check().unwrap_err().contains("DURATION"));
-        assert!(options(1, 0, 1).check().unwrap_err().contains("SIZE"));
-        assert!(options(1, 65_508, 1).check().is_err());
-        assert!(options(1, 65_507, 1).check().is_ok());
-        assert!(options(1, 2, 0).check().is_err());
-        assert!(options(1, 1, 256).check().is_ok());
-        assert!(options(1, 1, 257)
-            .check()
-            .unwrap_err()
-            .contains("too large"));
-        assert!(options(1, 8, MAX_WINDOW + 1).check().is_err());
-        let mut o = options(1, 2, 1);
-        o.timeout = Duration::ZERO;
-        assert!(o.check().is_err());
-    }
 
     #[test]
     fn rows_print_as_csv_and_text() {
-        let row = Row {
-            second: 2,
-            sent: 10,
-            received: 8,
-            lost: 2,
-            bytes: 16,
-            rtt_total: Duration::from_micros(160),
-            jitter_ms: 0.001,
-            span: Duration::from_secs(1),
-        };
+        let mut row = Row::new(2);
+        (row.sent, row.received, row.lost, row.bytes) = (10, 8, 2, 16);
+        (row.rtt_total, row.jitter_ms) = (Duration::from_micros(160), 0.001);
         assert_eq!(row.csv(), "2,0.016,0.010000,10,8,2,0.001000");
-        assert_eq!(row.csv().split(',').count(), CSV_HEADER.split(',').count());
-        assert_eq!(row.text().len(), TEXT_HEADER.len());
+        assert_eq!(row.text().len(), text_header().len());
+        assert!(text_header().len() <= 100);
         let empty = Row::new(3);
-        assert_eq!(empty.avg_delay_ms(), None);
-        assert_eq!(empty.csv(), "3,0.000,,0,0,0,0.000000");
-        assert!(empty.text().contains(" - "));
+        assert_eq!(
+            (empty.avg_delay_ms(), empty.csv()),
+            (None, "3,0.000,,0,0,0,0.000000".to_string())
+        );
     }
 
     #[test]
     fn sequence_numbers_wrap_with_the_payload_size() {
-        let p = Probe::new(&options(1, 1, 4));
-        assert_eq!(p.tag(255), 255);
-        assert_eq!(p.tag(256), 0);
-        assert_eq!(p.tag(3u64.wrapping_sub(254)), 5);
-        let p = Probe::new(&options(1, 20, 4));
-        assert_eq!(p.tag(u64::MAX), u64::MAX);
-    }
-
-    /// An echo thread; while `drop_all` is set it answers nothing, and every
-    /// third datagram is answered twice.
-    fn echo(drop_all: Arc<AtomicBool>) -> SocketAddr {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = socket.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 70_000];
-            let mut n = 0u64;
-            while let Ok((len, from)) = socket.recv_from(&mut buf) {
-                n += 1;
-                if drop_all.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let _ = socket.send_to(&buf[..len], from);
-                if n % 3 == 0 {
-                    let _ = socket.send_to(&buf[..len], from);
-                }
-                let _ = socket.send_to(b"?", from); // foreign: wrong size
-            }
-        });
-        addr
-    }
-
-    #[test]
-    fn counts_add_up_and_duplicates_do_not_count() {
-        let server = echo(Arc::new(AtomicBool::new(false)));
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let mut seen = 0;
-        let report = run(&socket, server, &options(1, 3, 4), &mut |_| seen += 1).unwrap();
-        assert_eq!(seen, 1);
-        assert_eq!(report.rows.len(), 1);
-        assert!(report.received() > 0);
-        assert_eq!(report.sent(), report.received() + report.lost());
-        assert_eq!(report.bytes(), report.received() * 3);
-        assert!(report.late_or_duplicate > 0);
-        assert!(report.foreign > 0);
-    }
-
-    #[test]
-    fn a_silent_server_costs_one_timeout_per_datagram() {
-        let server = echo(Arc::new(AtomicBool::new(true)));
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let started = Instant::now();
-        let report = run(&socket, server, &options(1, 2, 2), &mut |_| {}).unwrap();
-        // Sends two, waits 100 ms for them, two more, ... for one second; the
-        // last pair is sent before the second is over and timed out after it.
-        assert!(started.elapsed() >= Duration::from_millis(1000));
-        assert_eq!(report.received(), 0);
-        assert_eq!(report.sent(), report.lost());
-        assert!(report.sent() >= 2 && report.sent() <= 2 * 11, "{report:?}");
-        assert_eq!(report.rows[0].avg_delay_ms(), None);
-        assert!(report.delay_chart().render().contains("no data"));
+        let o = |size| Options {
+            duration: 1,
+            size,
+            window: 4,
+            timeout: Duration::from_secs(1),
+        };
+        let w = Window::new(&o(1));
+        assert_eq!(
+            (w.tag(255), w.tag(256), w.tag(3u64.wrapping_sub(254))),
+            (255, 0, 5)
+        );
+        assert_eq!(Window::new(&o(20)).tag(u64::MAX), u64::MAX);
+        assert_eq!((tag_values(1), tag_values(8)), (256, u64::MAX));
     }
 }

@@ -1,69 +1,115 @@
 //! `perf-server`: a silent UDP echo, as fast as a blocking loop can be.
 //!
+//! # What you will learn
+//!
+//! The same loop as [`ping::server`](crate::ping::server) (and the one you
+//! first saw in [`uppercase::udp_server`](crate::uppercase::udp_server)),
+//! with everything that costs time per datagram taken out: no log line, no
+//! allocation. At tens of thousands of datagrams a second, a `print` per
+//! datagram would cost more than the echo itself.
+//!
+//! # The original
+//!
+//! `server.py` of Assignment 3, Part 2 Q2, mirrored by [`run`] and [`serve`]:
+//!
+//! | original (Python socket API) | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5048))` | [`UdpSocket::bind`] in [`run`] | `--host`/`--port`; a port in use is a clear error (the original printed a message and went on to fail) |
+//! | `print("...listening")` | [`net::announce`] | the real address, for `--port 0` |
+//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve`] | 65,535 bytes, so large payloads come back whole (the original cut them at 1024) |
+//! | `if message: sendto(message, addr)` | [`UdpSocket::send_to`] | straight from the receive buffer; empty datagrams are echoed too |
+//!
+//! # The protocol
+//!
 //! ```text
 //!  perf-client                          perf-server
 //!      |---- datagram (SIZE bytes) ------->|  recv_from: bytes + sender
 //!      |<--- the same bytes ---------------|  send_to: back to the sender
 //! ```
 //!
-//! **The original** read at most 1024 bytes per datagram (so a larger payload
-//! came back cut short) and sent the bytes back. **This version** reads up to
-//! 65,535 bytes, echoes empty datagrams too, and prints nothing per datagram:
-//! at tens of thousands of datagrams per second a line each would cost more
-//! than the echo itself. It does not use the shared
-//! [`serve_udp`](crate::server::serve_udp) loop, whose handler returns a new
-//! `Vec` per reply: here the reply is sent straight from the receive buffer,
-//! so the loop allocates nothing after start-up. Errors are logged and the
-//! loop goes on.
+//! # Run it
+//!
+//! ```text
+//! cargo run --release --bin perf-server
+//! ```
+//!
+//! # On the wire
+//!
+//! Request/echo pairs of the same size, microseconds apart on loopback.
+//!
+//! # Things that go wrong
+//!
+//! * **Errors in the log**: a failed receive or send is one line and the loop
+//!   goes on (on Windows an echo to a client that has gone makes the *next*
+//!   receive fail with WSAECONNRESET).
+//! * **Memory**: one 64 KiB buffer, whatever the clients send.
 
+use crate::cli::{self, Command, Matches};
 use crate::error::{describe, Result};
+use crate::net::{self, Family};
 use crate::output::Log;
-use crate::server::MAX_DATAGRAM;
+use crate::server::receive_failure;
 use std::net::UdpSocket;
 
-/// Echoes every datagram that arrives on `socket`, forever.
+/// The original's flow: bind, say so, echo forever.
 ///
 /// # Errors
 ///
-/// None in practice: a failed receive or send is written to `log` and the loop
-/// goes on (on Windows, for example, an ICMP "port unreachable" for an earlier
-/// echo shows up as an error on the next receive).
+/// The host does not resolve, or the port cannot be bound.
+pub fn run(args: Args) -> Result<()> {
+    let addrs = net::resolve(&args.host, args.port, Family::Any)?;
+    let socket = UdpSocket::bind(&addrs[..]).map_err(|e| net::bind_error(addrs[0], &e))?;
+    net::announce("perf-server", net::local_addr_of(socket.local_addr())?);
+    serve(socket, Log::stdout())
+}
+
+/// Echoes every datagram on an already bound socket, forever, silently.
+///
+/// # Errors
+///
+/// None: failures are log lines and the loop goes on.
 pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+    // Hardening: room for the largest datagram (the original read 1024 and cut the rest).
+    let mut buf = vec![0u8; net::MAX_DATAGRAM];
     loop {
         match socket.recv_from(&mut buf) {
-            Ok((len, peer)) => {
-                if let Err(e) = socket.send_to(&buf[..len], peer) {
-                    log.line(format_args!("echo to {peer} failed: {}", describe(&e)));
+            Ok((len, client)) => {
+                if let Err(e) = socket.send_to(&buf[..len], client) {
+                    log.line(format_args!("echo to {client} failed: {}", describe(&e)));
                 }
             }
             // Windows: the process is ending and std's WSACleanup closed the socket.
             Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
-            Err(e) => log.line(format_args!("receive failed: {}", describe(&e))),
+            Err(e) => log.line(format_args!("{}", receive_failure(&e))),
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
+/// `perf-server`'s command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Address to listen on.
+    pub host: String,
+    /// UDP port (0 = any free port).
+    pub port: u16,
+}
 
-    #[test]
-    fn echoes_empty_small_and_large_datagrams() {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = socket.local_addr().unwrap();
-        std::thread::spawn(move || serve(socket, Log::quiet()));
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut buf = vec![0u8; MAX_DATAGRAM];
-        for size in [0usize, 2, 1024, 65_507] {
-            let payload: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
-            client.send_to(&payload, addr).unwrap();
-            let (n, _) = client.recv_from(&mut buf).unwrap();
-            assert_eq!(&buf[..n], &payload[..]);
-        }
+impl cli::Args for Args {
+    fn command() -> Command {
+        Command::new(
+            "perf-server",
+            "silent UDP echo for perf-client: every datagram back, unchanged",
+        )
+        .flag("host", "HOST", "127.0.0.1", "address to listen on")
+        .flag("port", "PORT", "5048", "UDP port (0 = any free port)")
+        .example("perf-server --port 5048")
+    }
+
+    fn from_matches(m: &Matches) -> Result<Args> {
+        let port = m.number("port", 0, u16::MAX)?;
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port,
+        })
     }
 }

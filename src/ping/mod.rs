@@ -1,13 +1,18 @@
-//! Part 2, Question 1 of Assignment 3: a UDP "ping" that measures round-trip
-//! time and loss.
-//!
-//! Read [`client`] first: it sends the messages, matches the echoes and counts
-//! what came back. [`server`] is the echo on the other side, ten lines long.
+//! Assignment 3, Part 2 Q1: a UDP "ping" that measures round-trip time and loss.
 //!
 //! | original script | module | binary | default address |
 //! |---|---|---|---|
 //! | `server.py` (UDP echo) | [`server`] | `ping-server` | UDP 127.0.0.1:5065 |
 //! | `client.py` (RTT, loss) | [`client`] | `ping-client` | |
+//!
+//! Read [`server`] first (the echo, ten lines of loop), then [`client`]: a
+//! sender thread and a receiver thread, as the original had, and the
+//! bookkeeping that turns echoes into RTT and loss. The handout is
+//! `docs/ping.md`.
+//!
+//! This module also holds the words every UDP client of this crate uses about
+//! ICMP ([`icmp_note`]), because what a client hears when nothing listens
+//! differs by operating system and by whether its socket is connected.
 
 pub mod client;
 pub mod server;
@@ -15,36 +20,40 @@ pub mod server;
 /// The UDP port both programs use unless told otherwise (the original's).
 pub const DEFAULT_PORT: u16 = 5065;
 
-/// How many bytes of a payload a log line shows before it abbreviates.
-const SHOWN: usize = 48;
-
-/// A payload as a log line shows it: the bytes made printable (see
-/// [`printable`](crate::output::printable)), abbreviated after 48 bytes so a
-/// 65,000-byte datagram does not flood the terminal, and `(empty)` for an
-/// empty datagram.
+/// The sentence a UDP client prints about ICMP when its datagrams went
+/// unanswered. One wording for every client, true on each OS:
+///
+/// * the host did answer "port unreachable" and the socket heard it
+///   (`refused > 0`): a connected socket on any OS, or on Windows even an
+///   unconnected one, whose next `recv_from` fails with WSAECONNRESET (10054);
+/// * an unconnected socket on Linux (and the BSDs) is not told by default:
+///   the kernel matches the ICMP error but `recvfrom` has no way to say which
+///   destination it was about (only `IP_RECVERR` opts in), so silence proves
+///   nothing there;
+/// * otherwise the socket would have heard it, so no ICMP came back at all:
+///   the host sent none (rate limiting: Linux sends at most about one ICMP
+///   error per second to a remote host, loopback is exempt) or a firewall
+///   dropped it.
 ///
 /// ```
-/// use socket_labs::ping::show;
-/// assert_eq!(show(b"9L8"), "9L8");
-/// assert_eq!(show(b""), "(empty)");
-/// assert_eq!(show(b"\xff\x00"), "\\xff\\u{0}");
-/// assert_eq!(show(&[b'A'; 100]), format!("{}... (100 bytes)", "A".repeat(48)));
+/// use socket_labs::ping::icmp_note;
+/// assert!(icmp_note(2, false).contains("port unreachable"));
+/// assert!(icmp_note(0, true).starts_with("no ICMP"));
 /// ```
-pub fn show(bytes: &[u8]) -> String {
-    if bytes.is_empty() {
-        "(empty)".to_string()
-    } else if bytes.len() <= SHOWN {
-        crate::output::printable(bytes)
+pub fn icmp_note(refused: u64, connected: bool) -> &'static str {
+    if refused > 0 {
+        "the host answered ICMP port unreachable: nothing listens on that port"
+    } else if !connected && !cfg!(windows) {
+        "UDP is silent: on Linux an unconnected socket is not told of ICMP errors"
     } else {
-        format!(
-            "{}... ({} bytes)",
-            crate::output::printable(&bytes[..SHOWN]),
-            bytes.len()
-        )
+        "no ICMP port unreachable came back (none sent, rate-limited or filtered)"
     }
 }
 
-/// A number of seconds for a message: `1 s`, `0.25 s`.
-pub(crate) fn secs(d: std::time::Duration) -> String {
-    format!("{} s", d.as_secs_f64())
+/// An I/O error that is an ICMP error about an earlier datagram: "port
+/// unreachable" is `ConnectionRefused` on Linux, `ConnectionReset`
+/// (WSAECONNRESET) on Windows.
+pub fn is_icmp_refusal(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
+    matches!(e.kind(), ConnectionRefused | ConnectionReset)
 }

@@ -1,75 +1,147 @@
 //! `ping-server`: sends every datagram back to its sender, unchanged.
 //!
+//! # What you will learn
+//!
+//! A UDP server has no connections: one socket and one loop serve every
+//! client. `recv_from` returns the bytes *and* who sent them, and `send_to`
+//! answers that address. This is the loop you saw in
+//! [`uppercase::udp_server`](crate::uppercase::udp_server), written out again
+//! because it is short and it is what Part 2 Q1 asks for; the only new thing
+//! is the pause before each echo, and what it does to a queue.
+//!
+//! # The original
+//!
+//! `server.py` of Assignment 3, Part 2 Q1, mirrored by [`run`] and [`serve`]:
+//!
+//! | original (Python socket API) | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5065))` | [`UdpSocket::bind`] in [`run`] | one call in std; `--host`/`--port`, `--port 0` for any free port; a port in use is a clear error, not a half-started server |
+//! | `print("...listening")` | [`net::announce`] | prints the real address, so tests and the tour can find a `--port 0` server |
+//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve`] | 65,535 bytes: nothing is cut; a failed receive is a log line, not the end |
+//! | `decode('utf-8')` + `print("message:", ..., "Ip:", addr)` | `log.line(..)` with [`preview`] | any bytes print safely (the original crashed on invalid UTF-8), cut to 200 characters so a 65 KB datagram is one short line |
+//! | `time.sleep(1)` | `--delay`, 0 by default | optional; takes a unit (`20ms`, `1.5s`), a bare number is seconds |
+//! | `sendto(msg, addr)` | [`UdpSocket::send_to`] | an empty datagram is echoed too (the original skipped it) |
+//!
+//! # The protocol
+//!
 //! ```text
 //!  ping-client                          ping-server
-//!      |---- "9L8" (3 bytes) ------------->|  message: 9L8 from 127.0.0.1:40122
-//!      |                                   |  (waits --delay SECS, default 0)
-//!      |<--------------- "9L8" ------------|
+//!      |---- "9L8" (3 bytes) ------------->|  recv_from -> ("9L8", 127.0.0.1:40122)
+//!      |                                   |  message: "9L8" from 127.0.0.1:40122
+//!      |                                   |  (waits --delay, default 0)
+//!      |<--------------- "9L8" ------------|  send_to("9L8", 127.0.0.1:40122)
 //! ```
 //!
-//! UDP has no connections, so one loop on one socket serves every client: it
-//! reads a datagram, learns from `recv_from` who sent it, and sends the same
-//! bytes back to that address. The loop itself is the shared
-//! [`serve_udp`](crate::server::serve_udp).
+//! # Run it
 //!
-//! **The original** bound 127.0.0.1:5065, read at most 1024 bytes per datagram
-//! (anything longer was cut, so the echo no longer matched), decoded the bytes
-//! as UTF-8 to print them (a datagram that was not valid UTF-8 crashed the
-//! server) and slept one second before each echo.
+//! ```text
+//! cargo run --bin ping-server -- --delay 1      # the original's one-second pause
+//! ```
 //!
-//! **This version** reads datagrams of any size up to 65,535 bytes, prints the
-//! payload safely whatever its bytes (see [`show`](super::show)), echoes empty
-//! datagrams too, and makes the pause optional: `--delay SECS`, 0 by default.
-//! The pause is taken inside the one loop, as in the original, so replies queue
-//! behind each other: a client that sends faster than one message per DELAY
-//! sees its RTTs grow message after message. That queue is worth watching.
+//! # On the wire
+//!
+//! One datagram in, the same datagram out, from the server's port to the
+//! client's. With `--delay`, the gap between them is the delay.
+//!
+//! # Things that go wrong
+//!
+//! * **RTTs that grow message after message**: the pause is taken inside the
+//!   one loop, as in the original, so echoes queue behind each other. A client
+//!   that sends faster than one message per DELAY sees each wait longer than
+//!   the last, until they pass its `--timeout` (and count as lost).
+//! * **`port 5065 is already in use`**: another ping-server runs (yours or a
+//!   neighbour's). Use `--port 0` and give the client the port it prints.
+//! * **Memory**: one 64 KiB buffer, whatever the clients send; the log is
+//!   bounded too ([`Log`] drops lines rather than block the echo).
 
-use crate::error::Result;
-use crate::output::Log;
+use crate::cli::{self, Command, Matches, Unit};
+use crate::error::{describe, Result};
+use crate::net::{self, Family};
+use crate::output::{preview, Log};
+use crate::server::receive_failure;
 use std::net::UdpSocket;
 use std::time::Duration;
 
-/// Echoes every datagram that arrives on `socket`, forever, logging one line
-/// per datagram (`message: <payload> from <addr>`) and waiting `delay` before
-/// each reply.
+/// `ping-server`'s command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Address to listen on.
+    pub host: String,
+    /// UDP port (0 = any free port).
+    pub port: u16,
+    /// Pause before each echo.
+    pub delay: Duration,
+}
+
+impl cli::Args for Args {
+    fn command() -> Command {
+        Command::new(
+            "ping-server",
+            "UDP echo for ping-client: every datagram back, unchanged",
+        )
+        .flag("host", "HOST", "127.0.0.1", "address to listen on")
+        .flag("port", "PORT", "5065", "UDP port (0 = any free port)")
+        .flag(
+            "delay",
+            "TIME",
+            "0",
+            "pause before each echo, e.g. 20ms (bare number: seconds; the original: 1)",
+        )
+        .example("ping-server --port 5065 --delay 1s")
+    }
+
+    fn from_matches(m: &Matches) -> Result<Args> {
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port: m.number("port", 0, u16::MAX)?,
+            delay: m.duration("delay", Unit::Seconds)?,
+        })
+    }
+}
+
+/// The original's flow: bind, say so, serve forever.
 ///
 /// # Errors
 ///
-/// None in practice: receive and send failures are logged and the loop goes
-/// on (see [`serve_udp`](crate::server::serve_udp)).
+/// The host does not resolve, or the port cannot be bound.
+pub fn run(args: Args) -> Result<()> {
+    let addrs = net::resolve(&args.host, args.port, Family::Any)?;
+    // socket(AF_INET, SOCK_DGRAM) and bind((IP, Port)) are one call in std.
+    let socket = UdpSocket::bind(&addrs[..]).map_err(|e| net::bind_error(addrs[0], &e))?;
+    net::announce("ping-server", net::local_addr_of(socket.local_addr())?);
+    serve(socket, args.delay, Log::stdout())
+}
+
+/// The echo loop on an already bound socket (the tour and the tests bind port 0).
+///
+/// # Errors
+///
+/// None: a failed receive or send is a log line and the loop goes on.
 pub fn serve(socket: UdpSocket, delay: Duration, log: Log) -> Result<()> {
-    let events = log.clone();
-    crate::server::serve_udp(socket, log, move |payload, peer| {
-        events.line(format_args!(
-            "message: {} from {peer}",
-            super::show(payload)
+    // Hardening: room for the largest datagram, so nothing is cut (the original read 1024).
+    let mut buf = vec![0u8; net::MAX_DATAGRAM];
+    loop {
+        let (len, client) = match socket.recv_from(&mut buf) {
+            Ok(got) => got,
+            // Windows: the process is ending and std's WSACleanup closed the socket.
+            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
+            // Hardening: on Windows an echo that bounced fails the *next* receive; log, go on.
+            Err(e) => {
+                log.line(format_args!("{}", receive_failure(&e)));
+                continue;
+            }
+        };
+        let message = &buf[..len];
+        // Hardening: peer bytes shown escaped and cut to 200 characters.
+        log.line(format_args!(
+            "message: {} from {client}",
+            preview(message, 200)
         ));
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
-        Some(payload.to_vec())
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn echoes_any_bytes_unchanged() {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = socket.local_addr().unwrap();
-        std::thread::spawn(move || serve(socket, Duration::ZERO, Log::quiet()));
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut buf = vec![0u8; 70_000];
-        for payload in [&b"9L8"[..], b"", b"\xff\xfe\x00", &[b'x'; 65_000][..]] {
-            client.send_to(payload, addr).unwrap();
-            let (n, from) = client.recv_from(&mut buf).unwrap();
-            assert_eq!(from, addr);
-            assert_eq!(&buf[..n], payload);
+        if let Err(e) = socket.send_to(message, client) {
+            log.line(format_args!("echo to {client} failed: {}", describe(&e)));
         }
     }
 }

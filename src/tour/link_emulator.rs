@@ -61,7 +61,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
             "cargo run --bin ping-client -- --host 127.0.0.1 --port {port} 5 0.05"
         ));
         let (socket, to) = net::udp_client_socket("127.0.0.1", port)?;
-        ping::client::run(&socket, to, &options, log)
+        ping::client::ping(&socket, to, &options, false, &|l| log.line(l))
     };
     let direct = ping(server_addr.port(), &Log::quiet())?;
     for line in direct.statistics() {
@@ -77,19 +77,17 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     }
 
     check(
-        through.received() == 5,
-        format!("5 echoes expected, {} came back", through.received()),
+        through.n.received == 5,
+        format!("5 echoes expected, {} came back", through.n.received),
     )?;
-    let rtts = through.rtts_ms();
-    let fastest = rtts.iter().cloned().fold(f64::INFINITY, f64::min);
+    let fastest = through.rtt.min();
     check(
         fastest >= 40.0,
         format!("every RTT should hold two 20 ms delays; the fastest was {fastest:.3} ms"),
     )?;
-    let avg = rtts.iter().sum::<f64>() / rtts.len() as f64;
     client_log.line(format_args!(
         "the link added {:.3} ms to the average RTT (two crossings of 20 ms)",
-        avg - direct.rtts_ms().iter().sum::<f64>() / direct.received().max(1) as f64
+        through.rtt.mean() - direct.rtt.mean()
     ));
     // Each echo is counted before the emulator sends it, so by now all are.
     check(
