@@ -6,7 +6,7 @@
 
 mod support;
 
-use socket_labs::framing::{read_frame, write_frame, Frame};
+use socket_labs::framing::{read_frame, write_frame, Frame, Incoming};
 use socket_labs::rng::Rng;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -81,10 +81,21 @@ fn send(stream: &mut TcpStream, tag: u8, payload: &[u8]) {
     write_frame(stream, tag, payload).unwrap();
 }
 
+const REPLIES: &[(u8, usize)] = &[(b'D', 1 << 24), (b'E', 0), (b'F', 100)];
+
 fn reply(stream: &mut TcpStream) -> Frame {
-    read_frame(stream, b"DEF")
-        .unwrap()
-        .expect("a reply, not the end of the stream")
+    match read_frame(stream, REPLIES).unwrap() {
+        Incoming::Frame(frame) => frame,
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+/// The next request a fake server reads, or `None` when the client is done.
+fn request(stream: &mut TcpStream) -> Option<Frame> {
+    match read_frame(stream, &[(b'N', 255), (b'W', 20)]) {
+        Ok(Incoming::Frame(frame)) => Some(frame),
+        _ => None,
+    }
 }
 
 /// Everything the server sends until it closes. If it does not close within
@@ -299,7 +310,7 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
         for _ in 0..3 {
             let (mut stream, _) = listener.accept().unwrap();
             stream.set_read_timeout(Some(WAIT)).unwrap();
-            while let Ok(Some(frame)) = read_frame(&mut stream, b"NW") {
+            while let Some(frame) = request(&mut stream) {
                 let (tag, payload): (u8, &[u8]) = match frame.tag {
                     b'N' => (b'D', b"pwned"),
                     _ => (b'E', b""),
@@ -332,7 +343,7 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
 #[test]
 fn broken_requests_end_only_their_own_connection() {
     let setup = Setup::new(&[("three.txt", b"one two three")]);
-    let server = setup.start(&["--read-timeout", "5"]);
+    let server = setup.start(&["--idle-timeout", "5"]);
     let bad_request = frame_bytes(b'F', b"400 Bad-Request");
 
     // A well-behaved client that is in the middle of a transfer throughout.
@@ -406,7 +417,10 @@ fn broken_requests_end_only_their_own_connection() {
         );
     }
     server
-        .wait_for_line("bad request: frame 'N' claims 4294967295 bytes", WAIT)
+        .wait_for_line(
+            "bad request: frame 'N' claims 4294967295 bytes, more than its limit of 255",
+            WAIT,
+        )
         .expect("a log line for the 4 GiB claim");
 
     // The patient client carries on, and a new one is served in full.
@@ -509,7 +523,7 @@ fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
 #[test]
 fn a_silent_client_is_dropped_and_delays_no_one() {
     let setup = Setup::new(&[("a.txt", b"quick brown fox")]);
-    let server = setup.start(&["--read-timeout", "0.5"]);
+    let server = setup.start(&["--idle-timeout", "0.5"]);
     let mut silent = raw(&server);
     let mut silent_after_name = raw(&server);
     send(&mut silent_after_name, b'N', b"a.txt");
@@ -533,25 +547,33 @@ fn a_silent_client_is_dropped_and_delays_no_one() {
         started.elapsed()
     );
     server
-        .wait_for_line("dropped after serving 1 of 3 words: timed out", WAIT)
+        .wait_for_line("dropped after 1 of 3 words: read failed: timed out", WAIT)
         .expect("a log line for the silent client");
 }
 
 #[test]
-fn delay_ms_paces_every_reply_and_verbose_logs_each_one() {
+fn delay_paces_every_reply_and_verbose_logs_each_one() {
     let setup = Setup::new(&[("three.txt", b"one two three")]);
-    let server = setup.start(&["--delay-ms", "40", "--verbose"]);
-    let run = client(&server, &setup.out()).args(&["three.txt"]).run();
-    run.expect_code(0);
-    // Four replies (three words and the end mark), each after a 40 ms pause.
-    assert!(
-        run.elapsed >= Duration::from_millis(160),
-        "{:?}",
-        run.elapsed
-    );
-    server
-        .wait_for_line("W 2 -> D \"three\"", WAIT)
-        .expect("a verbose line per word");
+    // The old name in milliseconds, and the new one with a unit.
+    for delay in [&["--delay-ms", "40"], &["--delay", "0.04s"]] {
+        let server = setup.start(&[delay[0], delay[1], "--verbose"]);
+        let run = client(&server, &setup.out()).args(&["three.txt"]).run();
+        run.expect_code(0);
+        // Three requests (two words and the end mark), each answered after 40 ms.
+        assert!(
+            run.elapsed >= Duration::from_millis(120),
+            "{:?}",
+            run.elapsed
+        );
+        server
+            .wait_for_line("W 2 -> \"three\"", WAIT)
+            .expect("a verbose line per word");
+    }
+    let server = setup.start(&["--verbose"]);
+    client(&server, &setup.out())
+        .args(&["three.txt"])
+        .run()
+        .expect_code(0);
     server
         .wait_for_line("W 3 -> E", WAIT)
         .expect("a verbose line for the end");
@@ -564,7 +586,10 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
     for args in [
         &["--port", "abc"][..],
         &["--delay-ms", "-5"],
-        &["--read-timeout", "0"],
+        &["--delay", "1e30"],
+        &["--idle-timeout", "0"],
+        &["--max-clients", "0"],
+        &["--port", "18446744073709551615"],
         &["--nope"],
     ] {
         let run = Client::new(SERVER).args(args).run();
@@ -576,6 +601,8 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         &["--timeout", "0", "x"][..],
         &["a", "b"],
         &["--port", "70000", "x"],
+        &["--max-size", "0", "x"],
+        &["--max-time", "NaN", "x"],
     ] {
         Client::new(CLIENT)
             .args(args)
@@ -623,7 +650,8 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         .args(&["--help"])
         .run()
         .expect_code(0)
-        .expect_out("--delay-ms MS")
+        .expect_out("--delay DURATION")
+        .expect_out("--idle-timeout")
         .expect_out("[default: lab-files/server_folder]");
     Client::new(CLIENT)
         .args(&["--help"])
@@ -640,11 +668,11 @@ fn a_server_that_dies_mid_transfer_leaves_no_file() {
     let fake = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
-        read_frame(&mut stream, b"N").unwrap();
+        request(&mut stream).unwrap();
         write_frame(&mut stream, b'D', b"first").unwrap();
-        read_frame(&mut stream, b"W").unwrap();
+        request(&mut stream).unwrap();
         write_frame(&mut stream, b'D', b"second").unwrap();
-        read_frame(&mut stream, b"W").unwrap();
+        request(&mut stream).unwrap();
     });
     let tmp = TempDir::new();
     Client::new(CLIENT)
@@ -668,7 +696,7 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let word = vec![b'z'; 1 << 20];
         let mut sent = 0;
-        while let Ok(Some(_)) = read_frame(&mut stream, b"NW") {
+        while request(&mut stream).is_some() {
             if write_frame(&mut stream, b'D', &word).is_err() {
                 break;
             }
@@ -680,10 +708,11 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
     Client::new(CLIENT)
         .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
         .args(&[tmp.path().to_str().unwrap(), "endless.txt"])
+        .args(&["--max-size", "16777216"])
         .run()
         .expect_code(1)
         .expect_one_error_line()
-        .expect_err("more than 16777216 bytes");
+        .expect_err("the file is over --max-size (16777216 bytes)");
     // 15 words of 1 MiB and their spaces fit; the 16th would pass 16 MiB,
     // and the client asks for no more.
     assert_eq!(fake.join().unwrap(), 16);
@@ -691,7 +720,7 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
 }
 
 #[test]
-fn a_client_killed_mid_transfer_leaves_no_file() {
+fn a_client_killed_mid_transfer_leaves_only_a_part_file_the_next_run_clears() {
     let setup = Setup::new(&[("slow.txt", b"one two three four five six")]);
     let server = setup.start(&["--delay-ms", "100", "--verbose"]);
     let mut child = std::process::Command::new(CLIENT)
@@ -702,11 +731,23 @@ fn a_client_killed_mid_transfer_leaves_no_file() {
         .spawn()
         .unwrap();
     // Two words are through: the transfer is under way.
-    let seen = server.wait_for_line("W 1 -> D", WAIT);
+    let seen = server.wait_for_line("W 1 -> ", WAIT);
     child.kill().unwrap(); // as Ctrl-C would, with no chance to clean up
     child.wait().unwrap();
     seen.expect("the transfer should have started");
-    assert_eq!(entries(&setup.out()), Vec::<String>::new());
+    // Killed processes run no clean-up: at most their hidden part file is left,
+    // never slow.txt, and the next client removes it at start-up.
+    let left = entries(&setup.out());
+    assert!(
+        left.iter().all(|n| n.starts_with(".slow.txt.part-")),
+        "{left:?}"
+    );
+    let server = setup.start(&[]);
+    client(&server, &setup.out())
+        .args(&["slow.txt"])
+        .run()
+        .expect_code(0);
+    assert_eq!(entries(&setup.out()), ["slow.txt"]);
 }
 
 /// The original stopped at a word spelled `EOF`: a text that contains it lost
