@@ -93,8 +93,8 @@ pub fn handle(
 
     // os.path.exists() + open() + read(). Hardening: open once and check
     // what was opened (see Folder::load): nothing outside the folder, no FIFO.
-    let data = match folder.load(&name) {
-        Ok(data) => data,
+    let file = match folder.load(&name) {
+        Ok(file) => file,
         Err(Refusal { status, reason }) => {
             log.line(format_args!(
                 "client {peer} asked for {shown}: {status} ({reason})"
@@ -106,12 +106,12 @@ pub fn handle(
     };
 
     // split(" "): the one split, walked lazily: nothing is stored per word.
+    let (data, total) = (&file.0, file.1);
     let mut words = Words {
-        data: &data,
-        rest: split_words(&data),
+        data,
+        rest: split_words(data),
         next: 0,
     };
-    let total = split_words(&data).count();
     let size = data.len();
     log.line(format_args!(
         "client {peer} asked for {shown}: {size} bytes, {total} words"
@@ -214,6 +214,9 @@ fn refusal(status: &'static str, reason: impl Into<String>) -> Refusal {
 /// A file as it was read: its path, length and modification time.
 type Key = (PathBuf, u64, Option<SystemTime>);
 
+/// A file's bytes and how many words they hold (counted once per file).
+type Loaded = (Vec<u8>, usize);
+
 /// The folder the server hands files out of (`--dir`), resolved once at
 /// start-up, and the files being served from it, each held once.
 #[derive(Debug)]
@@ -221,7 +224,7 @@ pub struct Folder {
     root: PathBuf,
     /// Files in use: where, how long, when changed, and the bytes while any
     /// connection still holds them.
-    held: Mutex<Vec<(Key, Weak<Vec<u8>>)>>,
+    held: Mutex<Vec<(Key, Weak<Loaded>)>>,
 }
 
 impl Folder {
@@ -256,7 +259,7 @@ impl Folder {
     ///    opened handle must be the regular file that was checked. A name
     ///    swapped for a link or a FIFO after step 2 is refused, never served.
     /// 4. Only that handle is read, and its bytes are shared while in use.
-    fn load(&self, name: &[u8]) -> std::result::Result<Arc<Vec<u8>>, Refusal> {
+    fn load(&self, name: &[u8]) -> std::result::Result<Arc<Loaded>, Refusal> {
         let bad = |why: &str| refusal(status::BAD_FILE_NAME, why);
         let name = std::str::from_utf8(name).map_err(|_| bad("it is not valid UTF-8"))?;
         if let Some(why) = name_problem(name) {
@@ -305,9 +308,10 @@ impl Folder {
         if data.len() as u64 > MAX_FILE_SIZE {
             return Err(refusal(status::TOO_LARGE, "it grew over 16 MiB"));
         }
-        let data = Arc::new(data);
-        held.push((key, Arc::downgrade(&data)));
-        Ok(data)
+        let words = split_words(&data).count();
+        let loaded = Arc::new((data, words));
+        held.push((key, Arc::downgrade(&loaded)));
+        Ok(loaded)
     }
 }
 
@@ -448,10 +452,8 @@ mod tests {
             .arg(served.join("pipe"))
             .status();
         let folder = Folder::open(&served).unwrap();
-        assert_eq!(
-            *folder.load(b"alias.txt").unwrap_or_else(|_| panic!()),
-            b"inside"
-        );
+        let alias = folder.load(b"alias.txt").unwrap_or_else(|_| panic!());
+        assert_eq!(*alias, (b"inside".to_vec(), 1));
         assert_eq!(status_of(&folder, "escape.txt"), status::BAD_FILE_NAME);
         assert_eq!(status_of(&folder, "dangling.txt"), status::NOT_FOUND);
         assert_eq!(status_of(&folder, "sub"), status::BAD_FILE_NAME);
@@ -482,10 +484,8 @@ mod tests {
         );
         assert!(Arc::ptr_eq(&first, &second));
         std::fs::write(&path, b"one two three").unwrap();
-        assert_eq!(
-            *folder.load(b"a.txt").unwrap_or_else(|_| panic!()),
-            b"one two three"
-        );
+        let reloaded = folder.load(b"a.txt").unwrap_or_else(|_| panic!());
+        assert_eq!(*reloaded, (b"one two three".to_vec(), 3));
         // Sparse: its size is set, no data is written.
         std::fs::File::create(&path)
             .unwrap()
