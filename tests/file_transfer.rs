@@ -938,6 +938,9 @@ fn attack_memory_stays_bounded_under_huge_names_and_idle_readers() {
     let readers: Vec<TcpStream> = (0..12)
         .map(|_| {
             let mut s = raw(&server);
+            // The first reader waits while the file is read and its 16 Mi words
+            // counted, which takes seconds in a debug build on a busy machine.
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
             send(&mut s, b'N', b"spaces.txt");
             assert_eq!(reply(&mut s).payload, b"");
             s
