@@ -6,7 +6,7 @@
 
 mod support;
 
-use socket_labs::framing::{read_frame, write_frame, Frame};
+use socket_labs::framing::{read_frame, write_frame, Frame, Incoming};
 use socket_labs::rng::Rng;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -60,6 +60,13 @@ fn client(server: &Server, out: &Path) -> Client {
     ])
 }
 
+/// `file-client` against a fake server on `port`, saving into `out`.
+fn client_at(port: &str, out: &Path) -> Client {
+    Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", port, "--out-dir"])
+        .args(&[out.to_str().unwrap()])
+}
+
 /// Entries of a directory (empty when it does not exist).
 fn entries(dir: &Path) -> Vec<String> {
     match std::fs::read_dir(dir) {
@@ -81,10 +88,21 @@ fn send(stream: &mut TcpStream, tag: u8, payload: &[u8]) {
     write_frame(stream, tag, payload).unwrap();
 }
 
+const REPLIES: &[(u8, usize)] = &[(b'D', 1 << 24), (b'E', 0), (b'F', 100)];
+
 fn reply(stream: &mut TcpStream) -> Frame {
-    read_frame(stream, b"DEF")
-        .unwrap()
-        .expect("a reply, not the end of the stream")
+    match read_frame(stream, REPLIES).unwrap() {
+        Incoming::Frame(frame) => frame,
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+/// The next request a fake server reads, or `None` when the client is done.
+fn request(stream: &mut TcpStream) -> Option<Frame> {
+    match read_frame(stream, &[(b'N', 255), (b'W', 20)]) {
+        Ok(Incoming::Frame(frame)) => Some(frame),
+        _ => None,
+    }
 }
 
 /// Everything the server sends until it closes. If it does not close within
@@ -305,7 +323,7 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
         for _ in 0..3 {
             let (mut stream, _) = listener.accept().unwrap();
             stream.set_read_timeout(Some(WAIT)).unwrap();
-            while let Ok(Some(frame)) = read_frame(&mut stream, b"NW") {
+            while let Some(frame) = request(&mut stream) {
                 let (tag, payload): (u8, &[u8]) = match frame.tag {
                     b'N' => (b'D', b"pwned"),
                     _ => (b'E', b""),
@@ -323,9 +341,8 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
         "nested/escape.txt",
         tmp.join("abs.txt").to_str().unwrap(),
     ] {
-        Client::new(CLIENT)
-            .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
-            .args(&[out.to_str().unwrap(), name])
+        client_at(&port, &out)
+            .args(&[name])
             .run()
             .expect_code(1)
             .expect_one_error_line()
@@ -338,7 +355,7 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
 #[test]
 fn broken_requests_end_only_their_own_connection() {
     let setup = Setup::new(&[("three.txt", b"one two three")]);
-    let server = setup.start(&["--read-timeout", "5"]);
+    let server = setup.start(&["--idle-timeout", "5"]);
     let bad_request = frame_bytes(b'F', b"400 Bad-Request");
 
     // A well-behaved client that is in the middle of a transfer throughout.
@@ -412,7 +429,10 @@ fn broken_requests_end_only_their_own_connection() {
         );
     }
     server
-        .wait_for_line("bad request: frame 'N' claims 4294967295 bytes", WAIT)
+        .wait_for_line(
+            "bad request: frame 'N' claims 4294967295 bytes, more than its limit of 255",
+            WAIT,
+        )
         .expect("a log line for the 4 GiB claim");
 
     // The patient client carries on, and a new one is served in full.
@@ -515,7 +535,7 @@ fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
 #[test]
 fn a_silent_client_is_dropped_and_delays_no_one() {
     let setup = Setup::new(&[("a.txt", b"quick brown fox")]);
-    let server = setup.start(&["--read-timeout", "0.5"]);
+    let server = setup.start(&["--idle-timeout", "0.5"]);
     let mut silent = raw(&server);
     let mut silent_after_name = raw(&server);
     send(&mut silent_after_name, b'N', b"a.txt");
@@ -539,25 +559,33 @@ fn a_silent_client_is_dropped_and_delays_no_one() {
         started.elapsed()
     );
     server
-        .wait_for_line("dropped after serving 1 of 3 words: timed out", WAIT)
+        .wait_for_line("dropped after 1 of 3 words: read failed: timed out", WAIT)
         .expect("a log line for the silent client");
 }
 
 #[test]
-fn delay_ms_paces_every_reply_and_verbose_logs_each_one() {
+fn delay_paces_every_reply_and_verbose_logs_each_one() {
     let setup = Setup::new(&[("three.txt", b"one two three")]);
-    let server = setup.start(&["--delay-ms", "40", "--verbose"]);
-    let run = client(&server, &setup.out()).args(&["three.txt"]).run();
-    run.expect_code(0);
-    // Four replies (three words and the end mark), each after a 40 ms pause.
-    assert!(
-        run.elapsed >= Duration::from_millis(160),
-        "{:?}",
-        run.elapsed
-    );
-    server
-        .wait_for_line("W 2 -> D \"three\"", WAIT)
-        .expect("a verbose line per word");
+    // The old name in milliseconds, and the new one with a unit.
+    for delay in [&["--delay-ms", "40"], &["--delay", "0.04s"]] {
+        let server = setup.start(&[delay[0], delay[1], "--verbose"]);
+        let run = client(&server, &setup.out()).args(&["three.txt"]).run();
+        run.expect_code(0);
+        // Three requests (two words and the end mark), each answered after 40 ms.
+        assert!(
+            run.elapsed >= Duration::from_millis(120),
+            "{:?}",
+            run.elapsed
+        );
+        server
+            .wait_for_line("W 2 -> \"three\"", WAIT)
+            .expect("a verbose line per word");
+    }
+    let server = setup.start(&["--verbose"]);
+    client(&server, &setup.out())
+        .args(&["three.txt"])
+        .run()
+        .expect_code(0);
     server
         .wait_for_line("W 3 -> E", WAIT)
         .expect("a verbose line for the end");
@@ -570,7 +598,10 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
     for args in [
         &["--port", "abc"][..],
         &["--delay-ms", "-5"],
-        &["--read-timeout", "0"],
+        &["--delay", "1e30"],
+        &["--idle-timeout", "0"],
+        &["--max-clients", "0"],
+        &["--port", "18446744073709551615"],
         &["--nope"],
     ] {
         let run = Client::new(SERVER).args(args).run();
@@ -582,6 +613,8 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         &["--timeout", "0", "x"][..],
         &["a", "b"],
         &["--port", "70000", "x"],
+        &["--max-size", "0", "x"],
+        &["--max-time", "NaN", "x"],
     ] {
         Client::new(CLIENT)
             .args(args)
@@ -629,7 +662,8 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         .args(&["--help"])
         .run()
         .expect_code(0)
-        .expect_out("--delay-ms MS")
+        .expect_out("--delay DURATION")
+        .expect_out("--idle-timeout")
         .expect_out("[default: lab-files/server_folder]");
     Client::new(CLIENT)
         .args(&["--help"])
@@ -646,16 +680,15 @@ fn a_server_that_dies_mid_transfer_leaves_no_file() {
     let fake = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
-        read_frame(&mut stream, b"N").unwrap();
+        request(&mut stream).unwrap();
         write_frame(&mut stream, b'D', b"first").unwrap();
-        read_frame(&mut stream, b"W").unwrap();
+        request(&mut stream).unwrap();
         write_frame(&mut stream, b'D', b"second").unwrap();
-        read_frame(&mut stream, b"W").unwrap();
+        request(&mut stream).unwrap();
     });
     let tmp = TempDir::new();
-    Client::new(CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
-        .args(&[tmp.path().to_str().unwrap(), "x.txt"])
+    client_at(&port, tmp.path())
+        .args(&["x.txt"])
         .run()
         .expect_code(1)
         .expect_one_error_line()
@@ -674,7 +707,7 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
         stream.set_read_timeout(Some(WAIT)).unwrap();
         let word = vec![b'z'; 1 << 20];
         let mut sent = 0;
-        while let Ok(Some(_)) = read_frame(&mut stream, b"NW") {
+        while request(&mut stream).is_some() {
             if write_frame(&mut stream, b'D', &word).is_err() {
                 break;
             }
@@ -683,13 +716,13 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
         sent
     });
     let tmp = TempDir::new();
-    Client::new(CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "--out-dir"])
-        .args(&[tmp.path().to_str().unwrap(), "endless.txt"])
+    client_at(&port, tmp.path())
+        .args(&["endless.txt"])
+        .args(&["--max-size", "16777216"])
         .run()
         .expect_code(1)
         .expect_one_error_line()
-        .expect_err("more than 16777216 bytes");
+        .expect_err("the file is over --max-size (16777216 bytes)");
     // 15 words of 1 MiB and their spaces fit; the 16th would pass 16 MiB,
     // and the client asks for no more.
     assert_eq!(fake.join().unwrap(), 16);
@@ -697,7 +730,7 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
 }
 
 #[test]
-fn a_client_killed_mid_transfer_leaves_no_file() {
+fn a_client_killed_mid_transfer_leaves_only_a_part_file_the_next_run_clears() {
     let setup = Setup::new(&[("slow.txt", b"one two three four five six")]);
     let server = setup.start(&["--delay-ms", "100", "--verbose"]);
     let mut child = std::process::Command::new(CLIENT)
@@ -708,11 +741,23 @@ fn a_client_killed_mid_transfer_leaves_no_file() {
         .spawn()
         .unwrap();
     // Two words are through: the transfer is under way.
-    let seen = server.wait_for_line("W 1 -> D", WAIT);
+    let seen = server.wait_for_line("W 1 -> ", WAIT);
     child.kill().unwrap(); // as Ctrl-C would, with no chance to clean up
     child.wait().unwrap();
     seen.expect("the transfer should have started");
-    assert_eq!(entries(&setup.out()), Vec::<String>::new());
+    // Killed processes run no clean-up: at most their hidden part file is left,
+    // never slow.txt, and the next client removes it at start-up.
+    let left = entries(&setup.out());
+    assert!(
+        left.iter().all(|n| n.starts_with(".slow.txt.part-")),
+        "{left:?}"
+    );
+    let server = setup.start(&[]);
+    client(&server, &setup.out())
+        .args(&["slow.txt"])
+        .run()
+        .expect_code(0);
+    assert_eq!(entries(&setup.out()), ["slow.txt"]);
 }
 
 /// The original stopped at a word spelled `EOF`: a text that contains it lost
@@ -733,4 +778,324 @@ fn a_word_spelled_eof_is_only_a_word() {
             .expect_out(&format!("received {words} words"));
         assert_eq!(std::fs::read(setup.out().join(name)).unwrap(), original);
     }
+}
+
+/// How long the attack tests run: `ATTACK_SECS` (default 2 s; the script
+/// `tests/attack-file-server.sh` runs them longer).
+fn attack_time() -> Duration {
+    let secs = std::env::var("ATTACK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    Duration::from_secs_f64(secs.unwrap_or(2.0))
+}
+
+/// The server under attack: `ATTACK_FILE_SERVER` names another build (to
+/// measure an older one), else ours.
+fn attack_server(setup: &Setup, extra: &[&str]) -> Server {
+    let bin = std::env::var("ATTACK_FILE_SERVER").unwrap_or_else(|_| SERVER.to_string());
+    let dir = setup.served();
+    let mut args = vec!["--port", "0", "--dir", dir.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    Server::start(&bin, &args)
+}
+
+/// A line of `/proc/PID/status` in KiB (`VmHWM`, `Threads`), on Linux.
+fn proc_status(pid: u32, field: &str) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let line = text.lines().find(|l| l.starts_with(field)).unwrap_or("");
+    let number = line.split_whitespace().nth(1).unwrap_or("0");
+    number.parse().unwrap_or(0)
+}
+
+/// Names swapped as fast as possible between a regular file in the folder, a
+/// symbolic link to a secret outside it, and a FIFO, while clients ask for
+/// them. No byte of the secret may ever be served, no thread may stay stuck
+/// (the thread count comes back down), and a legitimate client is served
+/// within 1 s once the attack stops.
+#[cfg(unix)]
+#[test]
+fn attack_symlink_and_fifo_swaps_never_leak_and_never_stick() {
+    use std::os::unix::fs::symlink;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+    use std::sync::Arc;
+    let setup = Setup::new(&[("plain.txt", b"plain words")]);
+    let stage = setup.tmp.join("stage");
+    std::fs::create_dir(&stage).unwrap();
+    std::fs::write(setup.tmp.join("secret.txt"), SECRET).unwrap();
+    std::fs::write(stage.join("regular"), b"inside words").unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(stage.join("fifo"))
+        .status()
+        .map_or(false, |s| s.success());
+    let server = attack_server(&setup, &[]);
+    // Once every client has gone: main, the deadline watchdog and the log's writer.
+    let threads_before = 3;
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, served, secret) = (
+            Arc::clone(&stop),
+            setup.served(),
+            setup.tmp.join("secret.txt"),
+        );
+        std::thread::spawn(move || {
+            let mut swaps = 0u64;
+            while !stop.load(SeqCst) {
+                let _ = symlink(&secret, stage.join("link"));
+                let _ = std::fs::rename(stage.join("link"), served.join("swap.txt"));
+                let _ = std::fs::hard_link(stage.join("regular"), stage.join("copy"));
+                let _ = std::fs::rename(stage.join("copy"), served.join("swap.txt"));
+                if fifo {
+                    let _ = std::fs::hard_link(stage.join("fifo"), stage.join("pipe"));
+                    let _ = std::fs::rename(stage.join("pipe"), served.join("pipe.txt"));
+                    let _ = std::fs::hard_link(stage.join("regular"), stage.join("copy"));
+                    let _ = std::fs::rename(stage.join("copy"), served.join("pipe.txt"));
+                }
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let counts: Arc<[AtomicU64; 4]> = Arc::new(Default::default()); // leaked, served, refused, stuck
+    let attackers: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, counts, addr) = (Arc::clone(&stop), Arc::clone(&counts), server.addr);
+            std::thread::spawn(move || {
+                let name: &[u8] = if i % 2 == 0 { b"swap.txt" } else { b"pipe.txt" };
+                while !stop.load(SeqCst) {
+                    let mut s = match TcpStream::connect(addr) {
+                        Ok(s) => s,
+                        Err(_) => continue,
+                    };
+                    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                    let slot = match write_frame(&mut s, b'N', name)
+                        .and_then(|()| read_frame(&mut s, REPLIES))
+                    {
+                        Ok(Incoming::Frame(f))
+                            if f.tag == b'D' && SECRET.starts_with(&f.payload) =>
+                        {
+                            0
+                        }
+                        Ok(Incoming::Frame(f)) if f.tag == b'D' => 1,
+                        Ok(Incoming::Frame(_)) => 2,
+                        _ => 3,
+                    };
+                    counts[slot].fetch_add(1, SeqCst);
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(attack_time());
+    stop.store(true, SeqCst);
+    let swaps = swapper.join().unwrap();
+    for attacker in attackers {
+        attacker.join().unwrap();
+    }
+    let started = Instant::now();
+    let mut legit = raw(&server);
+    send(&mut legit, b'N', b"plain.txt");
+    assert_eq!(reply(&mut legit).payload, b"plain");
+    let legit_after = started.elapsed();
+    drop(legit);
+    // Every handler thread ends once its client has gone.
+    let deadline = Instant::now() + WAIT;
+    let mut threads_after = proc_status(server.pid(), "Threads:");
+    while threads_after > threads_before && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        threads_after = proc_status(server.pid(), "Threads:");
+    }
+    let [leaked, served, refused, stuck] = [0, 1, 2, 3].map(|i| counts[i].load(SeqCst));
+    eprintln!(
+        "swap attack for {:?}: {swaps} swap rounds; {leaked} leaked, {served} served from inside, \
+         {refused} refused, {stuck} without an answer in 3 s; threads {threads_before} before, \
+         {threads_after} after; legitimate client answered in {legit_after:?}",
+        attack_time()
+    );
+    assert_eq!(leaked, 0, "a file outside the folder was served");
+    assert_eq!(stuck, 0, "requests went unanswered");
+    assert!(served > 0 && refused > 0, "the race was not exercised");
+    assert!(threads_after <= threads_before, "threads stuck for good");
+    assert!(legit_after < Duration::from_secs(1), "{legit_after:?}");
+}
+
+/// Twelve clients each claim a 16 MiB name and send it, while twelve more
+/// hold a 16 MiB file of spaces open after its first word. The server's peak
+/// memory stays under 64 MiB, no log line passes 1 KiB, and everyone else is
+/// still served.
+#[cfg(target_os = "linux")]
+#[test]
+fn attack_memory_stays_bounded_under_huge_names_and_idle_readers() {
+    let spaces = vec![b' '; 16 << 20];
+    let setup = Setup::new(&[("spaces.txt", &spaces), ("plain.txt", b"plain words")]);
+    let server = attack_server(&setup, &[]);
+    let claim = frame_bytes(b'N', &vec![b'\x07'; (16 << 20) - 1]);
+    let senders: Vec<_> = (0..12)
+        .map(|_| {
+            let (addr, claim) = (server.addr, claim.clone());
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(WAIT)).unwrap();
+                let _ = s.write_all(&claim); // refused early: the write may fail
+                let mut answer = Vec::new();
+                let _ = s.read_to_end(&mut answer);
+                answer
+            })
+        })
+        .collect();
+    let readers: Vec<TcpStream> = (0..12)
+        .map(|_| {
+            let mut s = raw(&server);
+            // The first reader waits while the file is read and its 16 Mi words
+            // counted, which takes seconds in a debug build on a busy machine.
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            send(&mut s, b'N', b"spaces.txt");
+            assert_eq!(reply(&mut s).payload, b"");
+            s
+        })
+        .collect();
+    for sender in senders {
+        let answer = sender.join().unwrap();
+        assert!(
+            answer.is_empty() || answer == frame_bytes(b'F', b"400 Bad-Request"),
+            "{:?}",
+            String::from_utf8_lossy(&answer[..answer.len().min(100)])
+        );
+    }
+    let mut legit = raw(&server);
+    send(&mut legit, b'N', b"plain.txt");
+    assert_eq!(reply(&mut legit).payload, b"plain");
+    let peak = proc_status(server.pid(), "VmHWM:");
+    drop(readers);
+    let longest = server
+        .lines_so_far()
+        .iter()
+        .map(|l| l.len())
+        .max()
+        .unwrap_or(0);
+    eprintln!("12 names of 16 MiB + 12 idle readers of a 16 MiB file of spaces: peak RSS {peak} KiB, longest log line {longest} bytes");
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    assert!(longest <= 1024, "a log line of {longest} bytes");
+}
+
+/// A client that trickles one byte every 100 ms never trips the idle timeout;
+/// `--max-time` drops it, and a legitimate client is served meanwhile.
+#[test]
+fn a_trickling_client_is_dropped_at_max_time_and_others_are_served() {
+    let setup = Setup::new(&[("a.txt", b"quick brown fox")]);
+    let server = setup.start(&["--idle-timeout", "10", "--max-time", "1"]);
+    let mut trickler = raw(&server);
+    let started = Instant::now();
+    let header = [b'N', 0, 0, 0, 200];
+    let mut sent = 0;
+    while trickler
+        .write_all(&[header.get(sent).copied().unwrap_or(b'x')])
+        .is_ok()
+        && started.elapsed() < Duration::from_secs(8)
+    {
+        sent += 1;
+        if sent == 3 {
+            // Meanwhile, a legitimate client is served at once.
+            client(&server, &setup.out())
+                .args(&["a.txt"])
+                .run()
+                .expect_code(0);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert_eq!(
+        std::fs::read(setup.out().join("a.txt")).unwrap(),
+        b"quick brown fox"
+    );
+}
+
+/// A server that trickles a word one byte at a time: the client's idle
+/// `--timeout` never fires, `--max-time` ends it, and nothing is saved.
+#[test]
+fn a_trickling_server_is_cut_off_at_max_time() {
+    let addr = support::peers::tcp(|mut stream| {
+        let _ = request(&mut stream);
+        let _ = stream.write_all(&[b'D', 0, 0, 0, 200]);
+        for _ in 0..200 {
+            std::thread::sleep(Duration::from_millis(100));
+            if stream.write_all(b"x").is_err() {
+                break;
+            }
+        }
+    });
+    let tmp = TempDir::new();
+    let run = Client::new(CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(&["--timeout", "5", "--max-time", "1", "--out-dir"])
+        .args(&[tmp.path().to_str().unwrap(), "slow.txt"])
+        .run();
+    run.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("it took longer than --max-time (1 s)");
+    assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+}
+
+/// Names of 243 to 255 bytes can be saved: the part file's name is cut to
+/// fit 255 bytes, the final name is the one asked for.
+#[test]
+fn names_up_to_255_bytes_are_saved() {
+    let names: Vec<String> = [243, 250, 255]
+        .iter()
+        .map(|n| "n".repeat(n - 4) + ".txt")
+        .collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), &b"long name"[..]))
+        .collect();
+    let setup = Setup::new(&files);
+    let server = setup.start(&[]);
+    for name in &names {
+        client(&server, &setup.out())
+            .args(&[name])
+            .run()
+            .expect_code(0);
+        assert_eq!(std::fs::read(setup.out().join(name)).unwrap(), b"long name");
+    }
+    assert_eq!(entries(&setup.out()).len(), 3);
+}
+
+/// A hostile server's refusal text is cut: the F frame's limit is 100 bytes,
+/// and a longer claim is refused from its header.
+#[test]
+fn a_huge_refusal_from_a_server_makes_a_short_error_line() {
+    for status in [vec![b'\x1b'; 100], vec![b'r'; 16 << 20]] {
+        let addr = support::peers::tcp(move |mut stream| {
+            let _ = request(&mut stream);
+            let _ = stream.write_all(&frame_bytes(b'F', &status));
+        });
+        let run = Client::new(CLIENT)
+            .args(&[
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &addr.port().to_string(),
+                "x.txt",
+            ])
+            .run();
+        run.expect_code(1).expect_one_error_line();
+        assert!(run.err().len() < 1000, "{} bytes", run.err().len());
+    }
+}
+
+/// At the prompt, a name the client could not save is asked for again.
+#[test]
+fn the_prompt_asks_again_after_a_name_that_cannot_be_saved() {
+    let setup = Setup::new(&[("ok.txt", b"fine")]);
+    let server = setup.start(&[]);
+    client(&server, &setup.out())
+        .stdin("../ok.txt\nok.txt\n")
+        .run()
+        .expect_code(0)
+        .expect_out("\"../ok.txt\": it contains a path separator; try again")
+        .expect_out("saved to");
+    assert_eq!(std::fs::read(setup.out().join("ok.txt")).unwrap(), b"fine");
 }

@@ -1,324 +1,276 @@
-//! `file-client`: asks for a file, collects its words, saves the copy.
+//! `file-client`: asks for a file, collects its words, saves the copy. The
+//! original is `client.py` of Assignment 3, Part 1; the call map is in
+//! [`crate::file_transfer`].
 //!
-//! [`fetch`] runs the whole conversation on a connected stream: send `N name`,
-//! take word 0 from the reply, then ask `W 1`, `W 2`, ... until the server
-//! answers `E`. Words are joined with single spaces
-//! ([`crate::framing::Joiner`]) in memory; at most
-//! [`MAX_FILE_SIZE`] bytes are accepted, the most a `file-server` hands out.
-//! Only when the end mark has arrived is anything written: the copy goes to a
-//! temporary file in `--out-dir`, which is then renamed to its real name. A
-//! refusal, a server that goes away, a broken frame, or Ctrl-C in the middle
-//! of the transfer leave nothing behind.
-//!
-//! The copy is saved as `OUT_DIR/NAME` and nowhere else: the name must pass
-//! [`check_name`] (one plain component), whatever the server says. A refused
-//! name never creates anything, not even `OUT_DIR`.
+//! [`run`] is the original's flow: ask for the name, connect, send it, then
+//! receive a word and ask for the next until the end mark, and save. Words go
+//! into a hidden part file as they arrive ([`PartFile`]), which is renamed
+//! into place only after the end mark: a refusal, a server that goes away,
+//! `--max-size`, `--max-time` or Ctrl-C leave nothing behind. The copy is
+//! saved as `OUT_DIR/NAME` and nowhere else: the name must be plain
+//! ([`name_problem`]), whatever the server says.
 
-use super::{check_name, tag, MAX_FILE_SIZE, SERVER_TAGS};
+use super::{name_problem, tag};
+use crate::cli::{self, Command, Matches};
+use crate::clock::secs_text;
 use crate::error::{Error, Result};
-use crate::framing::{read_frame, write_frame, Frame, Joiner};
-use crate::output::printable;
-use std::fs::{File, OpenOptions};
-use std::io::{BufReader, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use crate::files::{remove_stale_parts, PartFile};
+use crate::framing::{read_frame, write_frame, Incoming};
+use crate::net::{self, Family};
+use crate::outln;
+use crate::output::{preview, printable};
+use crate::prompt;
+use crate::server::Watchdog;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How many bytes of the received file are kept for display.
+/// How many bytes of the received file are shown.
 pub const PREVIEW_BYTES: usize = 2048;
 
-/// What a completed transfer produced.
-#[derive(Debug, Clone)]
-pub struct Received {
-    /// Where the copy was saved.
-    pub path: PathBuf,
-    /// How many words arrived (an empty file is one empty word).
-    pub words: u64,
-    /// The size of the copy in bytes.
-    pub bytes: u64,
-    /// From sending the name to receiving the end mark.
-    pub elapsed: Duration,
-    /// The first [`PREVIEW_BYTES`] bytes of the copy.
-    pub preview: Vec<u8>,
-}
-
-impl Received {
-    /// Words per second over [`elapsed`](Self::elapsed): one round trip each.
-    pub fn words_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            self.words as f64 / secs
-        } else {
-            0.0
-        }
-    }
-
-    /// What the client prints after a transfer: a summary line, the content
-    /// (all of it up to [`PREVIEW_BYTES`], else its beginning and how much was
-    /// left out), and where it was saved. Control characters and bytes that
-    /// are not UTF-8 are shown escaped (`\t`, `\xff`), so tabs are visible and
-    /// a hostile file cannot drive the terminal.
-    pub fn report(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "received {} words, {} bytes in {:.1} ms ({:.0} words/s)",
-            self.words,
-            self.bytes,
-            crate::clock::ms(self.elapsed),
-            self.words_per_second()
-        )];
-        let complete = self.preview.len() as u64 == self.bytes;
-        if complete {
-            lines.push("--- content ---".to_string());
-        } else {
-            lines.push(format!(
-                "--- the first {} of {} bytes ---",
-                self.preview.len(),
-                self.bytes
-            ));
-        }
-        if !self.preview.is_empty() {
-            let mut shown: Vec<&[u8]> = self.preview.split(|&b| b == b'\n').collect();
-            // A final newline ends the last line; it does not start another.
-            if complete && self.preview.ends_with(b"\n") {
-                shown.pop();
-            }
-            let mut escaped = false;
-            for piece in shown {
-                let line = printable(piece);
-                escaped |= line.as_bytes() != piece;
-                lines.push(line);
-            }
-            if escaped {
-                lines.push(
-                    "(control characters and bytes that are not UTF-8 are shown escaped: \\t is a tab)"
-                        .to_string(),
-                );
-            }
-        }
-        if complete {
-            lines.push("--- end of content ---".to_string());
-        } else {
-            lines.push(format!(
-                "--- {} more bytes not shown ---",
-                self.bytes - self.preview.len() as u64
-            ));
-        }
-        lines.push(format!("saved to {}", crate::paths::shown(&self.path)));
-        lines
-    }
-}
-
-/// Asks for `name` on a connected `stream` and saves the file as
-/// `out_dir/name` (creating `out_dir` if needed).
-///
-/// Sets `TCP_NODELAY` (every request is a small segment the server waits for);
-/// the caller sets the read timeout that bounds every wait for a reply.
+/// Fetches one file, as the original client did.
 ///
 /// # Errors
 ///
-/// * `the server refused "NAME": 404 File-not-Found` (or another status);
-/// * `refusing to save "NAME": ...` when the name is not a plain file name;
-/// * `transfer of "NAME" failed: ...` when the server closes early, breaks
-///   the protocol, stops answering, or sends more than [`MAX_FILE_SIZE`] bytes;
-/// * `cannot write ...` for local file errors.
-///
-/// In every case no file is left in `out_dir`.
-pub fn fetch(stream: &TcpStream, name: &str, out_dir: &Path) -> Result<Received> {
-    stream
-        .set_nodelay(true)
-        .map_err(|e| Error::io("cannot set TCP_NODELAY", &e))?;
-    let mut reader = BufReader::new(stream);
-    let mut writer = stream;
-    let shown = printable(name.as_bytes());
-    let failed = |why: String| Error::failed(format!("transfer of \"{shown}\" failed"), why);
-    let started = Instant::now();
+/// `the server refused "NAME": 404 File-not-Found` (or another status),
+/// `refusing to save "NAME": ...`, `transfer of "NAME" failed: ...` (the
+/// server closed early, broke the protocol, passed `--max-size`, or the
+/// transfer passed `--timeout` or `--max-time`), and local file errors. In
+/// every case no file is left in `--out-dir`.
+pub fn run(args: Args) -> Result<()> {
+    // input("file name (file_1.txt) :"), asked again for a name we could not save.
+    let name = match args
+        .name
+        .clone()
+        .map_or_else(ask_name, |name| Ok(Some(name)))?
+    {
+        Some(name) => name,
+        None => return Ok(()), // end of input: nothing asked, nothing to do
+    };
+    // Hardening: part files of clients killed earlier (Ctrl-C) are cleared.
+    remove_stale_parts(&args.out_dir);
 
-    write_frame(&mut writer, tag::NAME, name.as_bytes())
-        .map_err(|e| failed(format!("cannot send the name: {e}")))?;
-    let first = match next_reply(&mut reader, &failed)? {
-        Reply::Word(word) => word,
-        Reply::End => {
-            return Err(failed(
-                "the server sent the end mark before any word".into(),
-            ))
-        }
-        Reply::Refused(status) => {
-            return Err(Error::failed(
-                format!("the server refused \"{shown}\""),
-                printable(&status),
-            )
-            .hint(hint_for(&status)));
-        }
+    // socket() + connect(): each address of the name, 5 s each.
+    let stream = net::connect_tcp(&args.host, args.port, Family::Any, "file-server")?;
+    // Hardening: an idle timeout per read, and a deadline for the whole transfer
+    // (the watchdog shuts the socket down, so a trickling server cannot hold us).
+    crate::server::set_timeouts(&stream, args.timeout)?;
+    let _watch = Watchdog::start()?.watch(&stream, args.max_time)?;
+    let _ = stream.set_nodelay(true); // see crate::framing: a defence, not a speed-up
+    outln!(
+        "connected to {}, asking for {name}",
+        net::local_addr_of(stream.peer_addr())?
+    );
+    let (mut reader, mut writer) = (BufReader::new(&stream), &stream);
+    let shown = preview(name.as_bytes(), 80);
+    let started = Instant::now();
+    let late = format!(
+        "it took longer than --max-time ({})",
+        secs_text(args.max_time)
+    );
+    let failed = |why: String| {
+        let why = if started.elapsed() < args.max_time {
+            why
+        } else {
+            late.clone()
+        };
+        Error::failed(format!("transfer of {shown} failed"), why)
     };
 
-    // A name the client would not save is refused before more is asked for.
-    let path = target_path(name, out_dir)?;
-    let mut joiner = Joiner::new(Vec::new());
-    // Writing into a Vec cannot fail.
-    let _ = joiner.push(&first);
-    let mut index: u64 = 1;
+    // send(name)
+    write_frame(&mut writer, tag::NAME.0, name.as_bytes())?;
+    let mut saved: Option<(BufWriter<PartFile>, PathBuf)> = None;
+    let (mut words, mut bytes) = (0u64, 0u64);
     loop {
-        write_frame(&mut writer, tag::WORD, index.to_string().as_bytes())
-            .map_err(|e| failed(format!("cannot ask for word {index}: {e}")))?;
-        match next_reply(&mut reader, &failed)? {
-            Reply::Word(word) => {
-                if joiner.bytes() + 1 + word.len() as u64 > MAX_FILE_SIZE {
-                    return Err(failed(format!(
-                        "the server sent more than {MAX_FILE_SIZE} bytes (16 MiB), \
-                         the most a file-server hands out"
-                    )));
-                }
-                let _ = joiner.push(&word);
+        // recv(1024): a word, the end mark, or a refusal.
+        let limits = [tag::DATA, tag::END, tag::FAIL];
+        let frame = match read_frame(&mut reader, &limits).map_err(|e| failed(e.to_string()))? {
+            Incoming::Frame(frame) => frame,
+            Incoming::Closed => {
+                return Err(failed(
+                    "the server closed the connection before the end mark".into(),
+                ))
             }
-            Reply::End => break,
-            Reply::Refused(status) => {
-                return Err(failed(format!(
-                    "the server answered \"{}\" after {index} words",
-                    printable(&status)
-                )))
+            Incoming::Broken(why) => {
+                return Err(failed(format!("bad reply from the server: {why}")))
             }
+        };
+        if frame.tag == tag::END.0 && words > 0 {
+            break;
         }
-        index += 1;
+        if frame.tag != tag::DATA.0 {
+            // At most 100 bytes (the F frame's limit), shown escaped and cut.
+            let answer: String = printable(&frame.payload).chars().take(100).collect();
+            return Err(match frame.tag {
+                b'E' => failed("the server sent the end mark before any word".into()),
+                _ if words > 0 => {
+                    failed(format!("the server answered {answer} after {words} words"))
+                }
+                _ => Error::failed(format!("the server refused {shown}"), answer)
+                    .hint(hint_for(&frame.payload)),
+            });
+        }
+        // " ".join(words), as they come. Hardening: --max-size bounds the copy.
+        let space = u64::from(words > 0);
+        bytes += space + frame.payload.len() as u64;
+        if bytes > args.max_size {
+            return Err(failed(format!(
+                "the file is over --max-size ({} bytes)",
+                args.max_size
+            )));
+        }
+        if saved.is_none() {
+            saved = Some(open_part(&args, &name)?);
+        }
+        if let Some((out, _)) = saved.as_mut() {
+            out.write_all(&b" "[..space as usize])
+                .and_then(|()| out.write_all(&frame.payload))
+                .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), &e))?;
+        }
+        words += 1;
+        // send(f"WORD_{n}")
+        write_frame(&mut writer, tag::WORD.0, words.to_string().as_bytes())
+            .map_err(|e| failed(e.to_string()))?;
     }
+    // close(), then open(..., "w").write(content): here a rename of the finished part file.
     let elapsed = started.elapsed();
-    let words = joiner.words();
-    let content = joiner.into_inner();
-    save(out_dir, name, &path, &content)?;
-    Ok(Received {
-        path,
-        words,
-        bytes: content.len() as u64,
-        elapsed,
-        preview: content[..content.len().min(PREVIEW_BYTES)].to_vec(),
-    })
-}
-
-/// Writes `content` to a temporary file in `out_dir` and renames it to `path`.
-fn save(out_dir: &Path, name: &str, path: &Path, content: &[u8]) -> Result<()> {
-    let mut part = PartFile::create(out_dir, name)?;
-    part.write_all(content)
-        .map_err(|e| Error::io(format!("cannot write {}", part.path.display()), &e))?;
-    part.commit(path)
-}
-
-/// The copy's final path: `out_dir/name`, for a plain name only.
-fn target_path(name: &str, out_dir: &Path) -> Result<PathBuf> {
-    match check_name(name) {
-        Ok(()) => Ok(out_dir.join(name)),
-        Err(why) => Err(Error::failed(
-            format!("refusing to save \"{}\"", printable(name.as_bytes())),
-            why,
-        )
-        .hint("the client saves only plain file names inside --out-dir")),
+    drop(stream);
+    let (out, target) = match saved {
+        Some(saved) => saved,
+        None => return Err(failed("no word arrived".into())),
+    };
+    let part = out
+        .into_inner()
+        .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), e.error()))?;
+    part.commit(&target)?;
+    // print("Data Received :", content), at most its first 2 KiB.
+    let mut shown = Vec::new();
+    let _ = File::open(&target).and_then(|f| f.take(PREVIEW_BYTES as u64).read_to_end(&mut shown));
+    for line in report(words, bytes, elapsed, &shown) {
+        outln!("{line}");
     }
+    outln!("saved to {}", crate::paths::shown(&target));
+    Ok(())
+}
+
+/// Asks for the name until it is one the client can save; `None` at end of input.
+fn ask_name() -> Result<Option<String>> {
+    while let Some(name) = prompt::arg_or_ask(None, "file name (file_1.txt): ", "file_1.txt")? {
+        match name_problem(&name) {
+            None => return Ok(Some(name)),
+            Some(why) => outln!("{}: {why}; try again", preview(name.as_bytes(), 80)),
+        }
+    }
+    Ok(None)
+}
+
+/// The part file for `OUT_DIR/NAME`, for a plain name only.
+fn open_part(args: &Args, name: &str) -> Result<(BufWriter<PartFile>, PathBuf)> {
+    if let Some(why) = name_problem(name) {
+        let what = format!("refusing to save {}", preview(name.as_bytes(), 80));
+        return Err(Error::failed(what, why)
+            .hint("the client saves only plain file names inside --out-dir"));
+    }
+    let dir = &args.out_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))?;
+    let target = dir.join(name);
+    Ok((BufWriter::new(PartFile::create(&target)?), target))
 }
 
 fn hint_for(status: &[u8]) -> &'static str {
-    if status.starts_with(b"404") {
-        "the server serves the files in its --dir folder; check the name"
-    } else if status.starts_with(b"400 Bad-File-Name") {
-        "ask for a plain file name in the server's folder, such as file_1.txt"
-    } else if status.starts_with(b"413") {
-        "the server hands out files of at most 16 MiB"
-    } else {
-        "the server did not accept the request"
-    }
+    let hints = [
+        (
+            "404",
+            "the server serves the files in its --dir folder; check the name",
+        ),
+        (
+            "400 Bad-File-Name",
+            "ask for a plain file name in the server's folder",
+        ),
+        ("413", "the server hands out files of at most 16 MiB"),
+    ];
+    let found = hints
+        .iter()
+        .find(|(start, _)| status.starts_with(start.as_bytes()));
+    found.map_or("the server did not accept the request", |(_, hint)| hint)
 }
 
-enum Reply {
-    Word(Vec<u8>),
-    End,
-    Refused(Vec<u8>),
+/// What the client prints after a transfer: a summary line and the content
+/// (all of it up to [`PREVIEW_BYTES`], else its beginning), with control
+/// characters and bytes that are not UTF-8 escaped, so tabs are visible and a
+/// hostile file cannot drive the terminal.
+fn report(words: u64, bytes: u64, elapsed: Duration, shown: &[u8]) -> Vec<String> {
+    let rate = words as f64 / elapsed.as_secs_f64().max(1e-9);
+    let ms = crate::clock::ms(elapsed);
+    let summary =
+        format!("received {words} words, {bytes} bytes in {ms:.1} ms ({rate:.0} words/s)");
+    let (cut, left) = ((shown.len() as u64) < bytes, bytes - shown.len() as u64);
+    let (head, tail, text) = match cut {
+        true => (
+            format!("--- the first {} of {bytes} bytes ---", shown.len()),
+            format!("--- {left} more bytes not shown ---"),
+            shown,
+        ),
+        false => (
+            "--- content ---".into(),
+            "--- end of content ---".into(),
+            shown.strip_suffix(b"\n").unwrap_or(shown),
+        ),
+    };
+    let lines = text.split(|&b| b == b'\n').filter(|_| !shown.is_empty());
+    [summary, head]
+        .into_iter()
+        .chain(lines.map(printable))
+        .chain([tail])
+        .collect()
 }
 
-fn next_reply(
-    reader: &mut BufReader<&TcpStream>,
-    failed: &impl Fn(String) -> Error,
-) -> Result<Reply> {
-    match read_frame(reader, SERVER_TAGS) {
-        Ok(Some(Frame {
-            tag: tag::DATA,
-            payload,
-        })) => Ok(Reply::Word(payload)),
-        Ok(Some(Frame { tag: tag::END, .. })) => Ok(Reply::End),
-        Ok(Some(frame)) => Ok(Reply::Refused(frame.payload)),
-        Ok(None) => Err(failed(
-            "the server closed the connection before the end mark".into(),
-        )),
-        Err(e) => Err(failed(format!("bad reply from the server: {e}"))),
-    }
+/// The command line of `file-client`.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// The file to fetch; asked for when missing.
+    pub name: Option<String>,
+    /// Server name or address (`--host`).
+    pub host: String,
+    /// Server port (`--port`).
+    pub port: u16,
+    /// Where the copy is saved (`--out-dir`).
+    pub out_dir: PathBuf,
+    /// Longest wait for one reply (`--timeout`).
+    pub timeout: Duration,
+    /// Longest time for the whole transfer (`--max-time`).
+    pub max_time: Duration,
+    /// Largest copy accepted, in bytes (`--max-size`).
+    pub max_size: u64,
 }
 
-/// The temporary file a transfer writes into, removed on drop unless committed.
-///
-/// It lives in the target folder (so the final rename stays on one file system
-/// and is atomic) under a name that [`check_name`] accepts but no one asks
-/// for: `.NAME.PID.part`. It is created with `create_new`, which never follows
-/// or overwrites an existing entry, links included.
-struct PartFile {
-    path: PathBuf,
-    file: Option<File>,
-    committed: bool,
-}
-
-impl PartFile {
-    fn create(out_dir: &Path, name: &str) -> Result<PartFile> {
-        std::fs::create_dir_all(out_dir)
-            .map_err(|e| Error::io(format!("cannot create {}", out_dir.display()), &e))?;
-        let mut last = None;
-        for attempt in 0..100u32 {
-            let path = out_dir.join(format!(".{name}.{}.{attempt}.part", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    return Ok(PartFile {
-                        path,
-                        file: Some(file),
-                        committed: false,
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-                Err(e) => return Err(Error::io(format!("cannot create {}", path.display()), &e)),
-            }
-        }
-        let why = last.map_or_else(
-            || "no free name".to_string(),
-            |e| crate::error::describe(&e),
-        );
-        Err(Error::failed(
-            format!("cannot create a temporary file in {}", out_dir.display()),
-            why,
-        ))
+impl cli::Args for Args {
+    #[rustfmt::skip]
+    fn command() -> Command {
+        let about = "fetch a file from file-server word by word and save an identical copy";
+        Command::new("file-client", about)
+            .positional_opt("NAME", "file to fetch; asked for when missing (default file_1.txt)")
+            .flag("host", "HOST", "localhost", "server name or address")
+            .flag("port", "PORT", "5678", "server TCP port")
+            .flag("out-dir", "DIR", "lab-files/client_folder", "folder the copy is saved in")
+            .flag("timeout", "DURATION", "30s", "longest wait for one reply (bare number: seconds)")
+            .flag("max-time", "DURATION", "60s", "longest whole transfer (bare number: seconds)")
+            .flag("max-size", "BYTES", "67108864", "largest copy accepted (64 MiB)")
+            .example("file-client file_2.txt --out-dir /tmp")
     }
 
-    /// Writes all of `bytes` into the file.
-    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        match self.file.as_mut() {
-            Some(file) => file.write_all(bytes),
-            None => Err(std::io::Error::new(
-                std::io::ErrorKind::Other,
-                "the file is already closed",
-            )),
-        }
-    }
-
-    /// Renames the finished file to `path`.
-    fn commit(mut self, path: &Path) -> Result<()> {
-        // Closed first: some systems cannot rename an open file.
-        self.file = None;
-        std::fs::rename(&self.path, path)
-            .map_err(|e| Error::io(format!("cannot save {}", path.display()), &e))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for PartFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Close before removing (Windows cannot remove an open file).
-            self.file = None;
-            let _ = std::fs::remove_file(&self.path);
-        }
+    fn from_matches(m: &Matches) -> Result<Args> {
+        Ok(Args {
+            name: m.get("NAME").map(str::to_string),
+            host: m.value("host").to_string(),
+            port: m.number("port", 1, u16::MAX)?,
+            out_dir: PathBuf::from(m.value("out-dir")),
+            timeout: m.timeout("timeout")?,
+            max_time: m.timeout("max-time")?,
+            max_size: m.number("max-size", 1, 1 << 40)?,
+        })
     }
 }
 
@@ -326,77 +278,19 @@ impl Drop for PartFile {
 mod tests {
     use super::*;
 
-    fn received(content: &[u8]) -> Received {
-        Received {
-            path: PathBuf::from("out/x.txt"),
-            words: 3,
-            bytes: content.len() as u64,
-            elapsed: Duration::from_millis(2),
-            preview: content[..content.len().min(PREVIEW_BYTES)].to_vec(),
-        }
-    }
-
     #[test]
-    fn a_small_file_is_shown_whole_with_escapes() {
-        let lines = received(b"one\ttwo\n\xffthree\n").report();
-        let saved = format!("saved to {}", crate::paths::shown(Path::new("out/x.txt")));
+    fn small_files_are_shown_whole_with_escapes_and_large_ones_cut() {
+        let lines = report(3, 15, Duration::from_millis(2), b"one\ttwo\n\xffthree\n");
         assert_eq!(
             lines[0],
             "received 3 words, 15 bytes in 2.0 ms (1500 words/s)"
         );
-        assert_eq!(
-            &lines[1..],
-            &[
-                "--- content ---",
-                "one\\ttwo",
-                "\\xffthree",
-                "(control characters and bytes that are not UTF-8 are shown escaped: \\t is a tab)",
-                "--- end of content ---",
-                saved.as_str()
-            ]
-        );
-    }
-
-    #[test]
-    fn a_large_file_is_summarised() {
-        let big = vec![b'a'; 100_000];
-        let lines = received(&big).report();
+        assert_eq!(lines[1..3], ["--- content ---", "one\\ttwo"]);
+        assert_eq!(lines[3..5], ["\\xffthree", "--- end of content ---"]);
+        let lines = report(1, 100_000, Duration::from_millis(2), &[b'a'; PREVIEW_BYTES]);
         assert_eq!(lines[1], "--- the first 2048 of 100000 bytes ---");
-        assert_eq!(lines[2].len(), PREVIEW_BYTES);
         assert_eq!(lines[3], "--- 97952 more bytes not shown ---");
-        assert_eq!(lines.len(), 5);
-    }
-
-    #[test]
-    fn an_empty_file_shows_no_lines() {
-        let lines = received(b"").report();
-        assert_eq!(lines[1..3], ["--- content ---", "--- end of content ---"]);
-    }
-
-    #[test]
-    fn part_files_vanish_unless_committed() {
-        let dir = std::env::temp_dir().join(format!("socket-labs-part-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        {
-            let mut part = PartFile::create(&dir, "a.txt").unwrap();
-            part.write_all(b"partial").unwrap();
-        }
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
-        let mut part = PartFile::create(&dir, "a.txt").unwrap();
-        part.write_all(b"whole").unwrap();
-        part.commit(&dir.join("a.txt")).unwrap();
-        assert_eq!(std::fs::read(dir.join("a.txt")).unwrap(), b"whole");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn only_plain_names_are_saved() {
-        assert!(target_path("../x", Path::new("out")).is_err());
-        assert!(target_path("/etc/x", Path::new("out")).is_err());
-        assert_eq!(
-            target_path("x.txt", Path::new("out")).unwrap(),
-            Path::new("out").join("x.txt")
-        );
+        let lines = report(1, 0, Duration::from_millis(2), b"");
+        assert_eq!(lines[1..], ["--- content ---", "--- end of content ---"]);
     }
 }

@@ -1,78 +1,230 @@
-//! `file-server`: hands out the words of a file, one per request.
+//! `file-server`: hands out the words of a file, one per request. The
+//! original is `server.py` of Assignment 3, Part 1; the call map is in
+//! [`crate::file_transfer`].
 //!
-//! Each connection runs on its own thread ([`crate::server::serve_tcp`]) through
-//! [`handle`]:
+//! [`run`] binds and hands the listener to [`serve`], which is **the accept
+//! loop you saw in `uppercase`, made reusable** ([`serve_tcp`]: a thread per
+//! client, `--max-clients`, `--idle-timeout`, `--max-time`). [`handle`] is
+//! the original's conversation with one client, step by step.
 //!
-//! 1. read the first frame, which must be `N` with a file name;
-//! 2. find the file with [`Folder::lookup`], which refuses anything but a plain
-//!    name of a regular file directly inside the folder (`400 Bad-File-Name`),
-//!    and says `404 File-not-Found` when there is no such file;
-//! 3. read the whole file (at most [`MAX_FILE_SIZE`]) and
-//!    split it at every single space;
-//! 4. reply `D` with word 0, then answer every `W n` with `D` word n, or `E`
-//!    when n is past the last word, until the client closes.
-//!
-//! Any frame that breaks these rules (unknown tag, a length over 16 MiB, a
-//! truncated frame, an index that is not a number, a second `N`) gets
-//! `F 400 Bad-Request` and the connection is closed; the server goes on serving
-//! everybody else. A client that says nothing for `--read-timeout` seconds is
-//! dropped.
-//!
-//! The log has one line per client event:
-//!
-//! ```text
-//! client 127.0.0.1:51234 connected
-//! client 127.0.0.1:51234 asked for "file_1.txt": 318 bytes, 57 words
-//! client 127.0.0.1:51234 done: 57 words and the end mark in 0.5 ms
-//! client 127.0.0.1:51240 asked for "../Cargo.toml": 400 Bad-File-Name (it contains '/')
-//! client 127.0.0.1:51246: bad request: unknown frame tag 'G' — answered 400 Bad-Request, connection closed
-//! ```
+//! **Memory per connection**: an 8 KiB read buffer, a name of at most 255
+//! bytes, an index of at most 20, a frame header, and the thread's stack
+//! (std reserves 2 MiB; a handler touches a few pages of it). The file's bytes
+//! are not per connection: each file is held once, shared by every client
+//! reading it, at most [`MAX_FILE_SIZE`] (16 MiB) per file in the folder, and
+//! its words are found by walking it, not by storing a list of them. Words
+//! of up to 64 KiB are copied once into the frame being written; larger ones
+//! are written from the shared bytes.
 
-use super::{check_name, parse_index, tag, Failure, CLIENT_TAGS, MAX_FILE_SIZE};
-use crate::error::{Error, Result};
-use crate::framing::{read_frame, write_frame, FrameError};
-use crate::output::{printable, Log};
+use super::{name_problem, parse_index, status, tag, MAX_FILE_SIZE};
+use crate::cli::{self, Command, Matches};
+use crate::error::{describe, Error, Result};
+use crate::framing::{read_frame, split_words, write_frame, Incoming};
+use crate::net::{self, Family};
+use crate::output::{preview, Log};
 use crate::server::{serve_tcp, TcpOptions};
-use std::io::{BufReader, ErrorKind, Read};
+use std::fs::{File, Metadata};
+use std::io::{BufReader, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::slice::Split;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
-/// How the server paces and reports the exchange.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// Pause before each reply (`--delay-ms`). The original slept a second per
-    /// word; a pause makes the exchange easy to follow in Wireshark.
-    pub delay: Duration,
-    /// Log every request and reply, as the original printed every message (`--verbose`).
-    pub verbose: bool,
+/// Binds, then serves: `socket()`, `bind()` and `listen(10)` of the original
+/// are the one `TcpListener::bind`.
+///
+/// # Errors
+///
+/// A folder that cannot be served, or an address that cannot be bound.
+pub fn run(args: Args) -> Result<()> {
+    let folder = Folder::open(&args.dir)?;
+    let addr = net::resolve(&args.host, args.port, Family::Any)?[0];
+    let listener = TcpListener::bind(addr).map_err(|e| net::bind_error(addr, &e))?;
+    net::announce("file-server", net::local_addr_of(listener.local_addr())?);
+    crate::outln!("serving files from {}", folder.root.display());
+    serve(listener, folder, args)
 }
 
-/// Why a file name was not served: the status for the client, and the reason
-/// for the server's log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
-    /// What the client is told.
-    pub failure: Failure,
-    /// Why, in words for the log (never sent to the client).
-    pub reason: String,
+/// Serves `folder` on an already bound listener until the process ends (or
+/// `args.tcp.limit` connections were served).
+///
+/// # Errors
+///
+/// Only when the server's watchdog thread cannot start; see [`serve_tcp`].
+pub fn serve(listener: TcpListener, folder: Folder, args: Args) -> Result<()> {
+    let shared = Arc::new((folder, args.delay, args.verbose));
+    serve_tcp(listener, args.tcp.clone(), move |stream, peer, log| {
+        handle(&stream, peer, &shared.0, shared.1, shared.2, log)
+    })
 }
 
-impl Refusal {
-    fn new(failure: Failure, reason: impl Into<String>) -> Refusal {
-        Refusal {
-            failure,
-            reason: reason.into(),
+/// One client, in the original's order: receive the name, open the file,
+/// split it, send word 0, then one word per request until the client closes.
+///
+/// # Errors
+///
+/// `bad request: ...` after answering `400 Bad-Request`, or `dropped after
+/// N of M words: ...` when the connection fails or times out.
+pub fn handle(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    folder: &Folder,
+    delay: Duration,
+    verbose: bool,
+    log: &Log,
+) -> Result<()> {
+    log.line(format_args!("client {peer} connected"));
+    // Hardening: no Nagle wait if a large word goes out as two writes (see framing).
+    let _ = stream.set_nodelay(true);
+    let (mut reader, mut writer) = (BufReader::new(stream), stream);
+
+    // recv(1024): the name. Hardening: a frame of at most 255 bytes, so a
+    // name is never cut or glued to the next message, and costs no more.
+    let name = match read_frame(&mut reader, &[tag::NAME])? {
+        Incoming::Frame(frame) => frame.payload,
+        Incoming::Closed => {
+            log.line(format_args!("client {peer} left without a name"));
+            return Ok(());
         }
+        Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+    };
+    let shown = preview(&name, 80);
+
+    // os.path.exists() + open() + read(). Hardening: open once and check
+    // what was opened (see Folder::load): nothing outside the folder, no FIFO.
+    let file = match folder.load(&name) {
+        Ok(file) => file,
+        Err(Refusal { status, reason }) => {
+            log.line(format_args!(
+                "client {peer} asked for {shown}: {status} ({reason})"
+            ));
+            let _ = write_frame(&mut writer, tag::FAIL.0, status.as_bytes());
+            linger(stream);
+            return Ok(());
+        }
+    };
+
+    // split(" "): the one split, walked lazily: nothing is stored per word.
+    let (data, total) = (&file.0, file.1);
+    let mut words = Words {
+        data,
+        rest: split_words(data),
+        next: 0,
+    };
+    let size = data.len();
+    log.line(format_args!(
+        "client {peer} asked for {shown}: {size} bytes, {total} words"
+    ));
+    let (started, mut served) = (Instant::now(), 0);
+    let lost =
+        |e: Error, n| Error::failed(format!("dropped after {n} of {total} words"), e.to_string());
+    let mut index = 0; // word 0 goes out without being asked for
+    loop {
+        // send(file_data[index]), or the end mark past the last word.
+        let word = words.get(index);
+        if verbose {
+            let reply = word.map_or_else(|| "E".into(), |w| preview(w, 40));
+            log.line(format_args!("client {peer}: W {index} -> {reply}"));
+        }
+        let frame = word.map_or((tag::END.0, &b""[..]), |word| (tag::DATA.0, word));
+        write_frame(&mut writer, frame.0, frame.1).map_err(|e| lost(e, served))?;
+        served += usize::from(word.is_some());
+        // recv(1024): the next request. Hardening: at most 20 digits.
+        let payload = match read_frame(&mut reader, &[tag::WORD]).map_err(|e| lost(e, served))? {
+            Incoming::Frame(frame) => frame.payload,
+            Incoming::Closed => break,
+            Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+        };
+        index = match parse_index(&payload) {
+            Some(index) => index,
+            None => {
+                let why = format!("word index {} is not a number", preview(&payload, 20));
+                return refuse(stream, status::BAD_REQUEST, &why);
+            }
+        };
+        // time.sleep(1) of the original, only if asked for (--delay).
+        std::thread::sleep(delay);
+    }
+    // close(): after the client has closed, so the TIME_WAIT lands on the client.
+    let took = crate::clock::ms(started.elapsed());
+    log.line(format_args!(
+        "client {peer} done: {served} of {total} words in {took:.1} ms"
+    ));
+    Ok(())
+}
+
+/// The words of a file, found by walking it on from the last word asked for.
+struct Words<'a> {
+    data: &'a [u8],
+    rest: Split<'a, u8, fn(&u8) -> bool>,
+    next: u64,
+}
+
+impl<'a> Words<'a> {
+    /// Word `index`, or `None` past the last one.
+    fn get(&mut self, index: u64) -> Option<&'a [u8]> {
+        if index < self.next {
+            // A word before the last one asked for: walk again from the start.
+            self.rest = split_words(self.data);
+            self.next = 0;
+        }
+        let skip = usize::try_from(index - self.next).ok()?;
+        self.next = index.saturating_add(1);
+        self.rest.nth(skip)
     }
 }
 
-/// The folder the server hands files out of (`--dir`), resolved once at start-up.
-#[derive(Debug, Clone)]
+/// Answers `F status` and returns the error that ends the connection and
+/// goes into the log.
+fn refuse(stream: &TcpStream, status: &str, why: &str) -> Result<()> {
+    // The client may be gone already; the log line says what happened anyway.
+    let _ = write_frame(&mut &*stream, tag::FAIL.0, status.as_bytes());
+    linger(stream);
+    Err(Error::failed("bad request", why).hint(format!("answered {status}, connection closed")))
+}
+
+/// Ends the connection so that the last reply reaches the client: closing
+/// with unread bytes from the peer would send a reset (RST), which can make
+/// the client discard our reply. So send FIN, then read and drop what the
+/// client still sends, for at most 200 ms and 64 KiB.
+fn linger(stream: &TcpStream) {
+    if stream.shutdown(Shutdown::Write).is_ok()
+        && stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .is_ok()
+    {
+        let _ = std::io::copy(&mut stream.take(64 * 1024), &mut std::io::sink());
+    }
+}
+
+/// Why a name was not served: the status for the client, the reason for the log.
+struct Refusal {
+    status: &'static str,
+    reason: String,
+}
+
+fn refusal(status: &'static str, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        reason: reason.into(),
+    }
+}
+
+/// A file as it was read: its path, length and modification time.
+type Key = (PathBuf, u64, Option<SystemTime>);
+
+/// A file's bytes and how many words they hold (counted once per file).
+type Loaded = (Vec<u8>, usize);
+
+/// The folder the server hands files out of (`--dir`), resolved once at
+/// start-up, and the files being served from it, each held once.
+#[derive(Debug)]
 pub struct Folder {
-    /// The folder with every symbolic link and `..` resolved.
     root: PathBuf,
+    /// Files in use: where, how long, when changed, and the bytes while any
+    /// connection still holds them.
+    held: Mutex<Vec<(Key, Weak<Loaded>)>>,
 }
 
 impl Folder {
@@ -91,399 +243,178 @@ impl Folder {
         if !root.is_dir() {
             return Err(Error::failed(what, "it is not a directory").hint(hint));
         }
-        Ok(Folder { root })
+        Ok(Folder {
+            root,
+            held: Mutex::new(Vec::new()),
+        })
     }
 
-    /// The folder, with links resolved.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// Finds the file a client asked for, or says why not.
+    /// The bytes of the file `name`, or why not.
     ///
-    /// The name must pass [`check_name`]. Then the entry must exist (else
-    /// `404`), and once every symbolic link is followed it must still sit
-    /// directly inside the folder (else `400`: a link such as
-    /// `server_folder/secret -> /etc/passwd` is refused) and be a regular file
-    /// (else `400`: directories, FIFOs and devices are never opened; opening a
-    /// FIFO would block the thread). Returns the resolved path to open.
-    ///
-    /// # Errors
-    ///
-    /// A [`Refusal`] with the status for the client and the reason for the log.
-    pub fn lookup(&self, name: &str) -> std::result::Result<PathBuf, Refusal> {
-        check_name(name).map_err(|why| Refusal::new(Failure::BadFileName, why))?;
-        let entry = self.root.join(name);
-        // symlink_metadata looks at the entry itself, not at what a link points to.
-        if let Err(e) = entry.symlink_metadata() {
-            return Err(not_found(&e));
+    /// 1. The name must be plain ([`name_problem`]), else `400`.
+    /// 2. A symbolic link is followed once, here, and must land directly in
+    ///    the folder, on a regular file (else `400`; missing: `404`).
+    /// 3. That path is opened **once**, without following a link in its last
+    ///    step and without blocking on a FIFO ([`open_checked`]), and the
+    ///    opened handle must be the regular file that was checked. A name
+    ///    swapped for a link or a FIFO after step 2 is refused, never served.
+    /// 4. Only that handle is read, and its bytes are shared while in use.
+    fn load(&self, name: &[u8]) -> std::result::Result<Arc<Loaded>, Refusal> {
+        let bad = |why: &str| refusal(status::BAD_FILE_NAME, why);
+        let name = std::str::from_utf8(name).map_err(|_| bad("it is not valid UTF-8"))?;
+        if let Some(why) = name_problem(name) {
+            return Err(bad(why));
         }
-        // A link whose target is missing ends here, as missing.
-        let real = entry.canonicalize().map_err(|e| not_found(&e))?;
-        if real.parent() != Some(self.root.as_path()) {
-            return Err(Refusal::new(
-                Failure::BadFileName,
-                format!("it leads outside the folder, to {}", real.display()),
-            ));
+        let missing = |e: std::io::Error| refusal(status::NOT_FOUND, describe(&e));
+        let real = self.root.join(name).canonicalize().map_err(missing)?;
+        if real.parent() != Some(&self.root) {
+            return Err(bad("it leads outside the folder"));
         }
-        let meta = real
-            .metadata()
-            .map_err(|e| Refusal::new(Failure::NotFound, crate::error::describe(&e)))?;
-        if !meta.is_file() {
-            return Err(Refusal::new(
-                Failure::BadFileName,
-                "it is not a regular file",
-            ));
+        let checked = real.symlink_metadata().map_err(missing)?;
+        if !checked.is_file() {
+            return Err(bad("it is not a regular file"));
+        }
+        let file = open_once(&real).map_err(|e| bad(&describe(&e)))?;
+        let meta = file.metadata().map_err(missing)?;
+        if !meta.is_file() || !same_file(&meta, &checked) {
+            return Err(bad("it changed while it was opened"));
         }
         if meta.len() > MAX_FILE_SIZE {
-            return Err(too_large());
+            return Err(refusal(status::TOO_LARGE, "it is over 16 MiB"));
         }
-        Ok(real)
-    }
-
-    /// Looks the name up and reads the whole file.
-    ///
-    /// # Errors
-    ///
-    /// A [`Refusal`]: those of [`lookup`](Self::lookup), `404` when the file
-    /// cannot be read (the log says why, for example permission denied), and
-    /// `413 File-Too-Large` when it has grown over the limit meanwhile.
-    pub fn load(&self, name: &str) -> std::result::Result<Vec<u8>, Refusal> {
-        let path = self.lookup(name)?;
-        let unreadable = |e: std::io::Error| {
-            Refusal::new(
-                Failure::NotFound,
-                format!("cannot read it: {}", crate::error::describe(&e)),
-            )
-        };
-        let file = std::fs::File::open(&path).map_err(unreadable)?;
+        let key = (real, meta.len(), meta.modified().ok());
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        held.retain(|(_, data)| data.strong_count() > 0);
+        if let Some(data) = held
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, d)| d.upgrade())
+        {
+            return Ok(data);
+        }
         let mut data = Vec::new();
-        // One byte over the limit is enough to know the file is too large.
+        // One byte over the limit is enough to know the file grew too large.
         file.take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut data)
-            .map_err(unreadable)?;
+            .map_err(|e| {
+                refusal(
+                    status::NOT_FOUND,
+                    format!("cannot read it: {}", describe(&e)),
+                )
+            })?;
         if data.len() as u64 > MAX_FILE_SIZE {
-            return Err(too_large());
+            return Err(refusal(status::TOO_LARGE, "it grew over 16 MiB"));
         }
-        Ok(data)
+        let words = split_words(&data).count();
+        let loaded = Arc::new((data, words));
+        held.push((key, Arc::downgrade(&loaded)));
+        Ok(loaded)
     }
 }
 
-fn not_found(err: &std::io::Error) -> Refusal {
-    if err.kind() == ErrorKind::NotFound {
-        Refusal::new(Failure::NotFound, "no such file")
-    } else {
-        Refusal::new(Failure::NotFound, crate::error::describe(err))
-    }
+/// `O_NOFOLLOW | O_NONBLOCK` of open(2), which std does not name: Linux
+/// x86_64 and aarch64 (`asm-generic/fcntl.h`: 0o400000, 0o4000), macOS
+/// (`sys/fcntl.h`: 0x100, 0x4). Elsewhere none: the check of the opened
+/// handle still refuses a swapped file, but a FIFO swapped in could then block
+/// its thread until `--max-time`.
+#[cfg(unix)]
+const NOFOLLOW_NONBLOCK: i32 = match (cfg!(target_os = "macos"), cfg!(target_os = "linux")) {
+    (true, _) => 0x100 | 0x4,
+    (_, true) if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) => 0o400000 | 0o4000,
+    _ => 0,
+};
+
+/// Opens `path` once: on Unix without following a link in its last step and
+/// without waiting for a writer if it is a FIFO.
+#[cfg(unix)]
+fn open_once(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .custom_flags(NOFOLLOW_NONBLOCK)
+        .open(path)
 }
 
-fn too_large() -> Refusal {
-    Refusal::new(
-        Failure::TooLarge,
-        format!("it is over the limit of {MAX_FILE_SIZE} bytes (16 MiB)"),
-    )
+/// Whether the opened handle's metadata is that of the checked entry: on
+/// Unix the same device and inode.
+#[cfg(unix)]
+fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (opened.dev(), opened.ino()) == (checked.dev(), checked.ino())
 }
 
-/// Serves `folder` on an already bound listener, each connection on its own
-/// thread, until the process ends (or `tcp.limit` connections were served).
-///
-/// # Errors
-///
-/// None in practice; see [`serve_tcp`].
-pub fn serve(
-    listener: TcpListener,
-    folder: Folder,
-    options: Options,
-    tcp: TcpOptions,
-) -> Result<()> {
-    let shared = Arc::new((folder, options));
-    serve_tcp(listener, tcp, move |stream, peer, log| {
-        handle(stream, peer, &shared.0, &shared.1, log)
-    })
+/// Windows opens through links, and std exposes no file ID there, so the
+/// handle must match the checked entry in size and times, and neither may be
+/// a reparse point (a link). A documented limit: a file swapped in with the
+/// same size and times would pass. FIFOs do not live in folders on Windows.
+#[cfg(not(unix))]
+fn open_once(path: &Path) -> std::io::Result<File> {
+    File::open(path)
 }
 
-/// Serves one connection: the name, then words on request, until the client
-/// closes. Normal endings (done, refused name, client gone) are logged here;
-/// an error return is logged by [`serve_tcp`] as `client ADDR: <error>`.
-///
-/// # Errors
-///
-/// `bad request: ...` after answering `400 Bad-Request`, or `dropped after
-/// serving N of M words: ...` when the client went silent past the read
-/// timeout or the connection failed.
-pub fn handle(
-    stream: TcpStream,
-    peer: SocketAddr,
-    folder: &Folder,
-    options: &Options,
-    log: &Log,
-) -> Result<()> {
-    log.line(format_args!("client {peer} connected"));
-    // Each reply is one small segment that the client waits for: send it now.
-    stream
-        .set_nodelay(true)
-        .map_err(|e| Error::io("cannot set TCP_NODELAY", &e))?;
-    let mut session = Session {
-        reader: BufReader::new(&stream),
-        writer: &stream,
-        peer,
-        options,
-        log,
-        served: 0,
-        total: 0,
-    };
-
-    let name = match session.next_request()? {
-        None => {
-            log.line(format_args!("client {peer} left without asking for a file"));
-            return Ok(());
-        }
-        Some(Request::Name(name)) => name,
-        Some(Request::Word(_)) => {
-            return Err(session.refuse_request("asked for a word before naming a file"));
-        }
-    };
-    let shown = printable(&name);
-    let data = match std::str::from_utf8(&name) {
-        Err(_) => Err(Refusal::new(Failure::BadFileName, "it is not valid UTF-8")),
-        Ok(text) => folder.load(text),
-    };
-    let data = match data {
-        Ok(data) => data,
-        Err(refusal) => {
-            log.line(format_args!(
-                "client {peer} asked for \"{shown}\": {} ({})",
-                refusal.failure.text(),
-                refusal.reason
-            ));
-            session.send(tag::FAIL, refusal.failure.text().as_bytes())?;
-            session.close_gracefully();
-            return Ok(());
-        }
-    };
-    let words = Words::new(data);
-    log.line(format_args!(
-        "client {peer} asked for \"{shown}\": {} bytes, {} words",
-        words.bytes(),
-        words.len()
-    ));
-    session.serve_words(&words)
+#[cfg(windows)]
+fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
+    use std::os::windows::fs::MetadataExt;
+    const REPARSE_POINT: u32 = 0x400; // FILE_ATTRIBUTE_REPARSE_POINT
+    let id = |m: &Metadata| (m.len(), m.creation_time(), m.last_write_time());
+    id(opened) == id(checked)
+        && (opened.file_attributes() | checked.file_attributes()) & REPARSE_POINT == 0
 }
 
-/// A file split into words at every single space, exactly as
-/// [`crate::framing::split_words`] does, but stored as the file's bytes plus
-/// the position of each space.
-///
-/// A `Vec<&[u8]>` of words would be simpler, but costs 16 bytes per word on a
-/// 64-bit machine: a 16 MiB file of nothing but spaces (16.7 million empty
-/// words) would need 256 MiB per connection. A `u32` per space keeps the
-/// worst case at 4 bytes per word (positions fit: the file is at most 16 MiB).
+#[cfg(not(any(unix, windows)))]
+fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
+    opened.len() == checked.len()
+}
+
+/// The command line of `file-server`.
 #[derive(Debug, Clone)]
-struct Words {
-    data: Vec<u8>,
-    spaces: Vec<u32>,
+pub struct Args {
+    /// Address to listen on (`--host`).
+    pub host: String,
+    /// TCP port, 0 for any free one (`--port`).
+    pub port: u16,
+    /// The folder served (`--dir`).
+    pub dir: PathBuf,
+    /// Pause before each reply (`--delay`, old name `--delay-ms`).
+    pub delay: Duration,
+    /// Log every request and reply (`--verbose`).
+    pub verbose: bool,
+    /// Cap, idle timeout and deadline of every connection.
+    pub tcp: TcpOptions,
 }
 
-impl Words {
-    /// Splits `data` (at most [`MAX_FILE_SIZE`] bytes, so that every
-    /// position fits in a `u32`) into words.
-    fn new(data: Vec<u8>) -> Words {
-        let spaces = data
-            .iter()
-            .enumerate()
-            .filter(|&(_, &b)| b == b' ')
-            .map(|(at, _)| at as u32)
-            .collect();
-        Words { data, spaces }
+impl cli::Args for Args {
+    #[rustfmt::skip]
+    fn command() -> Command {
+        let about = "serve the files of a folder, one word per request (TCP)";
+        let command = Command::new("file-server", about)
+            .flag("host", "HOST", "127.0.0.1", "address to listen on")
+            .flag("port", "PORT", "5678", "TCP port (0 = any free port)")
+            .flag("dir", "DIR", "lab-files/server_folder", "folder served (plain names only)")
+            .flag("delay", "DURATION", "0", "pause before each reply (bare number: milliseconds)")
+            .option("delay-ms", "MS", "the old name of --delay, still accepted")
+            .switch("verbose", "log every request and reply, as the original did")
+            .example("file-server --port 5678 --delay 1s --verbose");
+        TcpOptions::flags(command)
     }
 
-    /// How many words: one more than the spaces (an empty file is one empty word).
-    fn len(&self) -> usize {
-        self.spaces.len() + 1
-    }
-
-    /// The size of the file in bytes.
-    fn bytes(&self) -> usize {
-        self.data.len()
-    }
-
-    /// Word `index`, or `None` past the last one.
-    fn get(&self, index: usize) -> Option<&[u8]> {
-        if index > self.spaces.len() {
-            return None;
-        }
-        // A word runs from just after the space before it to the space after it.
-        let start = match index {
-            0 => 0,
-            i => self.spaces[i - 1] as usize + 1,
+    fn from_matches(m: &Matches) -> Result<Args> {
+        let delay = match m.get("delay-ms") {
+            Some(_) => "delay-ms",
+            None => "delay",
         };
-        let end = match self.spaces.get(index) {
-            Some(&space) => space as usize,
-            None => self.data.len(),
-        };
-        Some(&self.data[start..end])
-    }
-}
-
-/// What a client may ask.
-enum Request {
-    Name(Vec<u8>),
-    Word(Vec<u8>),
-}
-
-/// One connection: its reading and writing ends, where to report, and how far
-/// the transfer has come (for the log line when it breaks off).
-struct Session<'a> {
-    reader: BufReader<&'a TcpStream>,
-    writer: &'a TcpStream,
-    peer: SocketAddr,
-    options: &'a Options,
-    log: &'a Log,
-    /// Words sent so far.
-    served: usize,
-    /// Words in the file; 0 until a file has been named.
-    total: usize,
-}
-
-impl Session<'_> {
-    /// Answers word requests until the client closes.
-    fn serve_words(&mut self, words: &Words) -> Result<()> {
-        let started = Instant::now();
-        self.total = words.len();
-        let mut ended = false;
-        // There is always a word 0, if only an empty one.
-        self.reply_word(None, words.get(0).unwrap_or_default())?;
-        loop {
-            let raw = match self.next_request()? {
-                None => break,
-                Some(Request::Name(_)) => {
-                    return Err(self.refuse_request("a second file name on the same connection"));
-                }
-                Some(Request::Word(raw)) => raw,
-            };
-            let index = match parse_index(&raw) {
-                Some(index) => index,
-                None => {
-                    return Err(self.refuse_request(&format!(
-                        "word index \"{}\" is not a number",
-                        printable(&raw)
-                    )));
-                }
-            };
-            match usize::try_from(index).ok().and_then(|i| words.get(i)) {
-                Some(word) => self.reply_word(Some(index), word)?,
-                None => {
-                    self.pause();
-                    self.trace(format_args!("W {index} -> E"));
-                    self.send(tag::END, b"")?;
-                    ended = true;
-                }
-            }
-        }
-        let (peer, served, total) = (self.peer, self.served, self.total);
-        if ended {
-            self.log.line(format_args!(
-                "client {peer} done: {served} words and the end mark in {:.1} ms",
-                crate::clock::ms(started.elapsed())
-            ));
-        } else {
-            self.log.line(format_args!(
-                "client {peer} left after {served} of {total} words, before the end mark"
-            ));
-        }
-        Ok(())
-    }
-
-    /// Reads the next request; `None` when the client closed.
-    fn next_request(&mut self) -> Result<Option<Request>> {
-        match read_frame(&mut self.reader, CLIENT_TAGS) {
-            Ok(None) => Ok(None),
-            Ok(Some(frame)) if frame.tag == tag::NAME => Ok(Some(Request::Name(frame.payload))),
-            Ok(Some(frame)) => Ok(Some(Request::Word(frame.payload))),
-            Err(err @ FrameError::Timeout) | Err(err @ FrameError::Io(_)) => {
-                Err(err.context(self.dropped()))
-            }
-            // Unknown tag, oversized or truncated frame: the client broke the protocol.
-            Err(err) => Err(self.refuse_request(&err.to_string())),
-        }
-    }
-
-    /// Sends one word: the reply to `W index`, or to the name when `index` is `None`.
-    fn reply_word(&mut self, index: Option<u64>, word: &[u8]) -> Result<()> {
-        self.pause();
-        if self.options.verbose {
-            let shown = printable(&word[..word.len().min(40)]);
-            let more = if word.len() > 40 { "..." } else { "" };
-            let request = match index {
-                Some(index) => format!("W {index}"),
-                None => "N".to_string(),
-            };
-            self.trace(format_args!("{request} -> D \"{shown}{more}\""));
-        }
-        self.send(tag::DATA, word)?;
-        self.served += 1;
-        Ok(())
-    }
-
-    /// Answers `400 Bad-Request` (if the client still listens) and returns the
-    /// error that ends the connection and goes into the log.
-    fn refuse_request(&mut self, why: &str) -> Error {
-        // The client may be gone already; the log line says what happened anyway.
-        let _ = write_frame(
-            &mut self.writer,
-            tag::FAIL,
-            Failure::BadRequest.text().as_bytes(),
-        );
-        self.close_gracefully();
-        Error::failed("bad request", why).hint("answered 400 Bad-Request, connection closed")
-    }
-
-    /// Ends the connection so that the last reply reaches the client.
-    ///
-    /// Closing a socket while bytes from the peer are still unread makes the
-    /// kernel send a reset (RST) instead of a normal FIN, and a reset can make
-    /// the client's side discard our last reply before reading it. So: say we
-    /// are done writing (FIN), then read and drop what the client still sends,
-    /// for a short while and up to a small amount, before the socket is closed.
-    fn close_gracefully(&mut self) {
-        const LINGER: Duration = Duration::from_millis(200);
-        const AT_MOST: u64 = 64 * 1024;
-        let stream = self.writer;
-        if stream.shutdown(Shutdown::Write).is_err()
-            || stream.set_read_timeout(Some(LINGER)).is_err()
-        {
-            return;
-        }
-        let _ = std::io::copy(&mut stream.take(AT_MOST), &mut std::io::sink());
-    }
-
-    fn send(&mut self, tag: u8, payload: &[u8]) -> Result<()> {
-        write_frame(&mut self.writer, tag, payload).map_err(|e| e.context(self.dropped()))
-    }
-
-    /// The start of the log line for a connection that broke off.
-    fn dropped(&self) -> String {
-        if self.total == 0 {
-            "dropped before a file was served".to_string()
-        } else {
-            format!(
-                "dropped after serving {} of {} words",
-                self.served, self.total
-            )
-        }
-    }
-
-    fn pause(&self) {
-        if !self.options.delay.is_zero() {
-            std::thread::sleep(self.options.delay);
-        }
-    }
-
-    fn trace(&self, args: std::fmt::Arguments<'_>) {
-        if self.options.verbose {
-            let peer = self.peer;
-            self.log.line(format_args!("client {peer}: {args}"));
-        }
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port: m.number("port", 0, u16::MAX)?,
+            dir: PathBuf::from(m.value("dir")),
+            delay: m.duration(delay, cli::Unit::Millis)?,
+            verbose: m.is_set("verbose"),
+            tcp: TcpOptions::from_matches(m, Log::stdout())?,
+        })
     }
 }
 
@@ -491,147 +422,76 @@ impl Session<'_> {
 mod tests {
     use super::*;
 
-    struct Scratch(PathBuf);
-
-    impl Scratch {
-        fn new(tag: &str) -> Scratch {
-            let dir = std::env::temp_dir()
-                .join(format!("socket-labs-ft-unit-{tag}-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(dir.join("served")).unwrap();
-            Scratch(dir)
-        }
-        fn served(&self) -> PathBuf {
-            self.0.join("served")
-        }
+    fn scratch(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("socket-labs-ft-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("served")).unwrap();
+        dir
     }
 
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
+    fn status_of(folder: &Folder, name: &str) -> &'static str {
+        match folder.load(name.as_bytes()) {
+            Ok(_) => "served",
+            Err(refusal) => refusal.status,
         }
-    }
-
-    #[test]
-    fn lookup_serves_plain_names_and_refuses_the_rest() {
-        let scratch = Scratch::new("lookup");
-        std::fs::write(scratch.served().join("a.txt"), b"hello there").unwrap();
-        std::fs::write(scratch.0.join("secret.txt"), b"outside").unwrap();
-        std::fs::create_dir(scratch.served().join("sub")).unwrap();
-        let folder = Folder::open(&scratch.served()).unwrap();
-
-        assert_eq!(folder.load("a.txt").unwrap(), b"hello there");
-        assert_eq!(
-            folder.lookup("missing.txt").unwrap_err().failure,
-            Failure::NotFound
-        );
-        for bad in [
-            "../secret.txt",
-            ".",
-            "..",
-            "sub",
-            "",
-            "a\0b",
-            "..\\secret.txt",
-        ] {
-            assert_eq!(
-                folder.lookup(bad).unwrap_err().failure,
-                Failure::BadFileName,
-                "{bad:?}"
-            );
-        }
-        let absolute = scratch.0.join("secret.txt");
-        assert_eq!(
-            folder
-                .lookup(absolute.to_str().unwrap())
-                .unwrap_err()
-                .failure,
-            Failure::BadFileName
-        );
     }
 
     #[cfg(unix)]
     #[test]
-    fn links_are_judged_by_where_they_lead() {
+    fn links_are_judged_by_where_they_lead_and_fifos_never_block() {
         use std::os::unix::fs::symlink;
-        let scratch = Scratch::new("links");
-        std::fs::write(scratch.served().join("real.txt"), b"inside").unwrap();
-        std::fs::write(scratch.0.join("secret.txt"), b"outside").unwrap();
-        symlink(
-            scratch.served().join("real.txt"),
-            scratch.served().join("alias.txt"),
-        )
-        .unwrap();
-        symlink(
-            scratch.0.join("secret.txt"),
-            scratch.served().join("escape.txt"),
-        )
-        .unwrap();
-        symlink(
-            "/nonexistent/nowhere",
-            scratch.served().join("dangling.txt"),
-        )
-        .unwrap();
-        let folder = Folder::open(&scratch.served()).unwrap();
-
-        assert_eq!(folder.load("alias.txt").unwrap(), b"inside");
-        let refusal = folder.lookup("escape.txt").unwrap_err();
-        assert_eq!(refusal.failure, Failure::BadFileName);
-        assert!(refusal.reason.contains("outside the folder"), "{refusal:?}");
-        assert_eq!(
-            folder.lookup("dangling.txt").unwrap_err().failure,
-            Failure::NotFound
-        );
-    }
-
-    #[test]
-    fn files_over_the_limit_are_refused_without_reading_them() {
-        let scratch = Scratch::new("large");
-        let path = scratch.served().join("big.bin");
-        // A sparse file: its size is set, no data is written.
-        let file = std::fs::File::create(&path).unwrap();
-        file.set_len(MAX_FILE_SIZE + 1).unwrap();
-        let folder = Folder::open(&scratch.served()).unwrap();
-        let refusal = folder.load("big.bin").unwrap_err();
-        assert_eq!(refusal.failure, Failure::TooLarge);
-        file.set_len(MAX_FILE_SIZE).unwrap();
-        assert_eq!(
-            folder.lookup("big.bin").unwrap(),
-            folder.root().join("big.bin")
-        );
-    }
-
-    #[test]
-    fn words_agree_with_split_words() {
-        let samples: [&[u8]; 7] = [
-            b"",
-            b" ",
-            b"a",
-            b"a b",
-            b"  a  b ",
-            b"x\ty\nz",
-            b"\xff \x00",
-        ];
-        for sample in samples {
-            let expected = crate::framing::split_words(sample);
-            let words = Words::new(sample.to_vec());
-            assert_eq!(words.len(), expected.len(), "{sample:?}");
-            assert_eq!(words.bytes(), sample.len());
-            let got: Vec<&[u8]> = (0..words.len()).map(|i| words.get(i).unwrap()).collect();
-            assert_eq!(got, expected, "{sample:?}");
-            assert_eq!(words.get(words.len()), None);
+        let dir = scratch("links");
+        let served = dir.join("served");
+        std::fs::write(served.join("real.txt"), b"inside").unwrap();
+        std::fs::write(dir.join("secret.txt"), b"outside").unwrap();
+        symlink(served.join("real.txt"), served.join("alias.txt")).unwrap();
+        symlink(dir.join("secret.txt"), served.join("escape.txt")).unwrap();
+        symlink("/nonexistent/nowhere", served.join("dangling.txt")).unwrap();
+        std::fs::create_dir(served.join("sub")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(served.join("pipe"))
+            .status();
+        let folder = Folder::open(&served).unwrap();
+        let alias = folder.load(b"alias.txt").unwrap_or_else(|_| panic!());
+        assert_eq!(*alias, (b"inside".to_vec(), 1));
+        assert_eq!(status_of(&folder, "escape.txt"), status::BAD_FILE_NAME);
+        assert_eq!(status_of(&folder, "dangling.txt"), status::NOT_FOUND);
+        assert_eq!(status_of(&folder, "sub"), status::BAD_FILE_NAME);
+        assert_eq!(status_of(&folder, "../secret.txt"), status::BAD_FILE_NAME);
+        if fifo.map_or(false, |s| s.success()) {
+            assert_eq!(status_of(&folder, "pipe"), status::BAD_FILE_NAME);
+            // As if the FIFO had been swapped in after the check: the open
+            // returns at once, and the handle is not the checked file.
+            let regular = served.join("real.txt").symlink_metadata().unwrap();
+            let opened = open_once(&served.join("pipe")).unwrap().metadata().unwrap();
+            assert!(!opened.is_file() && !same_file(&opened, &regular));
         }
+        // A link in the last step is not followed by the open itself.
+        assert!(open_once(&served.join("alias.txt")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn a_missing_folder_is_a_clear_error() {
-        let err = Folder::open(Path::new("/no/such/folder/here"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("cannot serve files from /no/such/folder/here: "),
-            "{err}"
+    fn a_file_is_held_once_while_in_use_and_re_read_when_changed() {
+        let dir = scratch("held");
+        let path = dir.join("served").join("a.txt");
+        std::fs::write(&path, b"one two").unwrap();
+        let folder = Folder::open(&dir.join("served")).unwrap();
+        let (first, second) = (folder.load(b"a.txt"), folder.load(b"a.txt"));
+        let (first, second) = (
+            first.unwrap_or_else(|_| panic!()),
+            second.unwrap_or_else(|_| panic!()),
         );
-        assert!(err.contains("--dir"), "{err}");
+        assert!(Arc::ptr_eq(&first, &second));
+        std::fs::write(&path, b"one two three").unwrap();
+        let reloaded = folder.load(b"a.txt").unwrap_or_else(|_| panic!());
+        assert_eq!(*reloaded, (b"one two three".to_vec(), 3));
+        // Sparse: its size is set, no data is written.
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(MAX_FILE_SIZE + 1)
+            .unwrap();
+        assert_eq!(status_of(&folder, "a.txt"), status::TOO_LARGE);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

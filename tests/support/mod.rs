@@ -139,6 +139,11 @@ impl Server {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
+    /// The server's process ID (for /proc figures such as VmHWM).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// True while the child has not exited.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
