@@ -96,6 +96,7 @@ pub mod error;
 pub mod file_transfer;
 pub mod framing;
 pub mod image_transfer;
+pub mod lab_check;
 pub mod link_emulator;
 pub mod net;
 pub mod no_server;
