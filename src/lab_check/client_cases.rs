@@ -99,6 +99,10 @@ fn must_give_up(ran: &Ran, udp: bool) -> Checked<()> {
             "ended with exit status 0 although no server answered: report it as an error (exit 1)"
                 .to_string(),
         ),
+        Some(_) if ran.crashed() => Err(format!(
+            "crashed instead of reporting the error: {}",
+            ran.fault()
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -488,6 +492,12 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("not-found", t, |ctx| {
         let (ran, saved, _dir) = fetch(ctx, "missing.txt")?;
+        if ran.crashed() {
+            return Err(format!(
+                "crashed instead of reporting the missing file: {}",
+                ran.fault()
+            ));
+        }
         if ran.status.is_none() || ran.success() {
             return Err(format!(
                 "asked for a missing file, {}: expected an error (exit 1)",

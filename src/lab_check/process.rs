@@ -68,6 +68,16 @@ impl Ran {
         matches!(self.status, Some(s) if s.success())
     }
 
+    /// True when it crashed rather than reporting an error: a Rust panic, a Python
+    /// traceback, or death by a signal. A program must say what went wrong in one line.
+    pub fn crashed(&self) -> bool {
+        let text = String::from_utf8_lossy(&self.stderr);
+        let by_signal = matches!(self.status, Some(s) if s.code().is_none());
+        by_signal
+            || text.contains("panicked at ")
+            || text.contains("Traceback (most recent call last)")
+    }
+
     /// One short line on why it did not end well: timed out, crashed, or its
     /// last words on stderr. Empty when it ended with status 0.
     pub fn fault(&self) -> String {
