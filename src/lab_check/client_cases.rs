@@ -233,7 +233,10 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             None => Err("no loss figure in the output: print the loss in %".to_string()),
         }
     });
-    ctx.case("lost-datagram", t, |ctx| {
+    // A client that waits for each echo before the next message (as the starter
+    // does) spends one timeout per lost message: the limit leaves room for that.
+    let per_message = Duration::from_secs(1);
+    ctx.case("lost-datagram", t + 6 * per_message, |ctx| {
         let dir = scratch()?;
         let (_server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
         let (_link, port) = ctx.lossy_link(port, 30, 3)?;
@@ -241,7 +244,13 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             port,
             ..Place::default()
         };
-        let ran = ctx.run_student(&place, &["8", "0.05", "4"], b"", &dir.path, t)?;
+        let ran = ctx.run_student(
+            &place,
+            &["6", "0.05", "4"],
+            b"",
+            &dir.path,
+            t + 6 * per_message,
+        )?;
         if ran.status.is_none() {
             return Err(format!(
                 "{} — a lost datagram must cost one timeout, never the run",
@@ -257,14 +266,20 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             )),
         }
     });
-    ctx.case("no-server", t, |ctx| {
+    ctx.case("no-server", t + 3 * per_message, |ctx| {
         let dir = scratch()?;
         let port = free_udp_port().map_err(|e| e.to_string())?;
         let place = Place {
             port,
             ..Place::default()
         };
-        let ran = ctx.run_student(&place, &["3", "0.05", "4"], b"", &dir.path, t)?;
+        let ran = ctx.run_student(
+            &place,
+            &["3", "0.05", "4"],
+            b"",
+            &dir.path,
+            t + 3 * per_message,
+        )?;
         let all_lost = reported_loss(&ran.out()) == Some(100.0);
         if ran.status.is_some() && all_lost {
             return Ok(());

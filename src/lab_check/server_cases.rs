@@ -10,14 +10,14 @@
 //! | image | image-over-100kB, early-disconnect |
 //! | file | basic, runs-of-spaces, not-found, two-clients, early-disconnect |
 //!
-//! The server is started once and serves every case, so a crash in one case
-//! shows in the next ones too: their reasons then say the server has exited.
+//! The server is started once and serves every case; if a case crashes it, the
+//! case says so and the next case starts it again, so one crash fails one case.
 
 use super::client_cases::{long_sentence, reported_loss, same_file, test_image, PLAIN, SPACES};
 use super::process::{free_tcp_port, free_udp_port, tcp_listening, Proc, Ran, TempDir};
 use super::{scratch, Checked, Ctx, Place};
 use crate::error::{Error, Result};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
@@ -133,8 +133,11 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         return Ok(());
     }
     let s = Server {
-        proc: &server,
-        port,
+        proc: server,
+        port: Cell::new(port),
+        place,
+        udp,
+        cwd: files.path.clone(),
     };
     match exercise.as_str() {
         "udp-upper" => udp_upper(ctx, &s),
@@ -142,7 +145,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         "ping" | "perf" => echo_udp(ctx, &s, &exercise),
         "dual-stack" => dual_stack(ctx, &s),
         "image" => image(ctx, &s),
-        _ => file(ctx, &s, &files),
+        _ => file(ctx, &s),
     }
     Ok(())
 }
@@ -183,25 +186,75 @@ fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Check
 }
 
 /// The student's server, shared by the cases.
-struct Server<'a> {
-    proc: &'a RefCell<Proc>,
-    port: u16,
+struct Server {
+    proc: RefCell<Proc>,
+    port: Cell<u16>,
+    place: Place,
+    udp: bool,
+    cwd: std::path::PathBuf,
 }
 
-impl Server<'_> {
-    /// Adds "the server has exited" to a failing case's reason when it has.
+impl Server {
+    /// Runs a case against the server. A server that died in an earlier case is
+    /// started again first (on a new port), so each case grades its own behaviour:
+    /// one crash fails the case that caused it, not every case after it.
+    fn case(
+        &self,
+        ctx: &mut Ctx,
+        name: &'static str,
+        limit: Duration,
+        body: impl FnOnce(&Ctx) -> Checked<()>,
+    ) {
+        ctx.case(name, limit, |ctx| {
+            self.revive(ctx)?;
+            body(ctx)
+        });
+    }
+
+    fn revive(&self, ctx: &Ctx) -> Checked<()> {
+        if self.proc.borrow_mut().exited().is_none() {
+            return Ok(());
+        }
+        let mut place = self.place.clone();
+        place.port = if self.udp {
+            free_udp_port()
+        } else {
+            free_tcp_port()
+        }
+        .map_err(|e| e.to_string())?;
+        let mut proc = ctx.start_student(&place, &[], None, &self.cwd)?;
+        let port = wait_ready(&mut proc, place.port, self.udp, ctx.args.timeout)
+            .map_err(|why| format!("the server had exited and did not start again: {why}"))?;
+        *self.proc.borrow_mut() = proc;
+        self.port.set(port);
+        Ok(())
+    }
+
+    fn port(&self) -> u16 {
+        self.port.get()
+    }
+
+    /// Puts "the server has exited" first in a failing case's reason when it has
+    /// (a crash explains the failure better than the refused connection it caused).
     fn explain(&self, verdict: Checked<()>) -> Checked<()> {
         let mut proc = self.proc.borrow_mut();
+        if verdict.is_err() {
+            // A crashing program may take a moment to be gone after its socket closed.
+            let deadline = Instant::now() + Duration::from_millis(300);
+            while proc.exited().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         match (verdict, proc.exited()) {
             (Ok(()), None) => Ok(()),
             (Ok(()), Some(_)) => Err(format!("the server has exited: {}", proc.fault())),
-            (Err(why), Some(_)) => Err(format!("{why} (the server has exited: {})", proc.fault())),
+            (Err(why), Some(_)) => Err(format!("the server has exited ({}): {why}", proc.fault())),
             (Err(why), None) => Err(why),
         }
     }
 
     fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
+        SocketAddr::from(([127, 0, 0, 1], self.port()))
     }
 }
 
@@ -253,18 +306,18 @@ fn udp_upper(ctx: &mut Ctx, s: &Server) {
         let dir = scratch()?;
         ctx.run_reference(
             "udp-upper-client",
-            s.port,
+            s.port(),
             &[sentence.to_string()],
             b"",
             &dir.path,
         )
     };
-    ctx.case("basic", t, |ctx| {
+    s.case(ctx, "basic", t, |ctx| {
         s.explain(
             ask(ctx, "hello world").and_then(|ran| printed(&ran, "HELLO WORLD", "HELLO WORLD", "")),
         )
     });
-    ctx.case("long-input", t, |ctx| {
+    s.case(ctx, "long-input", t, |ctx| {
         let sentence = long_sentence();
         s.explain(ask(ctx, &sentence).and_then(|ran| {
             printed(
@@ -275,9 +328,9 @@ fn udp_upper(ctx: &mut Ctx, s: &Server) {
             )
         }))
     });
-    ctx.case("non-utf8", t, |_| {
-        let _ = udp_exchange(s.port, b"caf\xe9 \xff\xfe bytes", t / 2);
-        let verdict = match udp_exchange(s.port, b"still there?", t / 2) {
+    s.case(ctx, "non-utf8", t, |_| {
+        let _ = udp_exchange(s.port(), b"caf\xe9 \xff\xfe bytes", t / 2);
+        let verdict = match udp_exchange(s.port(), b"still there?", t / 2) {
             Some(reply) if reply == b"STILL THERE?" => Ok(()),
             Some(reply) => Err(format!(
                 "after a datagram that is not UTF-8, 'still there?' got {}",
@@ -298,7 +351,7 @@ fn tcp_upper(ctx: &mut Ctx, s: &Server) {
         let dir = scratch()?;
         ctx.run_reference(
             "tcp-upper-client",
-            s.port,
+            s.port(),
             &[sentence.to_string()],
             b"",
             &dir.path,
@@ -307,8 +360,8 @@ fn tcp_upper(ctx: &mut Ctx, s: &Server) {
     let basic = |ctx: &Ctx, sentence: &str| -> Checked<()> {
         ask(ctx, sentence).and_then(|ran| printed(&ran, &sentence.to_uppercase(), "the reply", ""))
     };
-    ctx.case("basic", t, |ctx| s.explain(basic(ctx, "hello world")));
-    ctx.case("long-input", t, |ctx| {
+    s.case(ctx, "basic", t, |ctx| s.explain(basic(ctx, "hello world")));
+    s.case(ctx, "long-input", t, |ctx| {
         let sentence = long_sentence();
         s.explain(ask(ctx, &sentence).and_then(|ran| {
             printed(
@@ -319,17 +372,15 @@ fn tcp_upper(ctx: &mut Ctx, s: &Server) {
             )
         }))
     });
-    ctx.case("non-utf8", t, |ctx| {
+    s.case(ctx, "non-utf8", t, |ctx| {
         let _ = tcp_request(s.addr(), b"caf\xe9 \xff\xfe bytes", t / 2);
         s.explain(basic(ctx, "still there").map_err(|why| {
             format!("after a request that is not UTF-8: {why} — did decoding it crash the server?")
         }))
     });
-    ctx.case("two-clients", t, |ctx| {
-        let first = TcpStream::connect_timeout(&s.addr(), t).map(|mut first| {
-            let _ = first.write_all(b"first client, still typing");
-            first
-        });
+    s.case(ctx, "two-clients", t, |ctx| {
+        // The first client is a slow typist: connected, nothing sent yet.
+        let first = TcpStream::connect_timeout(&s.addr(), t);
         let verdict = basic(ctx, "second client").map_err(|why| {
             format!(
                 "while a first client was connected: {why} — serve each connection on its own thread"
@@ -338,7 +389,7 @@ fn tcp_upper(ctx: &mut Ctx, s: &Server) {
         drop(first);
         s.explain(verdict)
     });
-    ctx.case("early-disconnect", t, |ctx| {
+    s.case(ctx, "early-disconnect", t, |ctx| {
         hang_up_early(s, b"half a sente");
         s.explain(
             basic(ctx, "after a hang-up")
@@ -368,7 +419,7 @@ fn echo_udp(ctx: &mut Ctx, s: &Server, exercise: &str) {
     } else {
         "perf-client"
     };
-    ctx.case("basic", t, |ctx| {
+    s.case(ctx, "basic", t, |ctx| {
         let dir = scratch()?;
         let args: Vec<String> = if exercise == "ping" {
             vec!["4".into(), "0.02".into(), "8".into()]
@@ -376,7 +427,7 @@ fn echo_udp(ctx: &mut Ctx, s: &Server, exercise: &str) {
             vec!["1".into(), "32".into()]
         };
         let verdict = ctx
-            .run_reference(client, s.port, &args, b"", &dir.path)
+            .run_reference(client, s.port(), &args, b"", &dir.path)
             .and_then(|ran| {
                 if exercise == "ping" && reported_loss(&ran.out()) != Some(0.0) {
                     return Err(format!(
@@ -392,9 +443,9 @@ fn echo_udp(ctx: &mut Ctx, s: &Server, exercise: &str) {
             });
         s.explain(verdict)
     });
-    ctx.case("non-utf8-long", t, |_| {
+    s.case(ctx, "non-utf8-long", t, |_| {
         let payload = binary_payload();
-        let verdict = match udp_exchange(s.port, &payload, t / 2) {
+        let verdict = match udp_exchange(s.port(), &payload, t / 2) {
             Some(echo) if echo == payload => Ok(()),
             Some(echo) if echo.len() < payload.len() => Err(format!(
                 "a 3,000-byte datagram came back with {} bytes — read up to 65,535 (the original read 1024)",
@@ -414,7 +465,7 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
         let args = vec!["--family".to_string(), "4".to_string()];
         ctx.run_reference(
             "dual-stack-client",
-            s.port,
+            s.port(),
             &args,
             input.as_bytes(),
             &dir.path,
@@ -426,8 +477,8 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
             printed(&ran, "hello", "the echo of 'hello'", "")
         })
     };
-    ctx.case("basic", t, |ctx| s.explain(basic(ctx)));
-    ctx.case("long-line", t, |ctx| {
+    s.case(ctx, "basic", t, |ctx| s.explain(basic(ctx)));
+    s.case(ctx, "long-line", t, |ctx| {
         let line = long_sentence();
         s.explain(talk(ctx, &format!("{line}\nend\n")).and_then(|ran| {
             printed(
@@ -438,7 +489,7 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
             )
         }))
     });
-    ctx.case("non-utf8", t, |_| {
+    s.case(ctx, "non-utf8", t, |_| {
         let payload = binary_payload();
         let echo = (|| -> std::io::Result<Vec<u8>> {
             let mut stream = TcpStream::connect_timeout(&s.addr(), t)?;
@@ -457,7 +508,7 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
             )),
         })
     });
-    ctx.case("two-clients", t, |ctx| {
+    s.case(ctx, "two-clients", t, |ctx| {
         let first = TcpStream::connect_timeout(&s.addr(), t);
         let verdict = basic(ctx).map_err(|why| {
             format!(
@@ -467,7 +518,7 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
         drop(first);
         s.explain(verdict)
     });
-    ctx.case("early-disconnect", t, |ctx| {
+    s.case(ctx, "early-disconnect", t, |ctx| {
         hang_up_early(s, b"half a line");
         s.explain(basic(ctx).map_err(|why| format!("after clients that hung up early: {why}")))
     });
@@ -480,13 +531,13 @@ fn image(ctx: &mut Ctx, s: &Server) {
         let dir = scratch()?;
         let out = dir.path.join("received.jpg");
         let args = vec!["--out".to_string(), out.to_string_lossy().into_owned()];
-        let ran = ctx.run_reference("image-client", s.port, &args, b"", &dir.path)?;
+        let ran = ctx.run_reference("image-client", s.port(), &args, b"", &dir.path)?;
         if !ran.success() {
             return Err(format!("our image-client failed: {}", ran.fault()));
         }
         std::fs::read(&out).map_err(|_| "our image-client saved no file".to_string())
     };
-    ctx.case("image-over-100kB", t, |ctx| {
+    s.case(ctx, "image-over-100kB", t, |ctx| {
         let verdict = fetch(ctx).and_then(|got| {
             if got == test_image() {
                 Ok(())
@@ -504,7 +555,7 @@ fn image(ctx: &mut Ctx, s: &Server) {
         });
         s.explain(verdict)
     });
-    ctx.case("early-disconnect", t, |ctx| {
+    s.case(ctx, "early-disconnect", t, |ctx| {
         let wait = Duration::from_secs(2);
         let _ = TcpStream::connect_timeout(&s.addr(), wait);
         // The second reads a little and leaves with the rest unread: the OS resets
@@ -522,7 +573,7 @@ fn image(ctx: &mut Ctx, s: &Server) {
     });
 }
 
-fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
+fn file(ctx: &mut Ctx, s: &Server) {
     let t = ctx.args.timeout;
     let fetch = |ctx: &Ctx, name: &str| -> Checked<(Ran, std::path::PathBuf, TempDir)> {
         let dir = scratch()?;
@@ -531,7 +582,7 @@ fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
             dir.path.to_string_lossy().into_owned(),
             name.to_string(),
         ];
-        let ran = ctx.run_reference("file-client", s.port, &args, b"", &dir.path)?;
+        let ran = ctx.run_reference("file-client", s.port(), &args, b"", &dir.path)?;
         Ok((ran, dir.path.join(name), dir))
     };
     let same = |ctx: &Ctx, name: &str, expected: &[u8], hint: &str| -> Checked<()> {
@@ -541,10 +592,10 @@ fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
         }
         same_file(&saved, expected, hint)
     };
-    ctx.case("basic", t, |ctx| {
+    s.case(ctx, "basic", t, |ctx| {
         s.explain(same(ctx, "plain.txt", PLAIN, "send each word as it is"))
     });
-    ctx.case("runs-of-spaces", t, |ctx| {
+    s.case(ctx, "runs-of-spaces", t, |ctx| {
         s.explain(same(
             ctx,
             "spaces.txt",
@@ -552,7 +603,7 @@ fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
             "split on single spaces, keeping the empty words (Python's split(\" \"))",
         ))
     });
-    ctx.case("not-found", t, |ctx| {
+    s.case(ctx, "not-found", t, |ctx| {
         let verdict = fetch(ctx, "missing.txt").and_then(|(ran, saved, _dir)| {
             if saved.exists() || ran.success() {
                 Err("asking for a missing file gave a file: answer 404".to_string())
@@ -562,7 +613,7 @@ fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
         });
         s.explain(verdict)
     });
-    ctx.case("two-clients", t, |ctx| {
+    s.case(ctx, "two-clients", t, |ctx| {
         let first = TcpStream::connect_timeout(&s.addr(), t);
         let verdict = same(ctx, "plain.txt", PLAIN, "").map_err(|why| {
             format!(
@@ -572,7 +623,7 @@ fn file(ctx: &mut Ctx, s: &Server, _files: &TempDir) {
         drop(first);
         s.explain(verdict)
     });
-    ctx.case("early-disconnect", t, |ctx| {
+    s.case(ctx, "early-disconnect", t, |ctx| {
         hang_up_early(s, b"N\x00\x00");
         s.explain(
             same(ctx, "plain.txt", PLAIN, "")
