@@ -65,11 +65,10 @@ fn shows(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
         return Ok(());
     }
     let got = shown_prefix(&out, expected);
-    if got == 0 {
-        Err(format!(
-            "{what} is not in the output{}",
-            fault_or_empty(ran)
-        ))
+    if got == 0 && !ran.success() {
+        Err(ran.fault()) // a crash or a hang says more than the missing text
+    } else if got == 0 {
+        Err(format!("{what} is not in the output"))
     } else {
         Err(format!(
             "{what} was cut: {got} of {} bytes printed — {hint}",
