@@ -250,6 +250,9 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             &dir.path,
             t + 6 * per_message,
         )?;
+        if ran.crashed() {
+            return Err(ran.fault());
+        }
         if ran.status.is_none() {
             return Err(format!(
                 "{} — a lost datagram must cost one timeout, never the run",
