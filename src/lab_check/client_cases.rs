@@ -12,9 +12,10 @@
 //! The sentence, the file name or the lines to echo come on stdin, where the
 //! originals read them with `input()`; ping and perf get their numbers as arguments.
 
-use super::process::{free_tcp_port, free_udp_port, Ran};
+use super::process::{free_tcp_port, Ran};
 use super::{scratch, shown_prefix, Checked, Ctx, Place};
 use crate::error::Result;
+use std::net::UdpSocket;
 use std::path::Path;
 use std::time::Duration;
 
@@ -83,6 +84,69 @@ fn fault_or_empty(ran: &Ran) -> String {
         String::new()
     } else {
         format!(" ({fault})")
+    }
+}
+
+/// The other end of a no-server case.
+///
+/// TCP: a port where nothing listens, so the connect is refused. UDP: a socket
+/// lab-check holds and never answers from. To an unconnected UDP client that is the
+/// same silence as no server at all, and it lets lab-check see that the client did
+/// send (a program that cannot even start must not pass by failing).
+enum Nobody {
+    Udp(UdpSocket),
+    Tcp(u16),
+}
+
+impl Nobody {
+    fn new(udp: bool) -> Checked<Nobody> {
+        if udp {
+            UdpSocket::bind("127.0.0.1:0")
+                .map(Nobody::Udp)
+                .map_err(|e| format!("lab-check: {e}"))
+        } else {
+            free_tcp_port().map(Nobody::Tcp).map_err(|e| e.to_string())
+        }
+    }
+
+    fn port(&self) -> u16 {
+        match self {
+            Nobody::Udp(socket) => socket.local_addr().map(|a| a.port()).unwrap_or(0),
+            Nobody::Tcp(port) => *port,
+        }
+    }
+
+    /// The client must have tried: its datagram arrived (UDP), or its words name
+    /// the failed connection (TCP).
+    fn tried(&self, ran: &Ran) -> Checked<()> {
+        match self {
+            Nobody::Udp(socket) => {
+                let mut buf = [0u8; 16];
+                let arrived =
+                    socket.set_nonblocking(true).is_ok() && socket.recv_from(&mut buf).is_ok();
+                if arrived {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the client never sent a datagram ({})",
+                        ran.fault()
+                    ))
+                }
+            }
+            Nobody::Tcp(_) => {
+                let said =
+                    format!("{}{}", ran.out(), String::from_utf8_lossy(&ran.stderr)).to_lowercase();
+                if said.contains("refused") || said.contains("connect") {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "ended ({}) without saying the connection failed: report it, e.g. \
+                         'cannot connect to HOST:PORT: connection refused'",
+                        ran.fault()
+                    ))
+                }
+            }
+        }
     }
 }
 
@@ -155,18 +219,14 @@ fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let port = if udp {
-            free_udp_port()
-        } else {
-            free_tcp_port()
-        }
-        .map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(udp)?;
         let place = Place {
-            port,
+            port: nobody.port(),
             ..Place::default()
         };
         let ran = ctx.run_student(&place, &[], b"hello\n", &dir.path, t)?;
-        must_give_up(&ran, udp)
+        must_give_up(&ran, udp)?;
+        nobody.tried(&ran)
     });
     Ok(())
 }
@@ -270,9 +330,9 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t + 3 * per_message, |ctx| {
         let dir = scratch()?;
-        let port = free_udp_port().map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(true)?;
         let place = Place {
-            port,
+            port: nobody.port(),
             ..Place::default()
         };
         let ran = ctx.run_student(
@@ -283,10 +343,10 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             t + 3 * per_message,
         )?;
         let all_lost = reported_loss(&ran.out()) == Some(100.0);
-        if ran.status.is_some() && all_lost {
-            return Ok(());
+        if !(ran.status.is_some() && all_lost) {
+            must_give_up(&ran, true)?;
         }
-        must_give_up(&ran, true)
+        nobody.tried(&ran)
     });
     Ok(())
 }
@@ -332,17 +392,17 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t + second, |ctx| {
         let dir = scratch()?;
-        let port = free_udp_port().map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(true)?;
         let place = Place {
-            port,
+            port: nobody.port(),
             file: None,
-            dir: Some(dir.path.clone()), // where a perf client may write its graphs
+            dir: Some(dir.path.clone()),
         };
         let ran = ctx.run_student(&place, &["1", "32"], b"", &dir.path, t + second)?;
-        match ran.status {
-            None => must_give_up(&ran, true),
-            Some(_) => Ok(()),
+        if ran.status.is_none() || ran.crashed() {
+            must_give_up(&ran, true)?;
         }
+        nobody.tried(&ran)
     });
     Ok(())
 }
@@ -378,13 +438,14 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let port = free_tcp_port().map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(false)?;
         let place = Place {
-            port,
+            port: nobody.port(),
             ..Place::default()
         };
         let ran = ctx.run_student(&place, &[], b"hello\nend\n", &dir.path, t)?;
-        must_give_up(&ran, false)
+        must_give_up(&ran, false)?;
+        nobody.tried(&ran)
     });
     Ok(())
 }
@@ -446,15 +507,16 @@ fn image(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let port = free_tcp_port().map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(false)?;
         let out = dir.path.join("received.jpg");
         let place = Place {
-            port,
+            port: nobody.port(),
             file: Some(out.clone()),
             dir: None,
         };
         let ran = ctx.run_student(&place, &[], b"", &dir.path, t)?;
         must_give_up(&ran, false)?;
+        nobody.tried(&ran)?;
         if out.exists() {
             return Err("a failed transfer left a file behind at {file}".to_string());
         }
@@ -473,7 +535,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     let t = ctx.args.timeout;
     let fetch = |ctx: &Ctx,
                  name: &str|
-     -> Checked<(Ran, std::path::PathBuf, super::process::TempDir)> {
+     -> Checked<(Ran, std::path::PathBuf, super::process::TempDir, String)> {
         let dir = scratch()?;
         let served = dir.path.join("served");
         let out = dir.path.join("received");
@@ -483,7 +545,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
         std::fs::write(served.join("plain.txt"), PLAIN).map_err(|e| format!("lab-check: {e}"))?;
         std::fs::write(served.join("spaces.txt"), SPACES).map_err(|e| format!("lab-check: {e}"))?;
         let served_text = served.to_string_lossy().into_owned();
-        let (_server, port) =
+        let (server, port) =
             ctx.reference_server("file-server", &["--dir", &served_text], &dir.path)?;
         let place = Place {
             port,
@@ -491,15 +553,15 @@ fn file(ctx: &mut Ctx) -> Result<()> {
             dir: Some(out.clone()),
         };
         let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), &dir.path, t)?;
-        Ok((ran, out.join(name), dir))
+        Ok((ran, out.join(name), dir, server.out()))
     };
     ctx.case("basic", t, |ctx| {
-        let (ran, saved, _dir) = fetch(ctx, "plain.txt")?;
+        let (ran, saved, _dir, _) = fetch(ctx, "plain.txt")?;
         ended_well(&ran)?;
         same_file(&saved, PLAIN, "join the words with single spaces")
     });
     ctx.case("runs-of-spaces", t, |ctx| {
-        let (ran, saved, _dir) = fetch(ctx, "spaces.txt")?;
+        let (ran, saved, _dir, _) = fetch(ctx, "spaces.txt")?;
         ended_well(&ran)?;
         same_file(
             &saved,
@@ -508,7 +570,13 @@ fn file(ctx: &mut Ctx) -> Result<()> {
         )
     });
     ctx.case("not-found", t, |ctx| {
-        let (ran, saved, _dir) = fetch(ctx, "missing.txt")?;
+        let (ran, saved, _dir, seen) = fetch(ctx, "missing.txt")?;
+        if !seen.contains("missing.txt") {
+            return Err(format!(
+                "the server was never asked for missing.txt ({})",
+                ran.fault()
+            ));
+        }
         if ran.crashed() {
             return Err(format!(
                 "crashed instead of reporting the missing file: {}",
@@ -532,14 +600,15 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let port = free_tcp_port().map_err(|e| e.to_string())?;
+        let nobody = Nobody::new(false)?;
         let place = Place {
-            port,
+            port: nobody.port(),
             file: None,
             dir: Some(dir.path.clone()),
         };
         let ran = ctx.run_student(&place, &[], b"plain.txt\n", &dir.path, t)?;
-        must_give_up(&ran, false)
+        must_give_up(&ran, false)?;
+        nobody.tried(&ran)
     });
     Ok(())
 }
