@@ -13,6 +13,7 @@
     unused_variables,
     unused_mut,
     unused_imports,
+    unused_assignments,
     dead_code
 )]
 #![allow(clippy::diverging_sub_expression)]
