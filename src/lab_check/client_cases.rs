@@ -186,7 +186,7 @@ fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
             ..Place::default()
         };
         let input = format!("{sentence}\n");
-        let ran = ctx.run_student(&place, &[], input.as_bytes(), &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], input.as_bytes(), t)?;
         Ok((ran, server.out()))
     };
     ctx.case("basic", t, |ctx| {
@@ -218,13 +218,12 @@ fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
         ended_well(&ran)
     });
     ctx.case("no-server", t, |ctx| {
-        let dir = scratch()?;
         let nobody = Nobody::new(udp)?;
         let place = Place {
             port: nobody.port(),
             ..Place::default()
         };
-        let ran = ctx.run_student(&place, &[], b"hello\n", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], b"hello\n", t)?;
         must_give_up(&ran, udp)?;
         nobody.tried(&ran)
     });
@@ -276,7 +275,7 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             port,
             ..Place::default()
         };
-        let ran = ctx.run_student(&place, &["5", "0.05", "4"], b"", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &["5", "0.05", "4"], b"", t)?;
         ended_well(&ran)?;
         let seen = server
             .out()
@@ -303,13 +302,7 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
             port,
             ..Place::default()
         };
-        let ran = ctx.run_student(
-            &place,
-            &["6", "0.05", "4"],
-            b"",
-            &dir.path,
-            t + 6 * per_message,
-        )?;
+        let ran = ctx.run_student(&place, &["6", "0.05", "4"], b"", t + 6 * per_message)?;
         if ran.crashed() {
             return Err(ran.fault());
         }
@@ -329,19 +322,12 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
         }
     });
     ctx.case("no-server", t + 3 * per_message, |ctx| {
-        let dir = scratch()?;
         let nobody = Nobody::new(true)?;
         let place = Place {
             port: nobody.port(),
             ..Place::default()
         };
-        let ran = ctx.run_student(
-            &place,
-            &["3", "0.05", "4"],
-            b"",
-            &dir.path,
-            t + 3 * per_message,
-        )?;
+        let ran = ctx.run_student(&place, &["3", "0.05", "4"], b"", t + 3 * per_message)?;
         let all_lost = reported_loss(&ran.out()) == Some(100.0);
         if !(ran.status.is_some() && all_lost) {
             must_give_up(&ran, true)?;
@@ -364,7 +350,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
             file: None,
             dir: Some(dir.path.clone()), // where a perf client may write its graphs
         };
-        let ran = ctx.run_student(&place, &["1", "32"], b"", &dir.path, t + second)?;
+        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
         ended_well(&ran)?;
         let out = ran.out().to_lowercase();
         if !(out.contains("throughput") || out.contains("kb/s")) {
@@ -381,7 +367,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
             file: None,
             dir: Some(dir.path.clone()), // where a perf client may write its graphs
         };
-        let ran = ctx.run_student(&place, &["2", "32"], b"", &dir.path, t + 2 * second)?;
+        let ran = ctx.run_student(&place, &["2", "32"], b"", t + 2 * second)?;
         if ran.status.is_none() {
             return Err(format!(
                 "{} — a lost datagram must cost one timeout, never the run",
@@ -398,7 +384,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
             file: None,
             dir: Some(dir.path.clone()),
         };
-        let ran = ctx.run_student(&place, &["1", "32"], b"", &dir.path, t + second)?;
+        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
         if ran.status.is_none() || ran.crashed() {
             must_give_up(&ran, true)?;
         }
@@ -417,7 +403,7 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
             port,
             ..Place::default()
         };
-        ctx.run_student(&place, &[], input.as_bytes(), &dir.path, t)
+        ctx.run_student(&place, &[], input.as_bytes(), t)
     };
     ctx.case("basic", t, |ctx| {
         let ran = echo(ctx, "hello\nsecond line\nend\n")?;
@@ -437,13 +423,12 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
         ended_well(&ran)
     });
     ctx.case("no-server", t, |ctx| {
-        let dir = scratch()?;
         let nobody = Nobody::new(false)?;
         let place = Place {
             port: nobody.port(),
             ..Place::default()
         };
-        let ran = ctx.run_student(&place, &[], b"hello\nend\n", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], b"hello\nend\n", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)
     });
@@ -497,7 +482,7 @@ fn image(ctx: &mut Ctx) -> Result<()> {
             file: Some(out.clone()),
             dir: None,
         };
-        let ran = ctx.run_student(&place, &[], b"", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], b"", t)?;
         ended_well(&ran)?;
         same_file(
             &out,
@@ -514,7 +499,7 @@ fn image(ctx: &mut Ctx) -> Result<()> {
             file: Some(out.clone()),
             dir: None,
         };
-        let ran = ctx.run_student(&place, &[], b"", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], b"", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)?;
         if out.exists() {
@@ -552,7 +537,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
             file: None,
             dir: Some(out.clone()),
         };
-        let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
         Ok((ran, out.join(name), dir, server.out()))
     };
     ctx.case("basic", t, |ctx| {
@@ -606,7 +591,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
             file: None,
             dir: Some(dir.path.clone()),
         };
-        let ran = ctx.run_student(&place, &[], b"plain.txt\n", &dir.path, t)?;
+        let ran = ctx.run_student(&place, &[], b"plain.txt\n", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)
     });

@@ -291,14 +291,12 @@ pub struct Place {
 impl Ctx {
     /// Starts the student's program at `place` with the case's arguments and stdin.
     /// It runs in lab-check's own working folder, so `python3 my_client.py` and
-    /// `cargo run` find what they need; `_cwd` is the case's temporary folder.
-    /// `Err` is the reason it could not start.
+    /// `cargo run` find what they need. `Err` is the reason it could not start.
     pub fn start_student(
         &self,
         place: &Place,
         extra: &[String],
         stdin: Option<Vec<u8>>,
-        cwd: &std::path::Path,
     ) -> Checked<process::Proc> {
         let show = |p: &Option<PathBuf>| {
             p.as_ref()
@@ -316,7 +314,6 @@ impl Ctx {
             .iter()
             .map(|(k, v)| (format!("LAB_{}", k.to_uppercase()), v.clone()))
             .collect();
-        let _ = cwd;
         process::Proc::start(&argv, &env, None, stdin).map_err(|e| e.to_string())
     }
 
@@ -326,12 +323,11 @@ impl Ctx {
         place: &Place,
         extra: &[&str],
         stdin: &[u8],
-        cwd: &std::path::Path,
         limit: Duration,
     ) -> Checked<process::Ran> {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         Ok(self
-            .start_student(place, &extra, Some(stdin.to_vec()), cwd)?
+            .start_student(place, &extra, Some(stdin.to_vec()))?
             .wait(limit))
     }
 

@@ -110,7 +110,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
     }
     let t = ctx.args.timeout;
     let started = ctx
-        .start_student(&place, &[], None, &files.path)
+        .start_student(&place, &[], None)
         .map_err(|why| Error::failed("lab-check", why));
     let server = match started {
         Ok(proc) => RefCell::new(proc),
@@ -137,7 +137,6 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         port: Cell::new(port),
         place,
         udp,
-        cwd: files.path.clone(),
     };
     match exercise.as_str() {
         "udp-upper" => udp_upper(ctx, &s),
@@ -191,7 +190,6 @@ struct Server {
     port: Cell<u16>,
     place: Place,
     udp: bool,
-    cwd: std::path::PathBuf,
 }
 
 impl Server {
@@ -222,7 +220,7 @@ impl Server {
             free_tcp_port()
         }
         .map_err(|e| e.to_string())?;
-        let mut proc = ctx.start_student(&place, &[], None, &self.cwd)?;
+        let mut proc = ctx.start_student(&place, &[], None)?;
         let port = wait_ready(&mut proc, place.port, self.udp, ctx.args.timeout)
             .map_err(|why| format!("the server had exited and did not start again: {why}"))?;
         *self.proc.borrow_mut() = proc;
