@@ -108,6 +108,7 @@ pub mod file_transfer;
 pub mod files;
 pub mod framing;
 pub mod image_transfer;
+pub mod lab_check;
 pub mod link_emulator;
 pub mod net;
 pub mod no_server;

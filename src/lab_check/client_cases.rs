@@ -1,0 +1,633 @@
+//! The cases for a student's client: our server (or nobody) at the other end.
+//!
+//! | exercise | cases |
+//! |---|---|
+//! | udp-upper, tcp-upper, udp-rtt, tcp-rtt | basic, long-unicode, no-server |
+//! | ping | basic, lost-datagram, no-server |
+//! | perf | basic, lost-datagram, no-server |
+//! | dual-stack | basic, long-line, no-server |
+//! | image | image-over-100kB, no-server |
+//! | file | basic, runs-of-spaces, not-found, no-server |
+//!
+//! The sentence, the file name or the lines to echo come on stdin, where the
+//! originals read them with `input()`; ping and perf get their numbers as arguments.
+
+use super::process::{free_tcp_port, Ran};
+use super::{scratch, shown_prefix, Checked, Ctx, Place};
+use crate::error::Result;
+use std::net::UdpSocket;
+use std::path::Path;
+use std::time::Duration;
+
+/// Runs the client cases of `ctx`'s exercise.
+///
+/// # Errors
+///
+/// When a reference program is missing.
+pub fn run(ctx: &mut Ctx) -> Result<()> {
+    match ctx.args.exercise.as_str() {
+        "udp-upper" => uppercase(ctx, true, false),
+        "udp-rtt" => uppercase(ctx, true, true),
+        "tcp-upper" => uppercase(ctx, false, false),
+        "tcp-rtt" => uppercase(ctx, false, true),
+        "ping" => ping(ctx),
+        "perf" => perf(ctx),
+        "dual-stack" => dual_stack(ctx),
+        "image" => image(ctx),
+        _ => file(ctx),
+    }
+}
+
+/// A sentence of 3,000-odd bytes, most of them outside ASCII: the originals read
+/// the reply with one `recv(1024)` / `recvfrom(2048)` and cut it.
+pub fn long_sentence() -> String {
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 3000 {
+        n += 1;
+        text.push_str(&format!("ünïcödé wörds, number {n}; "));
+    }
+    text.trim_end().to_string()
+}
+
+/// The client must have ended by itself with exit status 0.
+fn ended_well(ran: &Ran) -> Checked<()> {
+    if ran.success() {
+        Ok(())
+    } else {
+        Err(ran.fault())
+    }
+}
+
+/// The output must hold `expected` whole; say how much of it came if not.
+fn shows(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
+    let out = ran.out();
+    if out.contains(expected) {
+        return Ok(());
+    }
+    let got = shown_prefix(&out, expected);
+    if got == 0 && !ran.success() {
+        Err(ran.fault()) // a crash or a hang says more than the missing text
+    } else if got == 0 {
+        Err(format!("{what} is not in the output"))
+    } else {
+        Err(format!(
+            "{what} was cut: {got} of {} bytes printed — {hint}",
+            expected.len()
+        ))
+    }
+}
+
+fn fault_or_empty(ran: &Ran) -> String {
+    let fault = ran.fault();
+    if fault.is_empty() {
+        String::new()
+    } else {
+        format!(" ({fault})")
+    }
+}
+
+/// The other end of a no-server case.
+///
+/// TCP: a port where nothing listens, so the connect is refused. UDP: a socket
+/// lab-check holds and never answers from. To an unconnected UDP client that is the
+/// same silence as no server at all, and it lets lab-check see that the client did
+/// send (a program that cannot even start must not pass by failing).
+enum Nobody {
+    Udp(UdpSocket),
+    Tcp(u16),
+}
+
+impl Nobody {
+    fn new(udp: bool) -> Checked<Nobody> {
+        if udp {
+            UdpSocket::bind("127.0.0.1:0")
+                .map(Nobody::Udp)
+                .map_err(|e| format!("lab-check: {e}"))
+        } else {
+            free_tcp_port().map(Nobody::Tcp).map_err(|e| e.to_string())
+        }
+    }
+
+    fn port(&self) -> u16 {
+        match self {
+            Nobody::Udp(socket) => socket.local_addr().map(|a| a.port()).unwrap_or(0),
+            Nobody::Tcp(port) => *port,
+        }
+    }
+
+    /// The client must have tried: its datagram arrived (UDP), or its words name
+    /// the failed connection (TCP).
+    fn tried(&self, ran: &Ran) -> Checked<()> {
+        match self {
+            Nobody::Udp(socket) => {
+                let mut buf = [0u8; 16];
+                let arrived =
+                    socket.set_nonblocking(true).is_ok() && socket.recv_from(&mut buf).is_ok();
+                if arrived {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the client never sent a datagram ({})",
+                        ran.fault()
+                    ))
+                }
+            }
+            Nobody::Tcp(_) => {
+                let said =
+                    format!("{}{}", ran.out(), String::from_utf8_lossy(&ran.stderr)).to_lowercase();
+                if said.contains("refused") || said.contains("connect") {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "ended ({}) without saying the connection failed: report it, e.g. \
+                         'cannot connect to HOST:PORT: connection refused'",
+                        ran.fault()
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Nobody listens: the client must end within the limit and say it failed.
+fn must_give_up(ran: &Ran, udp: bool) -> Checked<()> {
+    match ran.status {
+        None if udp => Err(format!(
+            "{} — put a timeout on the socket: UDP gives no error when nobody answers",
+            ran.fault()
+        )),
+        None => Err(ran.fault()),
+        Some(s) if s.success() => Err(
+            "ended with exit status 0 although no server answered: report it as an error (exit 1)"
+                .to_string(),
+        ),
+        Some(_) if ran.crashed() => Err(format!(
+            "crashed instead of reporting the error: {}",
+            ran.fault()
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
+    let server = if udp {
+        "udp-upper-server"
+    } else {
+        "tcp-upper-server"
+    };
+    ctx.reference(server)?;
+    let t = ctx.args.timeout;
+    let exchange = |ctx: &Ctx, sentence: &str| -> Checked<(Ran, String)> {
+        let dir = scratch()?;
+        let (server, port) = ctx.reference_server(server, &[], &dir.path)?;
+        let place = Place {
+            port,
+            ..Place::default()
+        };
+        let input = format!("{sentence}\n");
+        let ran = ctx.run_student(&place, &[], input.as_bytes(), t)?;
+        Ok((ran, server.out()))
+    };
+    ctx.case("basic", t, |ctx| {
+        let (ran, seen) = exchange(ctx, "hello world")?;
+        shows(&ran, "HELLO WORLD", "the reply HELLO WORLD", "")?;
+        ended_well(&ran)?;
+        if rtt && !mentions_rtt(&ran.out()) {
+            return Err("no round-trip time in the output: print the RTT in ms".to_string());
+        }
+        if !seen.contains("hello world") {
+            return Err("the server never got 'hello world'".to_string());
+        }
+        Ok(())
+    });
+    ctx.case("long-unicode", t, |ctx| {
+        let sentence = long_sentence();
+        let (ran, _) = exchange(ctx, &sentence)?;
+        let hint = if udp {
+            "read up to 65,535 bytes (the original read 2048)"
+        } else {
+            "read until the server closes (the original read 1024 bytes once)"
+        };
+        shows(
+            &ran,
+            &sentence.to_uppercase(),
+            "the uppercased sentence",
+            hint,
+        )?;
+        ended_well(&ran)
+    });
+    ctx.case("no-server", t, |ctx| {
+        let nobody = Nobody::new(udp)?;
+        let place = Place {
+            port: nobody.port(),
+            ..Place::default()
+        };
+        let ran = ctx.run_student(&place, &[], b"hello\n", t)?;
+        must_give_up(&ran, udp)?;
+        nobody.tried(&ran)
+    });
+    Ok(())
+}
+
+/// True when some line speaks of an RTT (or round trip) and has a number in it.
+fn mentions_rtt(out: &str) -> bool {
+    out.lines().any(|line| {
+        let lower = line.to_lowercase();
+        (lower.contains("rtt") || lower.contains("round"))
+            && line.chars().any(|c| c.is_ascii_digit())
+    })
+}
+
+/// The loss the client reported, in percent: the number before `%` on a line that
+/// says "loss" (or the last number on it, as the original's `loss percentage=0.0`).
+pub fn reported_loss(out: &str) -> Option<f64> {
+    for line in out.lines().filter(|l| l.to_lowercase().contains("loss")) {
+        if let Some(at) = line.find('%') {
+            let head = &line[..at];
+            let start = head
+                .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            if let Ok(value) = head[start..].parse() {
+                return Some(value);
+            }
+        }
+        let numbers: Vec<f64> = line
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if let Some(last) = numbers.last() {
+            return Some(*last);
+        }
+    }
+    None
+}
+
+fn ping(ctx: &mut Ctx) -> Result<()> {
+    ctx.reference("ping-server")?;
+    ctx.reference("link-emulator")?;
+    let t = ctx.args.timeout;
+    ctx.case("basic", t, |ctx| {
+        let dir = scratch()?;
+        let (server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
+        let place = Place {
+            port,
+            ..Place::default()
+        };
+        let ran = ctx.run_student(&place, &["5", "0.05", "4"], b"", t)?;
+        ended_well(&ran)?;
+        let seen = server
+            .out()
+            .lines()
+            .filter(|l| l.contains("message"))
+            .count();
+        if seen != 5 {
+            return Err(format!("asked for 5 messages, the server got {seen}"));
+        }
+        match reported_loss(&ran.out()) {
+            Some(loss) if loss <= 0.0 => Ok(()),
+            Some(loss) => Err(format!("reported {loss}% loss on a link that lost nothing")),
+            None => Err("no loss figure in the output: print the loss in %".to_string()),
+        }
+    });
+    // A client that waits for each echo before the next message (as the starter
+    // does) spends one timeout per lost message: the limit leaves room for that.
+    let per_message = Duration::from_secs(1);
+    ctx.case("lost-datagram", t + 6 * per_message, |ctx| {
+        let dir = scratch()?;
+        let (_server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
+        let (_link, port) = ctx.lossy_link(port, 30, 3)?;
+        let place = Place {
+            port,
+            ..Place::default()
+        };
+        let ran = ctx.run_student(&place, &["6", "0.05", "4"], b"", t + 6 * per_message)?;
+        if ran.crashed() {
+            return Err(ran.fault());
+        }
+        if ran.status.is_none() {
+            return Err(format!(
+                "{} — a lost datagram must cost one timeout, never the run",
+                ran.fault()
+            ));
+        }
+        match reported_loss(&ran.out()) {
+            Some(loss) if loss > 0.0 => Ok(()),
+            Some(_) => Err("reported 0% loss through a link that drops 30%".to_string()),
+            None => Err(format!(
+                "no loss figure in the output{}",
+                fault_or_empty(&ran)
+            )),
+        }
+    });
+    ctx.case("no-server", t + 3 * per_message, |ctx| {
+        let nobody = Nobody::new(true)?;
+        let place = Place {
+            port: nobody.port(),
+            ..Place::default()
+        };
+        let ran = ctx.run_student(&place, &["3", "0.05", "4"], b"", t + 3 * per_message)?;
+        let all_lost = reported_loss(&ran.out()) == Some(100.0);
+        if !(ran.status.is_some() && all_lost) {
+            must_give_up(&ran, true)?;
+        }
+        nobody.tried(&ran)
+    });
+    Ok(())
+}
+
+fn perf(ctx: &mut Ctx) -> Result<()> {
+    ctx.reference("perf-server")?;
+    ctx.reference("link-emulator")?;
+    let t = ctx.args.timeout;
+    let second = Duration::from_secs(1);
+    ctx.case("basic", t + second, |ctx| {
+        let dir = scratch()?;
+        let (_server, port) = ctx.reference_server("perf-server", &[], &dir.path)?;
+        let place = Place {
+            port,
+            file: None,
+            dir: Some(dir.path.clone()), // where a perf client may write its graphs
+        };
+        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
+        ended_well(&ran)?;
+        let out = ran.out().to_lowercase();
+        if !(out.contains("throughput") || out.contains("kb/s")) {
+            return Err("no throughput in the output: print it every second".to_string());
+        }
+        Ok(())
+    });
+    ctx.case("lost-datagram", t + 2 * second, |ctx| {
+        let dir = scratch()?;
+        let (_server, port) = ctx.reference_server("perf-server", &[], &dir.path)?;
+        let (_link, port) = ctx.lossy_link(port, 20, 3)?;
+        let place = Place {
+            port,
+            file: None,
+            dir: Some(dir.path.clone()), // where a perf client may write its graphs
+        };
+        let ran = ctx.run_student(&place, &["2", "32"], b"", t + 2 * second)?;
+        if ran.status.is_none() {
+            return Err(format!(
+                "{} — a lost datagram must cost one timeout, never the run",
+                ran.fault()
+            ));
+        }
+        ended_well(&ran)
+    });
+    ctx.case("no-server", t + second, |ctx| {
+        let dir = scratch()?;
+        let nobody = Nobody::new(true)?;
+        let place = Place {
+            port: nobody.port(),
+            file: None,
+            dir: Some(dir.path.clone()),
+        };
+        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
+        if ran.status.is_none() || ran.crashed() {
+            must_give_up(&ran, true)?;
+        }
+        nobody.tried(&ran)
+    });
+    Ok(())
+}
+
+fn dual_stack(ctx: &mut Ctx) -> Result<()> {
+    ctx.reference("dual-stack-server")?;
+    let t = ctx.args.timeout;
+    let echo = |ctx: &Ctx, input: &str| -> Checked<Ran> {
+        let dir = scratch()?;
+        let (_server, port) = ctx.reference_server("dual-stack-server", &[], &dir.path)?;
+        let place = Place {
+            port,
+            ..Place::default()
+        };
+        ctx.run_student(&place, &[], input.as_bytes(), t)
+    };
+    ctx.case("basic", t, |ctx| {
+        let ran = echo(ctx, "hello\nsecond line\nend\n")?;
+        shows(&ran, "hello", "the echo of 'hello'", "")?;
+        shows(&ran, "second line", "the echo of 'second line'", "")?;
+        ended_well(&ran)
+    });
+    ctx.case("long-line", t, |ctx| {
+        let line = long_sentence();
+        let ran = echo(ctx, &format!("{line}\nend\n"))?;
+        shows(
+            &ran,
+            &line,
+            "the echo of a 3,000-byte line",
+            "read until the whole line is back (the original read 1024 bytes once)",
+        )?;
+        ended_well(&ran)
+    });
+    ctx.case("no-server", t, |ctx| {
+        let nobody = Nobody::new(false)?;
+        let place = Place {
+            port: nobody.port(),
+            ..Place::default()
+        };
+        let ran = ctx.run_student(&place, &[], b"hello\nend\n", t)?;
+        must_give_up(&ran, false)?;
+        nobody.tried(&ran)
+    });
+    Ok(())
+}
+
+/// An image of 150,000 bytes: a JPEG start and end marker around varied bytes.
+pub fn test_image() -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    let mut x: u32 = 12345;
+    while bytes.len() < 150_000 - 2 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        bytes.push((x >> 16) as u8);
+    }
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+/// The file at `path` must hold exactly `expected`.
+pub fn same_file(path: &Path, expected: &[u8], hint: &str) -> Checked<()> {
+    match std::fs::read(path) {
+        Err(_) => Err(format!("no file at {}", path.display())),
+        Ok(got) if got == expected => Ok(()),
+        Ok(got) if got.len() != expected.len() => Err(format!(
+            "the saved file has {} of {} bytes — {hint}",
+            got.len(),
+            expected.len()
+        )),
+        Ok(got) => {
+            let at = got.iter().zip(expected).take_while(|(a, b)| a == b).count();
+            Err(format!(
+                "the saved file differs from byte {at} on (same length) — {hint}"
+            ))
+        }
+    }
+}
+
+fn image(ctx: &mut Ctx) -> Result<()> {
+    ctx.reference("image-server")?;
+    let t = ctx.args.timeout;
+    ctx.case("image-over-100kB", t, |ctx| {
+        let dir = scratch()?;
+        let image = test_image();
+        let served = dir.write("served.jpg", &image).map_err(|e| e.to_string())?;
+        let served = served.to_string_lossy().into_owned();
+        let (_server, port) =
+            ctx.reference_server("image-server", &["--file", &served], &dir.path)?;
+        let out = dir.path.join("received.jpg");
+        let place = Place {
+            port,
+            file: Some(out.clone()),
+            dir: None,
+        };
+        let ran = ctx.run_student(&place, &[], b"", t)?;
+        ended_well(&ran)?;
+        same_file(
+            &out,
+            &image,
+            "read until the server closes (the original read one recv(100000))",
+        )
+    });
+    ctx.case("no-server", t, |ctx| {
+        let dir = scratch()?;
+        let nobody = Nobody::new(false)?;
+        let out = dir.path.join("received.jpg");
+        let place = Place {
+            port: nobody.port(),
+            file: Some(out.clone()),
+            dir: None,
+        };
+        let ran = ctx.run_student(&place, &[], b"", t)?;
+        must_give_up(&ran, false)?;
+        nobody.tried(&ran)?;
+        if out.exists() {
+            return Err("a failed transfer left a file behind at {file}".to_string());
+        }
+        Ok(())
+    });
+    Ok(())
+}
+
+/// The two files every file-transfer case serves: plain words, and runs of spaces.
+pub const PLAIN: &[u8] = b"the quick brown fox\njumps over the lazy dog\n";
+/// Runs of spaces, tabs and blank lines: the words of `split(" ")` include empty ones.
+pub const SPACES: &[u8] = b"two  spaces,   three,\tand a tab\n\n  indented  \n ";
+
+fn file(ctx: &mut Ctx) -> Result<()> {
+    ctx.reference("file-server")?;
+    let t = ctx.args.timeout;
+    let fetch = |ctx: &Ctx,
+                 name: &str|
+     -> Checked<(Ran, std::path::PathBuf, super::process::TempDir, String)> {
+        let dir = scratch()?;
+        let served = dir.path.join("served");
+        let out = dir.path.join("received");
+        for d in [&served, &out] {
+            std::fs::create_dir_all(d).map_err(|e| format!("lab-check: {e}"))?;
+        }
+        std::fs::write(served.join("plain.txt"), PLAIN).map_err(|e| format!("lab-check: {e}"))?;
+        std::fs::write(served.join("spaces.txt"), SPACES).map_err(|e| format!("lab-check: {e}"))?;
+        let served_text = served.to_string_lossy().into_owned();
+        let (server, port) =
+            ctx.reference_server("file-server", &["--dir", &served_text], &dir.path)?;
+        let place = Place {
+            port,
+            file: None,
+            dir: Some(out.clone()),
+        };
+        let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
+        Ok((ran, out.join(name), dir, server.out()))
+    };
+    ctx.case("basic", t, |ctx| {
+        let (ran, saved, _dir, _) = fetch(ctx, "plain.txt")?;
+        ended_well(&ran)?;
+        same_file(&saved, PLAIN, "join the words with single spaces")
+    });
+    ctx.case("runs-of-spaces", t, |ctx| {
+        let (ran, saved, _dir, _) = fetch(ctx, "spaces.txt")?;
+        ended_well(&ran)?;
+        same_file(
+            &saved,
+            SPACES,
+            "keep the empty words: join every word with one space, drop none",
+        )
+    });
+    ctx.case("not-found", t, |ctx| {
+        let (ran, saved, _dir, seen) = fetch(ctx, "missing.txt")?;
+        if !seen.contains("missing.txt") {
+            return Err(format!(
+                "the server was never asked for missing.txt ({})",
+                ran.fault()
+            ));
+        }
+        if ran.crashed() {
+            return Err(format!(
+                "crashed instead of reporting the missing file: {}",
+                ran.fault()
+            ));
+        }
+        if ran.status.is_none() || ran.success() {
+            return Err(format!(
+                "asked for a missing file, {}: expected an error (exit 1)",
+                if ran.success() {
+                    "ended with exit status 0".to_string()
+                } else {
+                    ran.fault()
+                }
+            ));
+        }
+        if saved.exists() {
+            return Err("saved a file although the server answered 404".to_string());
+        }
+        Ok(())
+    });
+    ctx.case("no-server", t, |ctx| {
+        let dir = scratch()?;
+        let nobody = Nobody::new(false)?;
+        let place = Place {
+            port: nobody.port(),
+            file: None,
+            dir: Some(dir.path.clone()),
+        };
+        let ran = ctx.run_student(&place, &[], b"plain.txt\n", t)?;
+        must_give_up(&ran, false)?;
+        nobody.tried(&ran)
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_is_read_in_both_styles() {
+        assert_eq!(
+            reported_loss("5 sent, 5 received, 0% loss, time 1 ms"),
+            Some(0.0)
+        );
+        assert_eq!(reported_loss("loss percentage=12.5"), Some(12.5));
+        assert_eq!(
+            reported_loss("8 sent, 6 received, 25.0% packet loss"),
+            Some(25.0)
+        );
+        assert_eq!(reported_loss("nothing here"), None);
+    }
+
+    #[test]
+    fn the_long_sentence_is_long_and_not_ascii() {
+        let s = long_sentence();
+        assert!(s.len() > 3000 && s.len() < 3100, "{}", s.len());
+        assert!(!s.is_ascii());
+    }
+
+    #[test]
+    fn the_test_image_is_over_100_kb_with_jpeg_markers() {
+        let image = test_image();
+        assert_eq!(image.len(), 150_000);
+        assert_eq!(&image[..2], &[0xFF, 0xD8]);
+        assert_eq!(&image[image.len() - 2..], &[0xFF, 0xD9]);
+    }
+}
