@@ -13,7 +13,7 @@ use crate::output::Log;
 use crate::server::{serve_tcp, TcpOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The original, in its order: ask for the port, bind `[::]` and listen, then
 /// accept and echo ([`serve`]).
@@ -114,29 +114,23 @@ IPv4 clients will show up as IPv4-mapped addresses, ::ffff:a.b.c.d";
 ///
 /// `cannot start ...` when the OS refuses the second listener's thread.
 pub fn serve(listeners: Listeners, options: TcpOptions) -> Result<()> {
-    let max_time = options.max_time;
-    let echo = move |stream, peer, log: &Log| echo_client(stream, peer, log, max_time);
     if let Some(also) = listeners.also {
         let options = options.clone();
-        let spawned = std::thread::Builder::new().spawn(move || serve_tcp(also, options, echo));
+        let spawned =
+            std::thread::Builder::new().spawn(move || serve_tcp(also, options, echo_client));
         spawned.map_err(|e| Error::io("cannot start the 0.0.0.0 accept loop", &e))?;
     }
-    serve_tcp(listeners.main, options, echo)
+    serve_tcp(listeners.main, options, echo_client)
 }
 
 /// One client, as the original's inner loop served it: `recv`, `send` it back,
-/// until the client closes (or the deadline `max_time` shuts the socket).
+/// until the end of the stream: the client closed, or `--max-time` shut the socket.
 ///
 /// # Errors
 ///
 /// `read failed: ...`, `write failed: ...`, or `dropped the connection: ...`
 /// after `--idle-timeout` of silence. [`serve_tcp`] logs them.
-pub fn echo_client(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    log: &Log,
-    max: Duration,
-) -> Result<()> {
+pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> {
     // print('Connection established with ', add)
     let kind = describe_peer(&peer);
     log.line(format_args!("connection from {peer} ({kind})"));
@@ -162,13 +156,10 @@ pub fn echo_client(
         total += n as u64;
         log.line(format_args!("{peer}: echoed {n} bytes"));
     }
-    let cut = started.elapsed() >= max;
-    let how = if cut {
-        "was cut at --max-time"
-    } else {
-        "closed the connection"
-    };
-    log.line(format_args!("{peer} {how}; {total} bytes echoed"));
+    let secs = started.elapsed().as_secs_f64();
+    log.line(format_args!(
+        "{peer}: end of stream after {secs:.1} s; {total} bytes echoed"
+    ));
     Ok(())
 }
 

@@ -27,11 +27,11 @@ pub fn run(args: Args) -> Result<()> {
     // socket() + bind((host, port)) + listen(): std does all three in one call.
     let listener = net::bind_tcp(&args.host, args.port)?;
     net::announce("image-server", net::local_addr_of(listener.local_addr())?);
-    let framed = args
-        .framed
-        .then(|| ", each after its length")
-        .unwrap_or_default();
-    outln!("serving {} ({len} bytes{framed})", args.file.display());
+    let (name, framed) = (
+        args.file.display(),
+        if args.framed { ", framed" } else { "" },
+    );
+    outln!("serving {name} ({len} bytes{framed})");
     serve(listener, &args)
 }
 
