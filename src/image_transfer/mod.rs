@@ -79,12 +79,13 @@
 //!
 //! `tshark -i lo -f "tcp port 4567"`: after the handshake, segments of tens of
 //! kilobytes of file data (the loopback's MTU is 65,536 bytes), the last one
-//! with the server's FIN. How many depends on timing: the receive window in the
-//! client's ACKs says how far ahead the sender may run, and when the client is
-//! slower to read, Wireshark shows `[TCP Window Full]`, sometimes followed by
-//! a `[TCP ZeroWindow]` / `[TCP Window Update]` pair. Captures of the sample
-//! image range from 13 to 16 packets (`docs/wireshark.md`, section 9, and the
-//! handout, step 5).
+//! usually with the server's FIN. How many depends on timing: the receive
+//! window in the client's ACKs says how far ahead the sender may run, and a
+//! client slower to read gets `[TCP Window Full]`, sometimes a
+//! `[TCP ZeroWindow]` / `[TCP Window Update]` pair. Six captured runs of the
+//! sample image gave 13 packets five times and 17 once (the handout, step 5,
+//! has the commands); the framed captures in `docs/wireshark.md`, section 9,
+//! had 15 and 16.
 //!
 //! # Things that go wrong
 //!
