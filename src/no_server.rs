@@ -2,82 +2,187 @@
 //!
 //! # What you will learn
 //!
-//! The task asks what happens when a TCP and a UDP client talk to a server
-//! that does not exist. There are three different situations hiding in that
-//! question, and this program probes each on purpose:
+//! Task 5 asks what happens when the TCP and the UDP client run with no server.
+//! Three different situations hide in that question, and this program probes
+//! each on purpose, against a port where nothing listens:
 //!
 //! 1. **The name does not resolve.** Nothing is sent to any server at all; the
-//!    failure comes from the resolver (`getaddrinfo`). The original lab's
-//!    screenshot of this question shows exactly this error, not a network one.
-//! 2. **TCP to a port where nothing listens.** The client's SYN reaches the
-//!    host, whose kernel answers with a RST: `connect` fails at once with
-//!    "connection refused", in about one round trip.
+//!    failure comes from the resolver (`getaddrinfo`).
+//! 2. **TCP to a port where nothing listens.** The SYN reaches the host, whose
+//!    kernel answers with a RST: `connect` fails at once with "connection
+//!    refused", in about one round trip.
 //! 3. **UDP to a port where nothing listens.** `send_to` *succeeds*: UDP has no
 //!    handshake, so the datagram is simply handed to the network. The host's
-//!    kernel answers with an ICMP "port unreachable", but an unconnected UDP
-//!    socket is not told, so `recv_from` just times out. A *connected* UDP
-//!    socket (one that called `connect`, which sends nothing) is told: on Linux
-//!    its next `recv` fails with "connection refused".
+//!    kernel answers with an ICMP "port unreachable". Whether the client hears
+//!    of it depends on the socket and the system:
+//!    * on Linux and the BSDs, by default, an **unconnected** socket is not
+//!      told, so `recv_from` just times out. The kernel does match the ICMP to
+//!      the socket; the classic API has no way to say which of the socket's
+//!      destinations refused, so it stays quiet unless the program asks with
+//!      `IP_RECVERR` (ip(7)), a good further exercise;
+//!    * a **connected** UDP socket (one that called `connect`, which sends
+//!      nothing) is told: its next `recv` fails with "connection refused";
+//!    * on **Windows**, where the original Experiment 4 ran, even an
+//!      unconnected socket's next `recvfrom` fails, with WSAECONNRESET (10054).
+//!
+//! ICMP is not a reliable signal either way: firewalls often drop it, and
+//! Linux rate-limits the ICMP errors it sends to other hosts (icmp(7),
+//! `icmp_ratelimit`; loopback is exempt). A host that drops packets silently
+//! makes TCP's `connect` retry its SYN and time out after many seconds, and
+//! makes UDP look exactly like a lost datagram. That case needs a second
+//! machine, so it is not probed.
+//!
+//! # The original
+//!
+//! Task 5 was a question: run `TCPClient.py` and `UDPClient.py` of Experiment
+//! 4 with no server and report what happens. The answer handed in said both
+//! clients get an error message. Each row of the table is one call those
+//! clients made:
+//!
+//! | the original client's call | here | what changed and why |
+//! |---|---|---|
+//! | `socket.gethostbyname` inside `connect`/`sendto` | [`probe_resolve`] | probed apart, so a bad name is not taken for a missing server |
+//! | `clientSocket.connect((name, port))` (TCP) | [`probe_tcp`] | timed: the refusal takes about one round trip |
+//! | `sendto(message, (name, port))` (UDP) | [`probe_udp_send`] | shown to succeed |
+//! | `recvfrom(2048)` (UDP, no timeout: waits forever) | [`probe_udp_unconnected`] | a timeout, so the probe ends |
+//! | (not in the original) `connect` on a UDP socket | [`probe_udp_connected`] | shows the ICMP does arrive |
+//!
+//! # The protocol
 //!
 //! ```text
-//!   TCP client              host (no server)     UDP client             host (no server)
-//!      |------- SYN ------------->|                 |---- datagram -------->|
-//!      |<------ RST, ACK ---------|                 |<-- ICMP port unreach.-|
-//!   connect(): refused                           send_to(): OK
-//!                                                recv_from(): times out (unconnected)
-//!                                                recv(): refused (connected, Linux)
+//!   TCP client            host (no server)    UDP client            host (no server)
+//!      |------ SYN ------------->|               |---- datagram -------->|
+//!      |<----- RST, ACK ---------|               |<-- ICMP port unreach.-|
+//!   connect(): refused                        send_to(): OK
+//!                                             recv_from(): times out (Linux, unconnected)
+//!                                             recv_from(): WSAECONNRESET (Windows)
+//!                                             recv(): refused (connected socket)
 //! ```
-//!
-//! A fourth case is not probed, because it needs a second machine: a host that
-//! silently drops packets (a firewall). Then TCP's `connect` retries its SYN
-//! for a while and finally times out, and UDP looks exactly as above.
-//!
-//! # How the original answered, and what changed
-//!
-//! The written answer said both clients get an error message. The figures say
-//! otherwise for UDP: the send succeeds and only a timeout, or a connected
-//! socket, reveals the missing server. The probe never sends anything off the
-//! machine by default: it talks to `localhost`, and the name it fails to
-//! resolve is rejected by the resolver before any query is sent.
-//!
-//! # On the wire
-//!
-//! `tshark -i lo -f "port PORT or icmp or icmp6"` with the port `no-server`
-//! prints: a SYN answered by RST/ACK, then the UDP datagrams each answered by
-//! an ICMP "destination unreachable (port unreachable)".
-//! With `--port 25999` and the capture filter
-//! `port 25999 or (icmp and icmp[30:2] = 25999)`, one run gave 8 packets:
-//! SYN, RST; then a datagram and an ICMP port-unreachable for each of the three
-//! UDP probes (`docs/wireshark.md`, section 4). The resolve probe sent nothing,
-//! not even a DNS query.
 //!
 //! # Run it
 //!
 //! ```text
 //! cargo run --bin no-server                    # probes localhost on a free port
+//! cargo run --bin no-server -- --explain       # and what each row means
 //! cargo run --bin no-server -- --port 25999    # a fixed port, for a capture filter
-//! cargo run --bin no-server -- --timeout 0.2   # a shorter wait for the UDP receive probe
+//! cargo run --bin no-server -- --timeout 200ms # a shorter wait for the UDP receive
 //! ```
+//!
+//! # On the wire
+//!
+//! With `--port 25999` and the capture filter
+//! `port 25999 or (icmp and icmp[30:2] = 25999)`, a run on Linux loopback shows
+//! 8 packets: SYN and RST; then a datagram and an ICMP port-unreachable for
+//! each of the three UDP probes (`docs/wireshark.md`). The resolve probe sends
+//! nothing, not even a DNS query: the name is refused by the C library.
 //!
 //! # Things that go wrong
 //!
 //! * **Something listens on `--port`.** Then the probes talk to it and the table
-//!   shows successes. Leave `--port` out and the program picks a port it has just
-//!   checked is free.
+//!   shows successes. Leave `--port` out and the program picks a free port.
 //! * **`--host` pointing at another machine** sends real probes there; a host
-//!   behind a firewall may drop them, and the TCP row then shows a connect
-//!   timeout after several seconds instead of a refusal.
-//! * **The connected UDP row on other systems.** Linux reports the ICMP as
-//!   "connection refused" on the next receive; other systems may report it on a
-//!   later call, or only time out.
+//!   behind a firewall may drop them, and the TCP row then shows a timeout
+//!   after several seconds instead of a refusal.
 //! * **`--name` with a real-looking name** makes the resolve probe send a DNS
-//!   query; the default name is refused by the C library before any query.
+//!   query; the default name is refused before any query.
 
 use crate::error::{describe, is_timeout, Error, Result};
-use crate::net::{resolve, Family};
+use crate::net::{self, resolve, Family};
+use crate::outln;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
+
+/// Runs the probes and prints the table: the binary's whole `main`.
+///
+/// # Errors
+///
+/// Only when `--host` itself cannot be resolved or no free port is found.
+pub fn run(args: Args) -> Result<()> {
+    let probes = run_probes(&args.host, args.port, &args.name, args.timeout)?;
+    outln!(
+        "no-server: what a client sees when nobody listens ({})",
+        args.host
+    );
+    outln!();
+    for line in table(&probes) {
+        outln!("{line}");
+    }
+    outln!();
+    if args.explain {
+        for paragraph in explain() {
+            for line in crate::output::wrap(&paragraph, 96) {
+                outln!("{line}");
+            }
+        }
+    } else {
+        outln!("Why does TCP learn at once that nobody is there, and UDP not? Answer first;");
+        outln!("then run again with --explain.");
+    }
+    Ok(())
+}
+
+/// The command line of `no-server`.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Host to probe.
+    pub host: String,
+    /// A port where nothing listens; `None` finds a free one.
+    pub port: Option<u16>,
+    /// The name for the resolution probe.
+    pub name: String,
+    /// How long the UDP receive probes wait.
+    pub timeout: Duration,
+    /// Print what each row means.
+    pub explain: bool,
+}
+
+impl crate::cli::Args for Args {
+    fn command() -> crate::cli::Command {
+        crate::cli::Command::new(
+            "no-server",
+            "probe what clients see when nobody listens (TCP refused, UDP silent)",
+        )
+        .flag(
+            "host",
+            "HOST",
+            "localhost",
+            "host to probe (the probes send traffic there)",
+        )
+        .option(
+            "port",
+            "PORT",
+            "a port where nothing listens (default: a free one)",
+        )
+        .option(
+            "name",
+            "NAME",
+            "name for the resolve probe (default: fails with no DNS query)",
+        )
+        .flag(
+            "timeout",
+            "DURATION",
+            "1",
+            "UDP receive wait (bare number: seconds)",
+        )
+        .switch("explain", "explain each row after the table")
+        .example("no-server --timeout 500ms --explain")
+    }
+
+    fn from_matches(m: &crate::cli::Matches) -> Result<Args> {
+        let port = match m.get("port") {
+            Some(_) => Some(m.number("port", 1, 65535)?),
+            None => None,
+        };
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port,
+            name: m.get("name").unwrap_or(UNRESOLVABLE).to_string(),
+            timeout: m.timeout("timeout")?,
+            explain: m.is_set("explain"),
+        })
+    }
+}
 
 /// A name no resolver accepts: its first label is longer than the 63 bytes DNS
 /// allows, so the C library refuses it before sending any query (nothing leaves
@@ -88,51 +193,25 @@ pub const UNRESOLVABLE: &str =
 /// One probe and what came of it.
 #[derive(Debug, Clone)]
 pub struct Probe {
-    /// Short name: `tcp connect`.
-    pub probe: String,
-    /// What the client did: `connect() to 127.0.0.1:40123`.
-    pub action: String,
-    /// What happened, in words.
+    /// Short name: `TCP connect`.
+    pub probe: &'static str,
+    /// The call the client made: `connect()`.
+    pub call: String,
+    /// What happened, in a few words.
     pub outcome: String,
     /// How long the call took.
     pub took: Duration,
-    /// The operating system's error, as std reports it, or `-`.
+    /// The operating system's error, or `-`.
     pub os_error: String,
 }
 
-/// Finds a port on `ip` where neither TCP nor UDP has a listener right now, by
-/// binding both on port 0 and letting them go. (Another program could take it
-/// in between; for a probe on one machine that race does not matter.)
+/// Runs every probe against `host:port` (`None`: a free port) and returns the
+/// results in order.
 ///
 /// # Errors
 ///
-/// `cannot find a free port: ...` if binding fails.
-pub fn free_port(ip: IpAddr) -> Result<u16> {
-    for _ in 0..20 {
-        let udp = UdpSocket::bind((ip, 0)).map_err(|e| Error::io("cannot find a free port", &e))?;
-        let port = udp
-            .local_addr()
-            .map_err(|e| Error::io("cannot find a free port", &e))?
-            .port();
-        if std::net::TcpListener::bind((ip, port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err(Error::failed(
-        "cannot find a free port",
-        "every try was taken",
-    ))
-}
-
-/// Runs every probe against `host:port` and returns the results in order.
-///
-/// `port` is where nothing should listen; `None` picks a free one. `name` is
-/// the name used for the resolution probe (normally [`UNRESOLVABLE`]).
-///
-/// # Errors
-///
-/// Only when `host` itself cannot be resolved or no free port can be found;
-/// each probe's own failure is its result, not an error.
+/// Only when `host` cannot be resolved or no free port can be found; each
+/// probe's own failure is its result, not an error.
 pub fn run_probes(
     host: &str,
     port: Option<u16>,
@@ -154,88 +233,69 @@ pub fn run_probes(
     ])
 }
 
-fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+/// Asks the resolver for `name`.
+pub fn probe_resolve(name: &str) -> Probe {
     let started = Instant::now();
-    let value = f();
-    (value, started.elapsed())
-}
-
-fn os_error(err: &io::Error) -> String {
-    err.to_string()
-}
-
-fn probe_resolve(name: &str) -> Probe {
-    let (result, took) = timed(|| resolve(name, 0, Family::Any));
-    let shown = if name.len() > 24 {
-        format!("{}...", &name[..21])
-    } else {
-        name.to_string()
-    };
+    let result = resolve(name, 0, Family::Any);
     let (outcome, os_error) = match result {
         Ok(addrs) => (format!("resolved to {}", addrs[0].ip()), "-".to_string()),
-        Err(Error::Failed { why, .. }) => (
-            "failed: no address, so nothing was sent to any server".to_string(),
-            why,
-        ),
+        // Only the resolver's own words: "Name or service not known" on Linux.
+        Err(Error::Failed { why, .. }) => {
+            let words = why.rsplit(": ").next().unwrap_or(&why).to_string();
+            ("failed: no such name".to_string(), words)
+        }
         Err(other) => (other.to_string(), "-".to_string()),
     };
     Probe {
-        probe: "resolve name".into(),
-        action: format!("getaddrinfo(\"{shown}\")"),
+        probe: "resolve name",
+        call: "getaddrinfo(NAME)".into(),
         outcome,
-        took,
+        took: started.elapsed(),
         os_error,
     }
 }
 
-fn probe_tcp(target: SocketAddr) -> Probe {
-    let (result, took) = timed(|| TcpStream::connect_timeout(&target, crate::net::CONNECT_TIMEOUT));
+/// `connect` to the port.
+pub fn probe_tcp(target: SocketAddr) -> Probe {
+    let started = Instant::now();
+    let result = TcpStream::connect_timeout(&target, net::CONNECT_TIMEOUT);
+    let took = started.elapsed();
     let (outcome, os_error) = match result {
-        Ok(_) => (
-            "connected: something IS listening there".to_string(),
-            "-".to_string(),
-        ),
-        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => (
-            "refused at once: the host's kernel answered the SYN with RST".to_string(),
-            os_error(&e),
-        ),
+        Ok(_) => ("connected: a server IS there".to_string(), "-".to_string()),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            ("refused at once (RST)".to_string(), os_error(&e))
+        }
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
     Probe {
-        probe: "TCP connect".into(),
-        action: format!("connect() to {target}"),
+        probe: "TCP connect",
+        call: "connect()".into(),
         outcome,
         took,
         os_error,
     }
 }
 
-fn udp_socket_for(target: SocketAddr) -> io::Result<UdpSocket> {
-    let any: IpAddr = if target.is_ipv4() {
-        Ipv4Addr::UNSPECIFIED.into()
-    } else {
-        Ipv6Addr::UNSPECIFIED.into()
+/// `send_to` the port; returns the socket for the receive probe.
+pub fn probe_udp_send(target: SocketAddr) -> (Probe, Option<UdpSocket>) {
+    let socket = net::bind_udp_for(target).ok();
+    let started = Instant::now();
+    let result = match &socket {
+        Some(socket) => socket.send_to(b"hello", target).map(drop),
+        None => Err(io::Error::new(io::ErrorKind::Other, "no UDP socket")),
     };
-    UdpSocket::bind((any, 0))
-}
-
-fn probe_udp_send(target: SocketAddr) -> (Probe, Option<UdpSocket>) {
-    let (result, took) = timed(|| {
-        let socket = udp_socket_for(target)?;
-        socket.send_to(b"hello", target)?;
-        Ok::<_, io::Error>(socket)
-    });
+    let took = started.elapsed();
     let (outcome, os_error, socket) = match result {
-        Ok(socket) => (
-            "succeeded: UDP has no handshake, the datagram just leaves".to_string(),
+        Ok(()) => (
+            "succeeded: no handshake".to_string(),
             "-".to_string(),
-            Some(socket),
+            socket,
         ),
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e), None),
     };
     let probe = Probe {
-        probe: "UDP send".into(),
-        action: format!("send_to({target}, 5 bytes)"),
+        probe: "UDP send",
+        call: "send_to()".into(),
         outcome,
         took,
         os_error,
@@ -243,137 +303,203 @@ fn probe_udp_send(target: SocketAddr) -> (Probe, Option<UdpSocket>) {
     (probe, socket)
 }
 
-fn probe_udp_unconnected(target: SocketAddr, timeout: Duration) -> Probe {
-    let action = format!(
-        "send_to, then recv_from (timeout {})",
-        crate::clock::secs_text(timeout)
-    );
+/// `send_to`, then `recv_from` with a timeout, on an unconnected socket.
+pub fn probe_udp_unconnected(target: SocketAddr, timeout: Duration) -> Probe {
+    let call = format!("recv_from(), {}", crate::clock::secs_text(timeout));
     let socket = match probe_udp_send(target).1 {
-        Some(socket) => socket,
-        None => {
-            return Probe {
-                probe: "UDP receive".into(),
-                action,
-                outcome: "skipped: the send failed".into(),
-                took: Duration::ZERO,
-                os_error: "-".into(),
-            }
+        Some(socket) if socket.set_read_timeout(Some(timeout)).is_ok() => socket,
+        _ => return skipped("UDP receive", call),
+    };
+    let mut buf = [0u8; 64];
+    let started = Instant::now();
+    let result = socket.recv_from(&mut buf);
+    let took = started.elapsed();
+    let (outcome, os_error) = match result {
+        Ok((_, from)) => (format!("reply from {from}"), "-".to_string()),
+        Err(e) if is_timeout(&e) => ("timed out: not told".to_string(), os_error(&e)),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+            ("reset: ICMP reported".to_string(), os_error(&e))
         }
-    };
-    let (result, took) = timed(|| {
-        socket.set_read_timeout(Some(timeout))?;
-        let mut buf = [0u8; 64];
-        socket.recv_from(&mut buf)
-    });
-    let (outcome, os_error) = match result {
-        Ok((_, from)) => (
-            format!("got a reply from {from}: a server IS there"),
-            "-".to_string(),
-        ),
-        Err(e) if is_timeout(&e) => (
-            "timed out: the ICMP port-unreachable is not passed to an unconnected socket"
-                .to_string(),
-            os_error(&e),
-        ),
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
     Probe {
-        probe: "UDP receive".into(),
-        action,
+        probe: "UDP receive",
+        call,
         outcome,
         took,
         os_error,
     }
 }
 
-fn probe_udp_connected(target: SocketAddr, timeout: Duration) -> Probe {
-    let (result, took) = timed(|| {
-        let socket = udp_socket_for(target)?;
-        socket.connect(target)?; // sends nothing: it only fixes the peer address
-        socket.set_read_timeout(Some(timeout))?;
-        socket.send(b"hello")?;
-        let mut buf = [0u8; 64];
-        socket.recv(&mut buf)
-    });
+/// `connect` a UDP socket (sends nothing), `send`, then `recv`.
+pub fn probe_udp_connected(target: SocketAddr, timeout: Duration) -> Probe {
+    let socket = match net::bind_udp_for(target) {
+        Ok(socket) => socket,
+        Err(_) => return skipped("connected UDP", "connect, send, recv".into()),
+    };
+    let started = Instant::now();
+    let result = socket
+        .connect(target)
+        .and_then(|()| socket.set_read_timeout(Some(timeout)))
+        .and_then(|()| socket.send(b"hello"))
+        .and_then(|_| socket.recv(&mut [0u8; 64]));
+    let took = started.elapsed();
     let (outcome, os_error) = match result {
-        Ok(_) => (
-            "got a reply: a server IS there".to_string(),
-            "-".to_string(),
-        ),
-        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => (
-            "refused: the ICMP port-unreachable reached the connected socket".to_string(),
-            os_error(&e),
-        ),
-        Err(e) if is_timeout(&e) => (
-            "timed out: this system does not report ICMP errors to UDP sockets".to_string(),
-            os_error(&e),
-        ),
+        Ok(_) => ("a reply: a server IS there".to_string(), "-".to_string()),
+        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+            ("refused: ICMP reached it".to_string(), os_error(&e))
+        }
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+            ("reset: ICMP reached it".to_string(), os_error(&e))
+        }
+        Err(e) if is_timeout(&e) => ("timed out: not told".to_string(), os_error(&e)),
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
     Probe {
-        probe: "connected UDP".into(),
-        action: "connect(), send, recv".into(),
+        probe: "connected UDP",
+        call: "connect, send, recv".into(),
         outcome,
         took,
         os_error,
     }
 }
 
-/// Lays the probes out as a table with aligned columns.
+fn skipped(probe: &'static str, call: String) -> Probe {
+    Probe {
+        probe,
+        call,
+        outcome: "skipped: no UDP socket".into(),
+        took: Duration::ZERO,
+        os_error: "-".into(),
+    }
+}
+
+/// Finds a port on `ip` where neither TCP nor UDP listens right now, by
+/// binding both on port 0 and letting them go. (Another program could take it
+/// in between; for a probe on one machine that race does not matter.)
+///
+/// # Errors
+///
+/// `cannot find a free port` when binding fails.
+pub fn free_port(ip: IpAddr) -> Result<u16> {
+    for _ in 0..20 {
+        let udp = UdpSocket::bind((ip, 0)).map_err(|e| Error::io("cannot find a free port", &e))?;
+        let port = net::local_addr_of(udp.local_addr())?.port();
+        if std::net::TcpListener::bind((ip, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(Error::failed(
+        "cannot find a free port",
+        "every try was taken",
+    ))
+}
+
+/// The OS error's number and name, as a student would look it up:
+/// `111 ECONNREFUSED` on Linux, `10054 WSAECONNRESET` on Windows.
+fn os_error(err: &io::Error) -> String {
+    let code = match err.raw_os_error() {
+        Some(code) => code,
+        None => return describe(err),
+    };
+    let name = match (code, cfg!(windows)) {
+        (111, false) => "ECONNREFUSED",
+        (104, false) => "ECONNRESET",
+        (11, false) => "EAGAIN (timeout)",
+        (110, false) => "ETIMEDOUT",
+        (10054, true) => "WSAECONNRESET",
+        (10060, true) => "WSAETIMEDOUT",
+        (10061, true) => "WSAECONNREFUSED",
+        _ => return format!("{code} {}", describe(err)),
+    };
+    format!("{code} {name}")
+}
+
+/// The widest each column may be, so a row fits 100 columns.
+const WIDTHS: [usize; 5] = [13, 19, 27, 8, 25];
+
+/// Lays the probes out as a table no wider than 100 columns; a cell too long
+/// for its column is cut and ends in `~`.
 pub fn table(probes: &[Probe]) -> Vec<String> {
-    let header = [
-        "probe",
-        "what the client did",
-        "what happened",
-        "took",
-        "OS error",
-    ];
-    let rows: Vec<[String; 5]> = probes
-        .iter()
-        .map(|p| {
-            [
-                p.probe.clone(),
-                p.action.clone(),
-                p.outcome.clone(),
-                format_took(p.took),
-                p.os_error.clone(),
-            ]
+    let mut rows = vec![[
+        "probe".to_string(),
+        "the client called".to_string(),
+        "what happened".to_string(),
+        "took".to_string(),
+        "OS error".to_string(),
+    ]];
+    for p in probes {
+        rows.push([
+            p.probe.to_string(),
+            p.call.clone(),
+            p.outcome.clone(),
+            format_took(p.took),
+            p.os_error.clone(),
+        ]);
+    }
+    rows.iter()
+        .map(|row| {
+            let cell = |i: usize| fit(&row[i], WIDTHS[i]);
+            format!(
+                "{:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}",
+                cell(0),
+                cell(1),
+                cell(2),
+                cell(3),
+                cell(4),
+                w0 = WIDTHS[0],
+                w1 = WIDTHS[1],
+                w2 = WIDTHS[2],
+                w3 = WIDTHS[3],
+            )
+            .trim_end()
+            .to_string()
         })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: [&str; 5]| {
-        format!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3]
-        )
-    };
-    let mut lines = vec![line(header)];
-    for row in &rows {
-        lines.push(line([&row[0], &row[1], &row[2], &row[3], &row[4]]));
-    }
-    lines
+        .collect()
 }
 
-/// `0.042 ms` for fast calls, `1.000 s` for timeouts.
+fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{cut}~")
+    }
+}
+
+/// `0.042 ms` for fast calls, `201.8 ms` or `1.000 s` for timeouts: 8 columns.
 fn format_took(d: Duration) -> String {
+    let ms = crate::clock::ms(d);
     if d >= Duration::from_secs(1) {
         format!("{:.3} s", d.as_secs_f64())
+    } else if ms >= 100.0 {
+        format!("{ms:.1} ms")
     } else {
-        format!("{:.3} ms", crate::clock::ms(d))
+        format!("{ms:.3} ms")
     }
+}
+
+/// What each row means, for `--explain`.
+pub fn explain() -> Vec<String> {
+    [
+        "resolve name: no address, so nothing was sent to any server. A wrong name is not \
+         a missing server.",
+        "TCP connect: the host's kernel answered the SYN with a RST, so connect() failed in \
+         about one round trip. TCP learns at once because it asks before it sends data.",
+        "UDP send: there is no handshake; send_to() only hands the datagram to the network, \
+         so it succeeds whether or not anything listens.",
+        "UDP receive: the host answered with an ICMP port-unreachable. On Linux and the BSDs \
+         an unconnected socket is not told by default (recv_from cannot say which \
+         destination refused), so it times out; on Windows the next recvfrom fails with \
+         WSAECONNRESET (10054).",
+        "connected UDP: after connect() the socket has one peer, so the kernel can report \
+         the ICMP as 'connection refused' on the next recv.",
+        "None of this is guaranteed off loopback: firewalls drop ICMP and hosts rate-limit \
+         it, and then UDP cannot tell a missing server from a lost datagram.",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 #[cfg(test)]
@@ -388,25 +514,34 @@ mod tests {
         assert!(probes[0].outcome.starts_with("failed"), "{probes:?}");
         assert!(probes[1].outcome.starts_with("refused"), "{probes:?}");
         assert!(probes[2].outcome.starts_with("succeeded"), "{probes:?}");
-        assert!(probes[3].outcome.starts_with("timed out"), "{probes:?}");
-        assert!(probes[3].took >= Duration::from_millis(100));
+        if cfg!(windows) {
+            assert!(probes[3].outcome.starts_with("reset"), "{probes:?}");
+        } else {
+            assert!(probes[3].outcome.starts_with("timed out"), "{probes:?}");
+            assert!(probes[3].took >= Duration::from_millis(100));
+        }
         if cfg!(target_os = "linux") {
             assert!(probes[4].outcome.starts_with("refused"), "{probes:?}");
         }
+        assert!(table(&probes).iter().all(|l| l.chars().count() <= 100));
     }
 
     #[test]
-    fn table_aligns_columns() {
+    fn long_cells_are_cut_to_fit() {
         let probes = vec![Probe {
-            probe: "p".into(),
-            action: "a".into(),
+            probe: "p",
+            call: "a".repeat(50),
             outcome: "o".into(),
             took: Duration::from_micros(42),
-            os_error: "-".into(),
+            os_error: "e".repeat(80),
         }];
         let lines = table(&probes);
         assert_eq!(lines.len(), 2);
         assert!(lines[1].contains("0.042 ms"), "{lines:?}");
-        assert_eq!(lines[0].find("what the client did"), lines[1].find('a'));
+        assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:?}");
+        assert!(
+            lines[1].contains(&format!("{}~", "a".repeat(19))),
+            "{lines:?}"
+        );
     }
 }

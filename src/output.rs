@@ -37,21 +37,36 @@ macro_rules! outln {
 /// If stdout is closed (`BrokenPipe`) the process exits with status 0; any other
 /// write error is ignored, because there is nowhere left to report it.
 pub fn write_line(args: fmt::Arguments<'_>) {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let result = out
-        .write_fmt(args)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    exit_if_reader_gone(result);
+    write_str(&format!("{args}\n"));
 }
 
 /// Writes text as it is (no newline added) and flushes; used for prompts and help.
+///
+/// Once a [`Log`] has lines waiting, the text joins the same queue and this
+/// call waits until it is written, so a program's output and its log lines
+/// keep the order in which they were made.
 pub fn write_str(text: &str) {
+    let result = match writer() {
+        Some(queue) => {
+            let (done, written) = sync_channel(1);
+            PENDING.fetch_add(1, Ordering::SeqCst);
+            match queue.send(Item::Out(text.to_string(), done)) {
+                Ok(()) => written.recv().unwrap_or(Ok(())),
+                Err(_) => {
+                    PENDING.fetch_sub(1, Ordering::SeqCst);
+                    write_stdout(text)
+                }
+            }
+        }
+        None => write_stdout(text),
+    };
+    exit_if_reader_gone(result);
+}
+
+fn write_stdout(text: &str) -> io::Result<()> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    let result = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-    exit_if_reader_gone(result);
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
 }
 
 fn exit_if_reader_gone(result: io::Result<()>) {
@@ -60,6 +75,26 @@ fn exit_if_reader_gone(result: io::Result<()>) {
             std::process::exit(0);
         }
     }
+}
+
+/// Breaks a paragraph into lines of at most `width` characters, at spaces
+/// (a word longer than `width` gets a line of its own).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// Where a server writes its one-line-per-event log.
@@ -91,12 +126,27 @@ pub const MAX_LINE: usize = 1000;
 /// How many lines may wait for the writer before new ones are dropped.
 pub const QUEUE_LINES: usize = 1024;
 
-/// The writer thread's queue, made on first use.
-static QUEUE: Mutex<Option<SyncSender<String>>> = Mutex::new(None);
+/// What the writer thread writes: a log line (nobody waits for it), or a
+/// program's own output, whose writer waits for the result.
+enum Item {
+    Log(String),
+    Out(String, SyncSender<io::Result<()>>),
+}
+
+/// The writer thread's queue, made when the first log line is queued.
+static QUEUE: Mutex<Option<SyncSender<Item>>> = Mutex::new(None);
 /// Lines dropped because the queue was full or stdout was gone.
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 /// Lines queued but not yet written (so [`flush_log`] knows when to stop).
 static PENDING: AtomicU64 = AtomicU64::new(0);
+
+/// The queue, if a log has started the writer thread.
+fn writer() -> Option<SyncSender<Item>> {
+    match QUEUE.lock() {
+        Ok(queue) => queue.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
 
 impl Log {
     /// Log lines to stdout, through the writer thread.
@@ -125,25 +175,20 @@ impl Log {
             Mode::Stdout(prefix) => prefix,
         };
         let line = cut_line(format!("{prefix}{args}"));
-        let mut queue = match QUEUE.lock() {
-            Ok(queue) => queue,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if queue.is_none() {
-            *queue = start_writer();
-        }
-        let sent = match queue.as_ref() {
-            Some(sender) => {
-                PENDING.fetch_add(1, Ordering::SeqCst);
-                let sent = sender.try_send(line).is_ok();
-                if !sent {
-                    PENDING.fetch_sub(1, Ordering::SeqCst);
-                }
-                sent
+        let sender = {
+            let mut queue = match QUEUE.lock() {
+                Ok(queue) => queue,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if queue.is_none() {
+                *queue = start_writer();
             }
-            None => false,
+            queue.clone()
         };
+        PENDING.fetch_add(1, Ordering::SeqCst);
+        let sent = sender.map_or(false, |s| s.try_send(Item::Log(line)).is_ok());
         if !sent {
+            PENDING.fetch_sub(1, Ordering::SeqCst);
             DROPPED.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -177,38 +222,33 @@ fn cut_line(mut line: String) -> String {
 }
 
 /// Starts the one thread that writes log lines; `None` if the OS refuses it.
-fn start_writer() -> Option<SyncSender<String>> {
-    let (sender, receiver) = sync_channel::<String>(QUEUE_LINES);
+fn start_writer() -> Option<SyncSender<Item>> {
+    let (sender, receiver) = sync_channel::<Item>(QUEUE_LINES);
     let spawned = std::thread::Builder::new()
         .name("log writer".into())
         .spawn(move || {
             let mut reported = 0;
-            for line in receiver {
+            for item in receiver {
                 let lost = DROPPED.load(Ordering::Relaxed);
-                let mut result = Ok(());
                 if lost > reported {
-                    result = write_log_line(&format!("[{} log lines dropped]", lost - reported));
+                    let _ = write_stdout(&format!("[{} log lines dropped]\n", lost - reported));
                     reported = lost;
                 }
-                if result.is_ok() {
-                    result = write_log_line(&line);
-                }
-                if result.is_err() {
-                    // stdout is gone: keep serving, count what cannot be shown.
-                    DROPPED.fetch_add(1, Ordering::Relaxed);
+                match item {
+                    Item::Log(line) => {
+                        if write_stdout(&format!("{line}\n")).is_err() {
+                            // stdout is gone: keep serving, count what cannot be shown.
+                            DROPPED.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Item::Out(text, done) => {
+                        let _ = done.send(write_stdout(&text));
+                    }
                 }
                 PENDING.fetch_sub(1, Ordering::SeqCst);
             }
         });
     spawned.ok().map(|_| sender)
-}
-
-fn write_log_line(line: &str) -> io::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    out.write_all(line.as_bytes())
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
 }
 
 /// Shows bytes from the network to a person: valid UTF-8 as it is, anything else
@@ -309,6 +349,13 @@ mod tests {
         assert_eq!(printable(b"\xe2\x82"), "\\xe2\\x82"); // half a character at the end
         assert_eq!(printable(b"ok\xc3(x"), "ok\\xc3(x");
         assert_eq!(printable("€".as_bytes()), "€");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_within_the_width() {
+        let lines = wrap("aaa bbb ccc dddddddddd e", 7);
+        assert_eq!(lines, ["aaa bbb", "ccc", "dddddddddd", "e"]);
+        assert!(wrap("", 10).is_empty());
     }
 
     #[test]

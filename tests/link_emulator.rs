@@ -14,7 +14,7 @@ use socket_labs::link_emulator::{Decider, Direction, Impairments};
 use socket_labs::stats::Summary;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,21 +26,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_link-emulator");
 const LOST_AFTER: Duration = Duration::from_millis(80);
 
 // ---------------------------------------------------------------- helpers
-
-/// An address where nothing listens (bound, read, closed).
-fn dead_udp_port() -> SocketAddr {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
-
-fn dead_tcp_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-}
 
 /// Starts the emulator on a free port in front of `to`.
 fn emulator(to: SocketAddr, extra: &[&str]) -> Server {
@@ -111,17 +96,19 @@ fn predicted_losses(seed: u64, link: Impairments, count: usize) -> BTreeSet<usiz
         .collect()
 }
 
-/// Reads the emulator's summary (printed at the end of `--duration`):
-/// for each direction, counter name -> value.
+/// Reads the emulator's summary (printed at the end of `--duration`): for
+/// each direction (two lines each), counter name -> value.
 fn summary(server: &Server) -> HashMap<String, HashMap<String, u64>> {
     server
         .wait_for_line("--- link-emulator summary", Duration::from_secs(15))
         .unwrap_or_else(|| panic!("no summary from {}\n{}", server.command(), server.stderr()));
     let mut ways = HashMap::new();
     for _ in 0..2 {
-        let line = server
-            .wait_for_line("->", Duration::from_secs(5))
-            .expect("a summary line per direction");
+        let next = || {
+            let line = server.wait_for_line("", Duration::from_secs(5));
+            line.expect("two summary lines per direction")
+        };
+        let line = format!("{} {}", next(), next());
         let (name, rest) = line.split_once(": ").unwrap();
         let mut counts = HashMap::new();
         for part in rest.split([',', ';', '(']) {
@@ -169,39 +156,62 @@ fn help_lists_every_flag_with_an_example() {
 #[test]
 fn bad_arguments_exit_2_with_an_error_line() {
     let to = "127.0.0.1:9";
-    let cases: Vec<Vec<&str>> = vec![
+    let base = ["--listen", "127.0.0.1:0", "--to", to];
+    let mut cases: Vec<Vec<&str>> = vec![
         vec![],
         vec!["--listen", "127.0.0.1:0"],
         vec!["--to", to],
         vec!["--listen", "127.0.0.1", "--to", to],
         vec!["--listen", "127.0.0.1:0", "--to", "nowhere"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--udp", "--tcp"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--loss", "101"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--loss", "lots"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--delay", "-5"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--rate", "0"],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--idle", "0"],
-        vec![
-            "--listen",
-            "127.0.0.1:0",
-            "--to",
-            to,
-            "--tcp",
-            "--loss",
-            "5",
-        ],
-        vec![
-            "--listen",
-            "127.0.0.1:0",
-            "--to",
-            to,
-            "--tcp",
-            "--reorder",
-            "5",
-        ],
-        vec!["--listen", "127.0.0.1:0", "--to", to, "--bogus"],
         vec!["--listen", "127.0.0.1:0", "--to", "127.0.0.1:0"],
     ];
+    // Every numeric flag with the values that once panicked or make no sense.
+    let extreme = [
+        "-1",
+        "1e300",
+        "NaN",
+        "inf",
+        "",
+        "18446744073709551616",
+        "lots",
+    ];
+    for flag in [
+        "--delay",
+        "--jitter",
+        "--loss",
+        "--duplicate",
+        "--reorder",
+        "--rate",
+    ] {
+        for value in extreme {
+            cases.push([&base[..], &[flag, value]].concat());
+        }
+    }
+    for (flag, value) in [
+        ("--delay", "1e30"),
+        ("--delay", "61s"),
+        ("--jitter", "1e300ms"),
+        ("--loss", "101"),
+        ("--rate", "0"),
+        ("--rate", "1e-300"),
+        ("--rate", "1e300"),
+        ("--seed", "-1"),
+        ("--seed", "1.5"),
+        ("--seed", "18446744073709551616"),
+        ("--duration", "1e300"),
+        ("--duration", "-1"),
+        ("--duration", "25h"),
+        ("--idle-timeout", "0"),
+        ("--idle-timeout", "1ms"),
+        ("--max-clients", "0"),
+        ("--max-clients", "1e9"),
+    ] {
+        cases.push([&base[..], &[flag, value]].concat());
+    }
+    cases.push([&base[..], &["--udp", "--tcp"]].concat());
+    cases.push([&base[..], &["--tcp", "--loss", "5"]].concat());
+    cases.push([&base[..], &["--tcp", "--reorder", "5"]].concat());
+    cases.push([&base[..], &["--bogus"]].concat());
     for args in cases {
         let run = Client::new(BIN).args(&args).run();
         run.expect_code(2);
@@ -209,18 +219,49 @@ fn bad_arguments_exit_2_with_an_error_line() {
         assert!(!run.err().contains("panicked"), "{}", run.report());
         assert!(run.out().is_empty(), "{}", run.report());
     }
+    Client::new(BIN)
+        .args(&[&base[..], &["--dealy", "5"]].concat())
+        .run()
+        .expect_code(2)
+        .expect_err("did you mean --delay?");
+}
+
+#[test]
+fn a_to_that_comes_back_to_the_emulator_itself_is_refused() {
+    let port = support::closed_port();
+    let mut pairs = vec![
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("localhost:{port}")),
+    ];
+    if UdpSocket::bind("[::1]:0").is_ok() {
+        pairs.push((format!("[::]:{port}"), format!("[::1]:{port}")));
+        pairs.push((format!("[::]:{port}"), format!("127.0.0.1:{port}")));
+    }
+    for (listen, to) in pairs {
+        for mode in ["--udp", "--tcp"] {
+            Client::new(BIN)
+                .args(&["--listen", &listen, "--to", &to, mode])
+                .run()
+                .expect_code(2)
+                .expect_one_error_line()
+                .expect_err("relay to itself");
+        }
+    }
 }
 
 #[test]
 fn run_time_failures_are_one_line_and_exit_1() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap().to_string();
-    Client::new(BIN)
+    let run = Client::new(BIN)
         .args(&["--listen", &listen, "--to", "127.0.0.1:9"])
-        .run()
-        .expect_code(1)
+        .run();
+    run.expect_code(1)
         .expect_one_error_line()
-        .expect_err("already in use");
+        .expect_err("already in use")
+        .expect_err("pick another port in --listen");
+    assert!(!run.err().contains("--port"), "{}", run.report());
     Client::new(BIN)
         .args(&["--listen", "127.0.0.1:0", "--to", "no-such-host.invalid:9"])
         .run()
@@ -249,9 +290,11 @@ fn the_banner_says_what_the_link_does_and_the_run_ends_with_a_summary() {
     let banner = server
         .wait_for_line("relaying udp", Duration::from_secs(5))
         .unwrap();
+    assert!(banner.ends_with(", seed 77"), "{banner}");
+    let link = server.wait_for_line("", Duration::from_secs(5)).unwrap();
     assert!(
-        banner.contains("delay 3 ms ± 1 ms, loss 2.5%") && banner.contains("seed 77"),
-        "{banner}"
+        link.starts_with("each direction: delay 3 ms ± 1 ms, loss 2.5%"),
+        "{link}"
     );
     let ways = summary(&server);
     assert_eq!(count(&ways, "client->server", "received"), 0);
@@ -346,7 +389,7 @@ fn a_delayed_burst_arrives_as_a_burst_not_one_delay_after_another() {
     assert!(times[0] - first_sent >= Duration::from_millis(30));
     let last = times[19] - last_sent;
     assert!(
-        last >= Duration::from_millis(30) && last < Duration::from_millis(120),
+        last >= Duration::from_millis(30) && last < Duration::from_millis(300),
         "the last datagram came {last:?} after it was sent"
     );
 }
@@ -377,12 +420,15 @@ fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
         .zip(&predicted)
         .map(|(m, p)| m - p)
         .collect();
+    // A run off the seed's schedule (RTTs spread over 6 to 26 ms) would fall
+    // short of the prediction for some of 40 messages.
     assert!(errors.iter().all(|&e| e >= 0.0), "{errors:?}");
-    // A run off the seed's schedule would land within 1 ms about one time in ten.
-    let close = errors.iter().filter(|&&e| e < 1.0).count();
+    // And the quickest exchange shows the link alone: an emulator that added
+    // more than the seed's delays would miss here, however busy the machine.
+    let closest = errors.iter().cloned().fold(f64::INFINITY, f64::min);
     assert!(
-        close >= 20,
-        "only {close} of 40 RTTs within 1 ms of the seed's: {errors:?}"
+        closest < 1.5,
+        "no RTT within 1.5 ms of the seed's: {errors:?}"
     );
     let (m, p) = (
         Summary::of(&measured).unwrap(),
@@ -522,8 +568,10 @@ fn a_rate_limit_spaces_datagrams_by_their_serialization_time() {
     // last is out 26 × 4 ms after the first was sent, never sooner. (A busy
     // machine may add to that, but the schedule does not drift.)
     let last = times[25] - sent;
+    // The upper bound is loose for a busy machine; a rate read in kbyte/s
+    // instead of kbit/s would still miss it by a factor of two (832 ms).
     assert!(
-        last >= Duration::from_millis(104) && last < Duration::from_millis(250),
+        last >= Duration::from_millis(104) && last < Duration::from_millis(416),
         "26 datagrams of 4 ms took {last:?}"
     );
     assert!(times.windows(2).all(|w| w[1] >= w[0]));
@@ -544,7 +592,7 @@ fn a_rate_limited_link_drops_what_would_wait_more_than_a_second() {
     let ways = summary(&server);
     assert_eq!(count(&ways, "client->server", "received"), 30);
     assert_eq!(count(&ways, "client->server", "dropped"), 19);
-    assert_eq!(count(&ways, "client->server", "by"), 19); // "(19 by a full queue)"
+    assert_eq!(count(&ways, "client->server", "overflowed"), 19);
 }
 
 // ---------------------------------------------------------------- UDP: many clients, bad situations
@@ -585,7 +633,7 @@ fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
 #[test]
 fn vanishing_clients_are_forgotten_and_others_carry_on() {
     let echo = peers::udp_echo();
-    let server = emulator(echo, &["--delay", "20", "--idle", "0.2"]);
+    let server = emulator(echo, &["--delay", "20", "--idle-timeout", "200ms"]);
     {
         // Sends and is gone before the echoes come back 40 ms later.
         let gone = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -607,7 +655,7 @@ fn vanishing_clients_are_forgotten_and_others_carry_on() {
 
 #[test]
 fn with_the_udp_server_down_datagrams_are_counted_as_refused() {
-    let mut server = emulator(dead_udp_port(), &["--duration", "1"]);
+    let mut server = emulator(peers::dead_addr(), &["--duration", "1"]);
     let client = client_socket();
     for i in 0..5 {
         assert!(exchange(&client, server.addr, format!("anyone {i}?").as_bytes()).is_none());
@@ -639,7 +687,8 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
     let started = Instant::now();
     let mut stream = TcpStream::connect(server.addr).unwrap();
     let connect_time = started.elapsed();
-    assert!(connect_time < Duration::from_millis(5), "{connect_time:?}");
+    // (Through the link it would take two crossings: 10 ms at least.)
+    assert!(connect_time < Duration::from_millis(10), "{connect_time:?}");
     stream.set_nodelay(true).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -656,9 +705,10 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     assert!(times.iter().all(|&t| t >= 8.0), "{times:?}");
-    // And not more than that: the fastest exchange shows the link alone.
+    // And not more than that: the fastest exchange shows the link alone (the
+    // delay paid twice each way would take 18 ms at least).
     let fastest = Summary::of(&times).unwrap().min;
-    assert!(fastest < 12.5, "{times:?}");
+    assert!(fastest < 15.0, "{times:?}");
 
     // Bulk: a megabyte of non-text bytes, then a half-close, comes back whole.
     let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
@@ -703,7 +753,7 @@ fn tcp_mode_respects_the_rate() {
 
 #[test]
 fn with_the_tcp_server_down_clients_are_closed_and_the_emulator_carries_on() {
-    let mut server = emulator(dead_tcp_port(), &["--tcp", "--delay", "5"]);
+    let mut server = emulator(peers::dead_addr(), &["--tcp", "--delay", "5"]);
     for _ in 0..2 {
         // The handshake succeeds (it is with the emulator); then the emulator
         // finds no server and closes the connection.
@@ -741,8 +791,6 @@ const PERF_CLIENT: &str = env!("CARGO_BIN_EXE_perf-client");
 /// What a ping-client run printed.
 struct Ping {
     received: usize,
-    /// The RTT of each message that came back, in ms.
-    each: Vec<f64>,
     /// min, avg, max, mdev in ms.
     rtt: [f64; 4],
     /// Message numbers reported lost.
@@ -777,19 +825,8 @@ fn ping(addr: SocketAddr, args: &[&str]) -> Ping {
         .filter(|l| l.starts_with("message ") && l.ends_with(" lost"))
         .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
         .collect();
-    let each = out
-        .lines()
-        .filter_map(|l| {
-            l.split(" rtt=")
-                .nth(1)?
-                .trim_end_matches(" ms")
-                .parse()
-                .ok()
-        })
-        .collect();
     Ping {
         received,
-        each,
         rtt,
         lost,
     }
@@ -802,23 +839,21 @@ fn ping_server() -> Server {
 #[test]
 fn ping_through_a_20_ms_link_reports_40_ms_more() {
     let server = ping_server();
-    let direct = ping(server.addr, &["50", "0.01"]);
+    let direct = ping(server.addr, &["20", "0.01"]);
     let link = emulator(server.addr, &["--delay", "20"]);
-    let through = ping(link.addr, &["50", "0.02"]);
+    let through = ping(link.addr, &["--timeout", "5", "50", "0.02"]);
     assert_eq!(through.received, 50);
-    assert_eq!(through.each.len(), 50);
-    assert!(through.rtt[0] >= 40.0, "min {}", through.rtt[0]);
-    // The median rather than ping's average: one message held up by a busy
-    // machine moves the average of 50 by a millisecond, the median not at all.
-    let median = |x: &[f64]| Summary::of(x).unwrap().median;
-    let extra = median(&through.each) - median(&direct.each);
+    // From ping's own statistics line (its per-message lines may be cut on a
+    // busy machine). Never early: every RTT holds two full delays.
+    let (min, direct_min) = (through.rtt[0], direct.rtt[0]);
+    assert!(min >= 40.0, "min {min}");
+    // And not more: the fastest of 50 exchanges shows the link alone, since a
+    // busy machine can slow some exchanges down but not speed one up. A link
+    // that added a third crossing, or 25 ms each way, would fail here.
+    let extra = min - direct_min;
     assert!(
-        (40.0..42.0).contains(&extra),
-        "median RTT {:.3} ms through the link, {:.3} ms direct (avg {:.3} / {:.3})",
-        median(&through.each),
-        median(&direct.each),
-        through.rtt[1],
-        direct.rtt[1]
+        (40.0..46.0).contains(&extra),
+        "fastest RTT {min:.3} ms through the link, {direct_min:.3} ms direct"
     );
 }
 
@@ -829,7 +864,8 @@ fn ping_shows_jitter_in_mdev() {
         server.addr,
         &["--delay", "10", "--jitter", "5", "--seed", "2"],
     );
-    let jittery = ping(link.addr, &["50", "0.03"]);
+    // A generous timeout: a starved machine may hold an echo up, not lose it.
+    let jittery = ping(link.addr, &["--timeout", "5", "50", "0.03"]);
     assert_eq!(jittery.received, 50);
     let spec = Impairments {
         delay: Duration::from_millis(10),
@@ -853,23 +889,21 @@ fn ping_shows_jitter_in_mdev() {
 }
 
 /// One ping-client run of 1000 messages through `--loss 30 --seed 1`, with the
-/// emulator's summary to check that only the emulator lost anything.
-fn lossy_ping_run(server: SocketAddr) -> Option<BTreeSet<usize>> {
-    let link = emulator(
-        server,
-        &["--loss", "30", "--seed", "1", "--duration", "2.5"],
-    );
-    let run = ping(link.addr, &["--timeout", "0.2", "1000", "0.001"]);
+/// emulator's summary to check that only the emulator lost anything. Returns
+/// how many echoes came back and the message numbers reported lost.
+fn lossy_ping_run(server: SocketAddr) -> Option<Ping> {
+    let link = emulator(server, &["--loss", "30", "--seed", "1", "--duration", "4"]);
+    let run = ping(link.addr, &["--timeout", "0.5", "1000", "0.001"]);
     let ways = summary(&link);
     let (out, back) = ("client->server", "server->client");
-    // A datagram the kernel dropped (a full socket buffer on a busy machine)
-    // is a loss the seed did not decide; such a run proves nothing either way.
+    // A datagram the kernel dropped (a full socket buffer on a busy machine),
+    // or an echo later than the timeout, is a loss the seed did not decide;
+    // such a run proves nothing either way.
     let clean = count(&ways, out, "received") == 1000
         && count(&ways, back, "received") == count(&ways, out, "forwarded")
         && run.received as u64 == count(&ways, back, "forwarded");
     if clean {
-        assert_eq!(run.received + run.lost.len(), 1000);
-        Some(run.lost)
+        Some(run)
     } else {
         eprintln!("run disturbed by drops outside the emulator: {ways:?}");
         None
@@ -888,27 +922,35 @@ fn ping_loss_30_loses_the_same_half_of_1000_messages_every_time() {
         .into_iter()
         .map(|i| i + 1)
         .collect();
+    // 99% band of Binomial(1000, 0.51): 510 ± 2.576 × 15.8.
+    assert!(
+        (470..=551).contains(&predicted.len()),
+        "{}",
+        predicted.len()
+    );
     // Two runs side by side, each through its own emulator with the same seed.
     let addr = server.addr;
     let pair: Vec<_> = (0..2)
         .map(|_| thread::spawn(move || lossy_ping_run(addr)))
         .collect();
-    let mut runs: Vec<BTreeSet<usize>> =
-        pair.into_iter().filter_map(|t| t.join().unwrap()).collect();
+    let mut runs: Vec<_> = pair.into_iter().filter_map(|t| t.join().unwrap()).collect();
     for _ in 0..2 {
         if runs.len() < 2 {
             runs.extend(lossy_ping_run(addr));
         }
     }
     assert_eq!(runs.len(), 2, "no two clean runs in four");
-    // 99% band of Binomial(1000, 0.51): 510 ± 2.576 × 15.8.
-    assert!(
-        (470..=551).contains(&runs[0].len()),
-        "{} lost",
-        runs[0].len()
-    );
-    assert_eq!(runs[0], runs[1], "same seed, different lost messages");
-    assert_eq!(runs[0], predicted);
+    for run in &runs {
+        // Exactly the echoes the seed lets through came back...
+        assert_eq!(run.received, 1000 - predicted.len());
+        // ...and the messages ping reports lost are the ones the seed lost.
+        // ping's per-message lines go through a log that may drop a few of
+        // its 2000 lines on a busy machine (or the last ones at exit), so
+        // some numbers may be missing, never wrong ones.
+        let wrong: Vec<_> = run.lost.difference(&predicted).collect();
+        assert!(wrong.is_empty(), "lost, but not by the seed: {wrong:?}");
+        assert!(run.lost.len() * 10 >= predicted.len() * 9, "{:?}", run.lost);
+    }
 }
 
 /// Runs `perf-client --csv ARGS` and returns the throughput (kB/s) of each
@@ -986,4 +1028,96 @@ fn perf_through_a_1000_kbit_link_stays_under_the_rate() {
     // The last row also holds the echoes that were still queued when sending
     // stopped; it must divide them by its real length, not by one second.
     assert!(rows.iter().all(|r| *r <= 126.0), "{rows:?} kB/s");
+}
+
+// ---------------------------------------------------------------- limits under attack
+
+#[test]
+fn a_full_flow_table_evicts_the_least_recently_used_idle_flow() {
+    let echo = peers::udp_echo();
+    let server = emulator(echo, &["--max-clients", "3", "--delay", "200"]);
+    // Three clients fill the table; their datagrams are still on the way, so
+    // no flow is idle yet and a newcomer's first datagram is dropped.
+    let squatters: Vec<UdpSocket> = (0..3).map(|_| client_socket()).collect();
+    for socket in &squatters {
+        socket.send_to(b"here", server.addr).unwrap();
+    }
+    let newcomer = client_socket();
+    newcomer.send_to(b"first", server.addr).unwrap();
+    assert!(server
+        .wait_for_line("3 busy clients at once", Duration::from_secs(5))
+        .is_some());
+    // The squatters keep their source ports alive; once their echoes are
+    // home, the least recently used one makes room for the newcomer.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut buf = [0u8; 16];
+    let mut answered = false;
+    while !answered && Instant::now() < deadline {
+        for socket in squatters.iter().skip(1) {
+            socket.send_to(b"still here", server.addr).unwrap();
+        }
+        newcomer.send_to(b"again", server.addr).unwrap();
+        answered = matches!(newcomer.recv_from(&mut buf), Ok((5, _)));
+    }
+    assert!(answered, "the newcomer was never relayed");
+    let evicted = server
+        .wait_for_line("evicted", Duration::from_secs(5))
+        .unwrap();
+    let first = squatters[0].local_addr().unwrap();
+    assert!(
+        evicted.starts_with(&format!("client {first}: flow 1 evicted")),
+        "{evicted}"
+    );
+}
+
+#[test]
+fn the_queue_bound_counts_bytes_and_refuses_more_than_32_mib() {
+    let (sink, _arrivals) = peers::udp_sink();
+    // A minute of delay: everything stays queued. With --verbose the emulator
+    // says each datagram's fate, which also paces the sender.
+    let server = emulator(sink, &["--delay", "60s", "--verbose"]);
+    let client = client_socket();
+    let big = vec![b'x'; 65_507];
+    let fits = (32 * 1024 * 1024 / (65_507 + 256)) as usize; // 510, overhead included
+    for k in 1..=fits + 20 {
+        client.send_to(&big, server.addr).unwrap();
+        let line = server
+            .wait_for_line(&format!(" #{k} ("), Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("no line for datagram {k}"));
+        let queued = line.contains("due in");
+        assert_eq!(queued, k <= fits, "{line}");
+    }
+}
+
+#[test]
+fn tcp_mode_caps_connections_and_frees_the_place_when_one_closes() {
+    let echo = peers::tcp_echo();
+    let server = emulator(echo, &["--tcp", "--max-clients", "2"]);
+    let connect = || {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = stream.write_all(b"hi");
+        let mut buf = [0u8; 2];
+        let echoed = matches!(stream.read(&mut buf), Ok(n) if n > 0);
+        (stream, echoed)
+    };
+    let (first, ok1) = connect();
+    let (_second, ok2) = connect();
+    assert!(ok1 && ok2);
+    let (_third, ok3) = connect();
+    assert!(!ok3, "a third connection was relayed");
+    assert!(server
+        .wait_for_line(
+            "refused, 2 clients already connected",
+            Duration::from_secs(5)
+        )
+        .is_some());
+    // One leaves: its place is free again once both directions have closed.
+    first.shutdown(Shutdown::Both).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !connect().1 {
+        assert!(Instant::now() < deadline, "the place was never given back");
+    }
 }

@@ -1,4 +1,5 @@
-//! End-to-end tests of the RTT clients, rtt-compare and no-server (Experiment 4).
+//! End-to-end tests of the RTT clients (Experiment 4, Tasks 1 and 3);
+//! `rtt-compare` and `no-server` are in `tests/questions.rs`.
 
 mod support;
 
@@ -9,8 +10,6 @@ const UDP_SERVER: &str = env!("CARGO_BIN_EXE_udp-upper-server");
 const TCP_SERVER: &str = env!("CARGO_BIN_EXE_tcp-upper-server");
 const UDP_RTT: &str = env!("CARGO_BIN_EXE_udp-rtt-client");
 const TCP_RTT: &str = env!("CARGO_BIN_EXE_tcp-rtt-client");
-const COMPARE: &str = env!("CARGO_BIN_EXE_rtt-compare");
-const NO_SERVER: &str = env!("CARGO_BIN_EXE_no-server");
 
 /// Checks `YYYY-MM-DD HH:MM:SS.ffffff UTC` at the end of `line`, after `prefix`.
 fn assert_timestamp(line: &str, prefix: &str) {
@@ -81,7 +80,8 @@ fn udp_rtt_client_count_adds_min_avg_max() {
         ])
         .run();
     out.expect_code(0)
-        .expect_out("4 requests, 4 replies")
+        .expect_out("4 requests, 4 replies, 0 late, 0 duplicate")
+        .expect_out("From server: 4 HI\n")
         .expect_out("rtt min/avg/max = ");
     assert_eq!(out.out().matches("RTT: ").count(), 4);
 }
@@ -105,6 +105,7 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
         .run();
     out.expect_code(1)
         .expect_out("2 requests, 0 replies")
+        .expect_out("is the server running?")
         .expect_one_error_line()
         .expect_err("all 2 requests went unanswered");
     assert_eq!(out.out().matches("lost: ").count(), 2, "{}", out.report());
@@ -157,65 +158,62 @@ fn tcp_rtt_client_with_no_server_fails_fast() {
     assert!(out.elapsed < Duration::from_secs(1));
 }
 
-#[test]
-fn rtt_compare_prints_table_and_explanation_quickly() {
-    let out = Client::new(COMPARE).limit(Duration::from_secs(5)).run();
-    out.expect_code(0);
-    for row in [
-        "UDP request/reply",
-        "TCP connect (handshake)",
-        "TCP request/reply",
-        "TCP total",
-    ] {
-        out.expect_out(row);
-    }
-    out.expect_out("Congestion control plays no part");
-    // The explanation quotes the table's own medians.
-    let text = out.out();
-    let udp_line = text
-        .lines()
-        .find(|l| l.starts_with("UDP request/reply"))
-        .unwrap();
-    let median: Vec<&str> = udp_line.split_whitespace().collect();
-    assert!(text.contains(&format!("{} us", median[3])), "{text}");
-}
-
-#[test]
-fn rtt_compare_against_external_servers() {
-    let udp = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let tcp = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    Client::new(COMPARE)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--udp-port",
-            &udp.port(),
-            "--tcp-port",
-            &tcp.port(),
-            "--count",
-            "5",
-        ])
+fn udp_rtt(addr: std::net::SocketAddr, extra: &[&str]) -> support::Outcome {
+    Client::new(UDP_RTT)
+        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(extra)
         .run()
-        .expect_code(0)
-        .expect_out("5 exchanges per protocol with the servers at");
 }
 
+/// A server that holds request 1 and answers it only when request 2 comes:
+/// the late reply must be reported as late, never credited to request 2.
 #[test]
-fn no_server_probe_table() {
-    let out = Client::new(NO_SERVER).args(&["--timeout", "0.2"]).run();
-    out.expect_code(0);
-    let text = out.out();
-    let row = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .unwrap_or_else(|| panic!("no {name} row in\n{text}"))
-            .to_string()
-    };
-    assert!(row("resolve name").contains("failed"), "{text}");
-    assert!(row("TCP connect").contains("refused"), "{text}");
-    assert!(row("UDP send").contains("succeeded"), "{text}");
-    assert!(row("UDP receive").contains("timed out"), "{text}");
-    if cfg!(target_os = "linux") {
-        assert!(row("connected UDP").contains("refused"), "{text}");
+fn udp_rtt_client_reports_a_late_reply_as_late() {
+    let addr = support::peers::udp(|n, payload, held| {
+        held.push(payload.to_vec());
+        match n {
+            0 => Vec::new(),
+            1 => vec![held[0].clone(), payload.to_vec()],
+            _ => vec![payload.to_vec()],
+        }
+    });
+    let out = udp_rtt(addr, &["-c", "3", "--timeout", "300ms", "hi"]);
+    out.expect_code(0)
+        .expect_out("request 1: lost: ")
+        .expect_out("late reply to request 1, ")
+        .expect_out("From server: 2 hi\n")
+        .expect_out("3 requests, 2 replies, 1 late, 0 duplicate");
+    assert!(!out.out().contains("From server: 1 hi"), "{}", out.report());
+}
+
+/// A duplicating path: every request is answered twice. The second copy is
+/// a duplicate, not the next request's reply.
+#[test]
+fn udp_rtt_client_reports_duplicates() {
+    let addr = support::peers::udp(|_, payload, _| vec![payload.to_vec(), payload.to_vec()]);
+    let out = udp_rtt(addr, &["--count", "3", "hi"]);
+    out.expect_code(0)
+        .expect_out("duplicate reply to request 1 (ignored)")
+        .expect_out("duplicate reply to request 2 (ignored)")
+        .expect_out("3 requests, 3 replies, 0 late, ");
+    for n in 1..=3 {
+        out.expect_out(&format!("From server: {n} hi\n"));
     }
+}
+
+/// Datagrams from the server that carry no request number are named, and the
+/// final hint says what came instead of asking whether the server runs.
+#[test]
+fn udp_rtt_client_names_malformed_replies() {
+    let addr = support::peers::udp(|_, _, _| vec![b"garbage".to_vec()]);
+    let out = udp_rtt(addr, &["-c", "2", "--timeout", "200ms", "hi"]);
+    out.expect_code(1)
+        .expect_out("reply matching no recent request (ignored): \"garbage\"")
+        .expect_out("1 other datagram(s) came")
+        .expect_err("all 2 requests went unanswered");
+    assert!(
+        !out.out().contains("is the server running"),
+        "{}",
+        out.report()
+    );
 }

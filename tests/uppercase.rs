@@ -159,7 +159,7 @@ fn tcp_client_gets_unicode_uppercase_and_server_logs_it() {
 
 #[test]
 fn silent_tcp_client_blocks_nobody_and_is_dropped_after_the_timeout() {
-    let server = tcp_server(&["--read-timeout", "0.5"]);
+    let server = tcp_server(&["--idle-timeout", "0.5"]);
     let silent = TcpStream::connect(server.addr).unwrap();
     // Another client is served while the silent one holds its connection.
     let started = Instant::now();
@@ -182,7 +182,7 @@ fn silent_tcp_client_blocks_nobody_and_is_dropped_after_the_timeout() {
     let line = server
         .wait_for_line("dropped a silent client", Duration::from_secs(5))
         .expect("the server should log the dropped client");
-    assert!(line.contains("0 bytes received"), "{line}");
+    assert!(line.contains("(0 bytes received)"), "{line}");
     // The server closed its side: our read sees end of stream.
     let mut silent = silent;
     silent
@@ -216,14 +216,16 @@ fn half_a_character_then_disconnect_does_not_hurt_the_server() {
 fn oversized_tcp_request_is_refused_and_logged() {
     let server = tcp_server(&[]);
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    // Write from a thread: the server stops reading at 64 KiB.
+    // Write from a thread: the server stops reading at 64 KiB. The stream
+    // stays open (returned) so the server's echo does not meet a reset first.
     let writer = std::thread::spawn(move || {
         let _ = stream.write_all(&vec![b'a'; 100_000]);
+        stream
     });
     let line = server
         .wait_for_line("request refused", Duration::from_secs(5))
         .unwrap();
-    assert!(line.contains("longer than 65536 bytes"), "{line}");
+    assert!(line.contains("more than 65536 bytes"), "{line}");
     writer.join().unwrap();
 }
 
@@ -253,8 +255,8 @@ fn no_server_tcp_is_refused_quickly_udp_times_out() {
         .run();
     out.expect_code(1)
         .expect_one_error_line()
-        .expect_err("no reply within 0.3 s")
-        .expect_err("UDP has no connection");
+        .expect_err("nothing within 0.3 s")
+        .expect_err("is the server running?");
     assert!(
         out.elapsed >= Duration::from_millis(300),
         "{}",
@@ -364,4 +366,248 @@ fn tcp_client_reads_the_sentence_before_it_connects() {
         .unwrap()
         .expect_code(0)
         .expect_out("From server: TYPED SLOWLY");
+}
+
+/// The lab's own TCP client: connect, send, one `recv(1024)`, close. It never
+/// shuts down its sending half, so a server that waits for the end of the
+/// stream would stall it; ours answers each piece as it comes.
+#[test]
+fn the_original_tcp_client_gets_its_reply_in_under_a_second() {
+    let server = tcp_server(&[]);
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all("hello wörld".as_bytes()).unwrap();
+    let mut buf = [0u8; 1024];
+    let n = stream.read(&mut buf).unwrap();
+    drop(stream);
+    assert_eq!(&buf[..n], "HELLO WÖRLD".as_bytes());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// `nc` typed into line by line: each line comes back before the next is
+/// typed, on one connection that stays open.
+#[test]
+fn an_interactive_peer_gets_each_line_back_at_once() {
+    let server = tcp_server(&[]);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    for (line, want) in [("hello\n", "HELLO\n"), ("grüße\n", "GRÜSSE\n")] {
+        stream.write_all(line.as_bytes()).unwrap();
+        let mut got = Vec::new();
+        while got.len() < want.len() {
+            let mut buf = [0u8; 64];
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "closed early after {got:?}");
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, want.as_bytes());
+    }
+    // Then end of input, as `nc -N` or socat send it: the server closes too.
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+/// A character split across two writes (and so, here, two reads) comes back whole.
+#[test]
+fn a_character_split_between_reads_stays_whole() {
+    let server = tcp_server(&[]);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(b"w\xc3").unwrap();
+    // Wait for the "W" so the second half surely arrives in another read.
+    let mut first = [0u8; 8];
+    assert_eq!(stream.read(&mut first).unwrap(), 1);
+    assert_eq!(&first[..1], b"W");
+    stream.write_all(b"\xb6rld").unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    assert_eq!(rest, "ÖRLD".as_bytes());
+}
+
+#[test]
+fn extra_words_are_one_sentence() {
+    let server = tcp_server(&[]);
+    let port = server.port();
+    Client::new(TCP_CLIENT)
+        .args(&[
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "hello",
+            "big",
+            "world",
+        ])
+        .run()
+        .expect_code(0)
+        .expect_out("From server: HELLO BIG WORLD\n");
+}
+
+/// A server written the way the original was, but one that does not close
+/// after answering: the client shows what came once its timeout passes.
+#[test]
+fn tcp_client_prints_a_reply_from_a_server_that_stays_open() {
+    let (hold, held) = std::sync::mpsc::channel::<()>();
+    let held = std::sync::Mutex::new(held);
+    let addr = support::peers::tcp(move |mut stream| {
+        let mut buf = [0u8; 1024];
+        let n = stream.read(&mut buf).unwrap_or(0);
+        let _ = stream.write_all(&buf[..n].to_ascii_uppercase());
+        // Stay open until the test ends (or 20 s).
+        let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(20));
+    });
+    let out = Client::new(TCP_CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(&["--timeout", "300ms", "stay open"])
+        .run();
+    drop(hold);
+    out.expect_code(0)
+        .expect_out("From server: STAY OPEN\n")
+        .expect_err("kept the connection open");
+}
+
+/// More idle connections than --max-clients: the extra ones are refused with
+/// a log line, and once the attacker lets go a client is served at once.
+#[test]
+fn connections_beyond_the_cap_are_refused_and_logged() {
+    let server = tcp_server(&["--max-clients", "2"]);
+    let holders: Vec<TcpStream> = (0..5)
+        .map(|_| TcpStream::connect(server.addr).unwrap())
+        .collect();
+    for _ in 0..3 {
+        server
+            .wait_for_line(
+                "refused, 2 clients already connected",
+                Duration::from_secs(5),
+            )
+            .expect("a refusal line per connection beyond the cap");
+    }
+    let released = Instant::now();
+    drop(holders);
+    // Try until served: a freed slot is given back when its thread ends.
+    let reply = loop {
+        let mut stream = TcpStream::connect(server.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream.write_all(b"served").unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        if !reply.is_empty() || released.elapsed() > Duration::from_secs(5) {
+            break reply;
+        }
+    };
+    assert_eq!(reply, b"SERVED");
+    assert!(
+        released.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        released.elapsed()
+    );
+}
+
+/// A client that sends a byte every 100 ms never trips the idle timeout; the
+/// deadline (--max-time) cuts it off.
+#[test]
+fn a_trickling_client_is_cut_off_at_the_deadline() {
+    let server = tcp_server(&["--idle-timeout", "30", "--max-time", "500ms"]);
+    let mut stream = TcpStream::connect(server.addr).unwrap();
+    let started = Instant::now();
+    while stream.write_all(b"x").is_ok() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100)); // the attacker's pace
+    }
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    let line = server
+        .wait_for_line("cut off at the deadline", Duration::from_secs(5))
+        .expect("the deadline is logged");
+    assert!(line.contains("--max-time 0.5 s"), "{line}");
+}
+
+#[test]
+fn a_reply_from_another_address_is_named_not_taken() {
+    let addr = support::peers::udp_reply_from_elsewhere();
+    let out = Client::new(UDP_CLIENT)
+        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
+        .args(&["--timeout", "300ms", "hi"])
+        .run();
+    out.expect_code(1)
+        .expect_one_error_line()
+        .expect_err("1 datagram(s) came from 127.0.0.1:");
+    assert!(
+        !out.err().contains("is the server running"),
+        "{}",
+        out.report()
+    );
+}
+
+/// "ΐ" is 2 bytes and its capital 6: 20,000 of them make a 120,000-byte
+/// reply, which no datagram can carry. The client gets a short error instead
+/// of silence, and the server logs it.
+#[test]
+fn an_uppercase_reply_too_big_for_a_datagram_gets_an_error_datagram() {
+    let server = udp_server();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    socket
+        .send_to("ΐ".repeat(20_000).as_bytes(), server.addr)
+        .unwrap();
+    let mut buf = vec![0u8; 65_535];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(
+        text.starts_with("error: the reply would be 120000 bytes"),
+        "{text}"
+    );
+    assert!(n < 200, "{n}");
+    assert!(server
+        .wait_for_line("does not fit one datagram", Duration::from_secs(5))
+        .is_some());
+}
+
+/// Every numeric flag of the group refuses the values that make no sense,
+/// with exit 2 and one error line, never a panic.
+#[test]
+fn numeric_flags_refuse_nonsense() {
+    let junk = ["-1", "1e30", "NaN", "", "18446744073709551615", "inf", "x"];
+    let cases: &[(&str, &str, &[&str])] = &[
+        (UDP_SERVER, "--port", &["1.5", "70000"]),
+        (TCP_SERVER, "--port", &["1.5", "65536"]),
+        (TCP_SERVER, "--max-clients", &["0", "1.5"]),
+        (TCP_SERVER, "--idle-timeout", &["0"]),
+        (TCP_SERVER, "--max-time", &["0", "25h"]),
+        (UDP_CLIENT, "--port", &["0", "1.5"]),
+        (TCP_CLIENT, "--timeout", &["0", "0s"]),
+        (
+            env!("CARGO_BIN_EXE_udp-rtt-client"),
+            "--count",
+            &["0", "1.5"],
+        ),
+        (env!("CARGO_BIN_EXE_tcp-rtt-client"), "-c", &["0", "1.5"]),
+        (env!("CARGO_BIN_EXE_udp-rtt-client"), "--timeout", &["0"]),
+    ];
+    for (bin, flag, own) in cases {
+        for value in junk.iter().chain(own.iter()) {
+            let out = Client::new(bin).args(&[*flag, *value, "hi"]).run();
+            out.expect_code(2).expect_err("error: ");
+            assert!(!out.err().contains("panicked"), "{}", out.report());
+        }
+    }
 }

@@ -15,7 +15,14 @@ use std::fmt;
 use std::time::Duration;
 
 /// The largest `--delay` or `--jitter` accepted: one minute.
-pub const MAX_DELAY_MS: f64 = 60_000.0;
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+
+/// The slowest `--rate` accepted, in kbit/s: a 65,507-byte datagram then
+/// takes 524 s on the wire. (`--rate 1e-300` would take longer than any clock counts.)
+pub const MIN_RATE_KBIT: f64 = 1.0;
+
+/// The fastest `--rate` accepted, in kbit/s (100 Gbit/s).
+pub const MAX_RATE_KBIT: f64 = 1e8;
 
 /// Which way a datagram travels through the emulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,7 +93,7 @@ impl Impairments {
     }
 
     /// Checks the ranges: percentages in 0..=100, delay and jitter at most
-    /// [`MAX_DELAY_MS`], a rate above zero.
+    /// [`MAX_DELAY`], a rate from [`MIN_RATE_KBIT`] to [`MAX_RATE_KBIT`].
     ///
     /// # Errors
     ///
@@ -104,16 +111,14 @@ impl Impairments {
             }
         }
         for (name, d) in [("--delay", self.delay), ("--jitter", self.jitter)] {
-            if d.as_secs_f64() * 1000.0 > MAX_DELAY_MS {
-                return Err(Error::usage(format!(
-                    "{name} must be at most {MAX_DELAY_MS} ms"
-                )));
+            if d > MAX_DELAY {
+                return Err(Error::usage(format!("{name} must be at most 60s")));
             }
         }
         if let Some(rate) = self.rate_kbit {
-            if !(rate.is_finite() && rate > 0.0) {
+            if !(MIN_RATE_KBIT..=MAX_RATE_KBIT).contains(&rate) {
                 return Err(Error::usage(format!(
-                    "--rate must be a number of kbit/s above 0, not {rate}"
+                    "--rate must be from {MIN_RATE_KBIT} to {MAX_RATE_KBIT} kbit/s, not {rate}"
                 )));
             }
         }
@@ -148,7 +153,7 @@ impl Impairments {
     /// ```
     pub fn serialization(&self, bytes: usize) -> Duration {
         match self.rate_kbit {
-            Some(kbit) => Duration::from_secs_f64(bytes as f64 * 8.0 / (kbit * 1000.0)),
+            Some(kbit) => seconds(bytes as f64 * 8.0 / (kbit * 1000.0)),
             None => Duration::ZERO,
         }
     }
@@ -172,6 +177,19 @@ impl fmt::Display for Impairments {
             Some(rate) => write!(f, "rate {} kbit/s", trim(rate)),
             None => write!(f, "rate unlimited"),
         }
+    }
+}
+
+/// A number of seconds as a [`Duration`], saturating where
+/// `Duration::from_secs_f64` would panic (NaN, negative, too large): settings
+/// that skipped [`Impairments::validate`] must not panic the relay.
+fn seconds(secs: f64) -> Duration {
+    if secs.is_nan() || secs <= 0.0 {
+        Duration::ZERO
+    } else if secs >= 1e12 {
+        Duration::MAX
+    } else {
+        Duration::from_secs_f64(secs)
     }
 }
 
@@ -250,7 +268,7 @@ impl Decider {
             lost: u_loss * 100.0 < link.loss,
             duplicate: u_duplicate * 100.0 < link.duplicate,
             reorder: u_reorder * 100.0 < link.reorder,
-            delay: Duration::from_secs_f64(delay_ms / 1000.0),
+            delay: seconds(delay_ms / 1000.0),
         }
     }
 }

@@ -20,7 +20,6 @@
 
 use super::impairment::{Decider, Direction, Fate, Impairments};
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,26 +27,36 @@ use std::time::{Duration, Instant};
 /// (a "full buffer"). One second of backlog is already a badly bloated buffer.
 pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);
 
-/// The most payload bytes one direction may hold in the timer queue; beyond
-/// that, new datagrams are dropped rather than letting memory grow without end.
-pub const MEMORY_LIMIT: u64 = 64 * 1024 * 1024;
+/// The most datagrams one direction may hold in the timer queue.
+pub const MAX_QUEUED: u64 = 65_536;
+
+/// What a queued datagram costs besides its payload: its place in the timer
+/// queue, the job that sends it and the allocations they make (about 200
+/// bytes, rounded up). An empty datagram is not free.
+pub const DATAGRAM_OVERHEAD: u64 = 256;
+
+/// The most bytes (payload plus [`DATAGRAM_OVERHEAD`] each) one direction may
+/// hold in the timer queue; beyond that, or beyond [`MAX_QUEUED`] datagrams,
+/// new datagrams are dropped rather than letting memory grow without end.
+pub const MEMORY_LIMIT: u64 = 32 * 1024 * 1024;
 
 /// How long a datagram held back by `--reorder` waits for a datagram to
 /// overtake it; if none comes, it goes on anyway (late, but not reordered).
 pub const REORDER_HOLD: Duration = Duration::from_millis(100);
 
-/// Counters of one direction, updated from several threads.
+/// Counters of one direction, updated from several threads under one lock,
+/// so a report never shows a datagram half counted.
 #[derive(Debug, Default)]
 pub struct Tally {
-    received: AtomicU64,
-    forwarded: AtomicU64,
-    dropped: AtomicU64,
-    overflow: AtomicU64,
-    duplicated: AtomicU64,
-    reordered: AtomicU64,
-    refused: AtomicU64,
-    bytes: AtomicU64,
-    queued_bytes: AtomicU64,
+    state: Mutex<(Totals, Queued)>,
+}
+
+/// What the timer queue of one direction holds: datagrams, and their bytes
+/// with [`DATAGRAM_OVERHEAD`] each.
+#[derive(Debug, Default, Clone, Copy)]
+struct Queued {
+    datagrams: u64,
+    bytes: u64,
 }
 
 /// Which counter to add to.
@@ -55,8 +64,6 @@ pub struct Tally {
 pub enum Count {
     /// A datagram (or TCP chunk) arrived.
     Received,
-    /// A copy left the emulator.
-    Forwarded,
     /// A datagram was dropped: by `--loss`, or because it could not be sent.
     Dropped,
     /// A datagram was dropped because the queue was full (also counts as dropped).
@@ -70,59 +77,68 @@ pub enum Count {
 }
 
 impl Tally {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Totals, Queued)> {
+        super::lock(&self.state)
+    }
+
     /// Adds one to a counter.
     pub fn add(&self, count: Count) {
+        let t = &mut self.lock().0;
         let counter = match count {
-            Count::Received => &self.received,
-            Count::Forwarded => &self.forwarded,
-            Count::Dropped => &self.dropped,
+            Count::Received => &mut t.received,
+            Count::Dropped => &mut t.dropped,
             Count::Overflow => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-                &self.overflow
+                t.dropped += 1;
+                &mut t.overflow
             }
-            Count::Duplicated => &self.duplicated,
-            Count::Reordered => &self.reordered,
-            Count::Refused => &self.refused,
+            Count::Duplicated => &mut t.duplicated,
+            Count::Reordered => &mut t.reordered,
+            Count::Refused => &mut t.refused,
         };
-        counter.fetch_add(1, Ordering::Relaxed);
+        *counter += 1;
     }
 
-    /// A copy of `bytes` bytes left the emulator.
+    /// Counts a copy of `bytes` bytes as forwarded. Called *before* the send,
+    /// so whoever receives the copy and then asks for a report finds it
+    /// counted; [`unsent`](Self::unsent) takes it back if the send fails.
     pub fn forwarded(&self, bytes: usize) {
-        self.add(Count::Forwarded);
-        self.bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+        let t = &mut self.lock().0;
+        t.forwarded += 1;
+        t.bytes += bytes as u64;
     }
 
-    /// Reserves room for `bytes` in the timer queue; false when the direction
-    /// already holds [`MEMORY_LIMIT`].
+    /// A copy counted by [`forwarded`](Self::forwarded) could not be sent: it
+    /// becomes a dropped one.
+    pub fn unsent(&self, bytes: usize) {
+        let t = &mut self.lock().0;
+        t.forwarded -= 1;
+        t.bytes -= bytes as u64;
+        t.dropped += 1;
+    }
+
+    /// Reserves room for a datagram of `bytes` in the timer queue; false when
+    /// the direction already holds [`MAX_QUEUED`] datagrams or [`MEMORY_LIMIT`].
     pub fn reserve(&self, bytes: usize) -> bool {
-        let bytes = bytes as u64;
-        let before = self.queued_bytes.fetch_add(bytes, Ordering::Relaxed);
-        if before + bytes > MEMORY_LIMIT {
-            self.queued_bytes.fetch_sub(bytes, Ordering::Relaxed);
+        let q = &mut self.lock().1;
+        let cost = bytes as u64 + DATAGRAM_OVERHEAD;
+        if q.datagrams >= MAX_QUEUED || q.bytes + cost > MEMORY_LIMIT {
             return false;
         }
+        q.datagrams += 1;
+        q.bytes += cost;
         true
     }
 
     /// Gives back what [`reserve`](Self::reserve) took.
     pub fn release(&self, bytes: usize) {
-        self.queued_bytes.fetch_sub(bytes as u64, Ordering::Relaxed);
+        let q = &mut self.lock().1;
+        q.datagrams -= 1;
+        q.bytes -= bytes as u64 + DATAGRAM_OVERHEAD;
     }
 
     /// The counters as they are now.
     pub fn totals(&self) -> Totals {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Totals {
-            received: get(&self.received),
-            forwarded: get(&self.forwarded),
-            dropped: get(&self.dropped),
-            overflow: get(&self.overflow),
-            duplicated: get(&self.duplicated),
-            reordered: get(&self.reordered),
-            refused: get(&self.refused),
-            bytes: get(&self.bytes),
-        }
+        self.lock().0
     }
 }
 
@@ -156,31 +172,24 @@ impl Totals {
 }
 
 impl fmt::Display for Totals {
-    /// `1000 received, 700 forwarded, 300 dropped, 0 duplicated, 0 reordered, 8400 bytes`,
-    /// plus the queue-full, in-flight and refused counts when they are not zero.
+    /// Two lines, the second indented under the first:
+    /// `1000 received, 700 forwarded, 300 dropped, 0 duplicated, 0 reordered`, then
+    /// `8400 bytes forwarded`, plus the overflowed, in-flight and refused counts
+    /// when they are not zero.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} received, {} forwarded, {} dropped",
-            self.received, self.forwarded, self.dropped
+            "{} received, {} forwarded, {} dropped, {} duplicated, {} reordered\n{:16}{} bytes forwarded",
+            self.received, self.forwarded, self.dropped, self.duplicated, self.reordered, "", self.bytes
         )?;
         if self.overflow > 0 {
-            write!(f, " ({} by a full queue)", self.overflow)?;
+            write!(f, ", {} overflowed (dropped: queue full)", self.overflow)?;
         }
-        write!(
-            f,
-            ", {} duplicated, {} reordered, {} bytes forwarded",
-            self.duplicated, self.reordered, self.bytes
-        )?;
         if self.in_flight() > 0 {
             write!(f, ", {} still in flight", self.in_flight())?;
         }
         if self.refused > 0 {
-            write!(
-                f,
-                "; {} refused (ICMP port unreachable: is the server running?)",
-                self.refused
-            )?;
+            write!(f, ", {} refused (ICMP port unreachable)", self.refused)?;
         }
         Ok(())
     }
@@ -219,7 +228,7 @@ impl Way {
         if link.rate_kbit.is_none() {
             return Some(now);
         }
-        let mut free_at = self.wire.lock().unwrap_or_else(|p| p.into_inner());
+        let mut free_at = super::lock(&self.wire);
         let start = match *free_at {
             Some(free) if free > now => free,
             _ => now,
@@ -229,7 +238,9 @@ impl Way {
                 return None;
             }
         }
-        let done = start + link.serialization(bytes);
+        // Checked: an accepted rate keeps this far from overflowing, but a
+        // wire that cannot say when it is free drops the datagram, not the relay.
+        let done = start.checked_add(link.serialization(bytes))?;
         *free_at = Some(done);
         Some(done)
     }
@@ -448,12 +459,18 @@ mod tests {
         assert_eq!((t.dropped, t.overflow, t.in_flight()), (1, 1, 1));
         assert_eq!(
             t.to_string(),
-            "3 received, 1 forwarded, 1 dropped (1 by a full queue), 0 duplicated, \
-             0 reordered, 10 bytes forwarded, 1 still in flight"
+            "3 received, 1 forwarded, 1 dropped, 0 duplicated, 0 reordered\n                \
+             10 bytes forwarded, 1 overflowed (dropped: queue full), 1 still in flight"
         );
-        assert!(tally.reserve(MEMORY_LIMIT as usize));
-        assert!(!tally.reserve(1));
-        tally.release(MEMORY_LIMIT as usize);
-        assert!(tally.reserve(1));
+        tally.unsent(10);
+        assert_eq!(tally.totals().dropped, 2);
+        // The bytes bound counts the overhead of each datagram.
+        let most = (MEMORY_LIMIT - DATAGRAM_OVERHEAD) as usize;
+        assert!(tally.reserve(most));
+        assert!(!tally.reserve(0));
+        tally.release(most);
+        // The datagram bound holds for empty datagrams too.
+        assert!((0..MAX_QUEUED).all(|_| tally.reserve(0)));
+        assert!(!tally.reserve(0));
     }
 }

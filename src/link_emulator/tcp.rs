@@ -36,10 +36,11 @@
 //! at once and the emulator carries on.
 
 use super::impairment::Direction;
-use super::link::{Count, Lane, Way};
+use super::link::{Count, Lane, Way, DATAGRAM_OVERHEAD};
 use super::{lock, Report, Settings};
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::output::Log;
+use crate::server::Slots;
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -52,7 +53,9 @@ use std::time::{Duration, Instant};
 const CHUNK: usize = 16 * 1024;
 
 /// The most bytes one direction of a connection holds before the reader stops
-/// reading: then TCP's own flow control slows the sender down.
+/// reading: then TCP's own flow control slows the sender down. Each chunk
+/// counts [`DATAGRAM_OVERHEAD`] bytes on top of its data, so a client that
+/// trickles one byte per segment cannot queue a quarter of a million chunks.
 pub const PIPE_LIMIT: usize = 256 * 1024;
 
 /// The TCP relay: the listener's address, the counters, the settings.
@@ -65,6 +68,7 @@ pub struct Relay {
     started: Instant,
     accepted: AtomicU64,
     refused: AtomicU64,
+    slots: Slots,
 }
 
 impl Relay {
@@ -93,6 +97,7 @@ impl Relay {
             started: Instant::now(),
             accepted: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            slots: Slots::new(settings.max_clients),
         });
         let acceptor = Arc::clone(&relay);
         std::thread::Builder::new()
@@ -130,11 +135,23 @@ impl Relay {
                     continue;
                 }
             };
+            // Hardening: at most --max-clients connections (four threads and
+            // two sockets each); beyond that a newcomer is closed, with a line.
+            let slot = match self.slots.take() {
+                Some(slot) => slot,
+                None => {
+                    self.log.line(format_args!("{}", self.slots.refusal(peer)));
+                    continue;
+                }
+            };
             let number = self.accepted.fetch_add(1, Ordering::Relaxed) + 1;
             let relay = Arc::clone(&self);
             let spawned = std::thread::Builder::new()
                 .name(format!("link-tcp-{number}"))
-                .spawn(move || relay.serve(client, peer, number));
+                .spawn(move || {
+                    relay.serve(client, peer, number);
+                    drop(slot);
+                });
             if let Err(e) = spawned {
                 self.log.line(format_args!(
                     "connection {number} from {peer}: cannot start a thread: {}",
@@ -321,15 +338,17 @@ impl Relay {
         let tally = &self.ways[direction.index()].tally;
         while let Some(chunk) = pipe.next_due() {
             match chunk {
-                Some(data) => match to.write_all(&data) {
-                    Ok(()) => tally.forwarded(data.len()),
-                    Err(_) => {
-                        tally.add(Count::Dropped);
+                Some(data) => {
+                    // Counted before the write, as in UDP mode: the peer may
+                    // have the bytes before `write_all` returns here.
+                    tally.forwarded(data.len());
+                    if to.write_all(&data).is_err() {
+                        tally.unsent(data.len());
                         pipe.break_off();
                         conn.shutdown_all();
                         return;
                     }
-                },
+                }
                 None => {
                     // Pass the half-close on; the other direction may go on.
                     let _ = to.shutdown(Shutdown::Write);
@@ -356,6 +375,11 @@ impl Conn {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }
+}
+
+/// What a queued chunk costs in the pipe: its bytes and its bookkeeping.
+fn cost(data: &Option<Vec<u8>>) -> usize {
+    data.as_ref().map_or(0, Vec::len) + DATAGRAM_OVERHEAD as usize
 }
 
 /// A chunk and when it is due; `None` data is the end of the stream.
@@ -399,7 +423,7 @@ impl Pipe {
         if state.broken {
             return false;
         }
-        state.bytes += data.as_ref().map_or(0, Vec::len);
+        state.bytes += cost(&data);
         state.chunks.push_back(Chunk { at, data });
         drop(state);
         self.changed.notify_all();
@@ -410,6 +434,7 @@ impl Pipe {
     fn end_now(&self) {
         let mut state = self.lock();
         let at = state.chunks.back().map_or_else(Instant::now, |c| c.at);
+        state.bytes += cost(&None);
         state.chunks.push_back(Chunk { at, data: None });
         drop(state);
         self.changed.notify_all();
@@ -434,7 +459,7 @@ impl Pipe {
             match head {
                 Some(at) if at <= now => {
                     let chunk = state.chunks.pop_front()?;
-                    state.bytes -= chunk.data.as_ref().map_or(0, Vec::len);
+                    state.bytes -= cost(&chunk.data);
                     drop(state);
                     self.changed.notify_all(); // room for the reader
                     return Some(chunk.data);

@@ -34,10 +34,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The most clients relayed at once; datagrams from more are dropped (and
-/// counted) until some go quiet. Each costs a socket and a thread.
-pub const MAX_FLOWS: usize = 512;
-
 /// The UDP relay: the listen socket, the flows, both directions.
 pub struct Relay {
     listen: UdpSocket,
@@ -68,6 +64,28 @@ struct Flow {
     /// Milliseconds since the relay started, at the last datagram either way.
     last_seen_ms: AtomicU64,
     told_refused: AtomicBool,
+    /// Evicted from a full table: the reader thread ends at its next wake-up.
+    closed: AtomicBool,
+}
+
+impl Flow {
+    /// Marks the flow closed and wakes its reader thread at once, so an
+    /// evicted flow gives back its thread and socket now, not at the next
+    /// poll: the socket is pointed at itself and sent an empty datagram.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Ok(own) = self.upstream.local_addr() {
+            let own: SocketAddr = match own {
+                SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST, own.port()).into(),
+                SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, own.port()).into(),
+            };
+            // If this fails the thread still ends at its next read timeout.
+            let _ = self
+                .upstream
+                .connect(own)
+                .and_then(|()| self.upstream.send(&[]));
+        }
+    }
 }
 
 impl Relay {
@@ -165,14 +183,30 @@ impl Relay {
             flow.last_seen_ms.store(self.now_ms(), Ordering::Relaxed);
             return Some(Arc::clone(flow));
         }
-        if flows.by_client.len() >= MAX_FLOWS {
-            if !flows.warned_full {
-                flows.warned_full = true;
-                self.log.line(format_args!(
-                    "{MAX_FLOWS} clients at once: dropping datagrams from new ones until some go quiet"
-                ));
+        // Hardening: a full table makes room by evicting the least recently
+        // used flow with nothing left in flight; only when every flow is busy
+        // is the newcomer's datagram dropped. Refusing newcomers instead would
+        // let anyone who keeps 256 source ports alive lock everyone else out.
+        let mut victim = None;
+        if flows.by_client.len() >= self.settings.max_clients {
+            let now = self.now_ms();
+            let in_flight = self.in_flight_limit().as_millis() as u64;
+            victim = flows
+                .by_client
+                .values()
+                .filter(|f| now.saturating_sub(f.last_seen_ms.load(Ordering::Relaxed)) > in_flight)
+                .min_by_key(|f| f.last_seen_ms.load(Ordering::Relaxed))
+                .cloned();
+            if victim.is_none() {
+                if !flows.warned_full {
+                    flows.warned_full = true;
+                    self.log.line(format_args!(
+                        "{} busy clients at once (--max-clients): dropping datagrams from new ones",
+                        self.settings.max_clients
+                    ));
+                }
+                return None;
             }
-            return None;
         }
         let upstream = match self.open_upstream() {
             Ok(socket) => socket,
@@ -197,6 +231,7 @@ impl Relay {
             lanes: [lane(Direction::ToServer), lane(Direction::ToClient)],
             last_seen_ms: AtomicU64::new(self.now_ms()),
             told_refused: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
         });
         let relay = Arc::clone(self);
         let reader = Arc::clone(&flow);
@@ -211,6 +246,14 @@ impl Relay {
             return None;
         }
         flows.opened = number;
+        if let Some(old) = victim {
+            flows.by_client.remove(&old.client);
+            old.close();
+            self.log.line(format_args!(
+                "client {}: flow {} evicted to make room (least recently used)",
+                old.client, old.number
+            ));
+        }
         flows.by_client.insert(client, Arc::clone(&flow));
         drop(flows);
         let via = flow
@@ -241,17 +284,23 @@ impl Relay {
         Ok(socket)
     }
 
-    /// How long a flow may stay quiet before it is forgotten: `--idle`, plus
-    /// the longest a datagram can spend inside the emulator, so a flow is
-    /// never forgotten with datagrams of its own still on the way.
-    fn idle_limit(&self) -> Duration {
+    /// The longest a datagram can spend inside the emulator: a flow quiet
+    /// for longer has nothing of its own on the way.
+    fn in_flight_limit(&self) -> Duration {
         let link = &self.settings.link;
         let queueing = if link.rate_kbit.is_some() {
             QUEUE_LIMIT
         } else {
             Duration::ZERO
         };
-        self.settings.idle + link.delay + link.jitter + REORDER_HOLD + queueing
+        link.delay + link.jitter + REORDER_HOLD + queueing
+    }
+
+    /// How long a flow may stay quiet before it is forgotten: `--idle-timeout`,
+    /// plus [`in_flight_limit`](Self::in_flight_limit), so a flow is never
+    /// forgotten with datagrams of its own still on the way.
+    fn idle_limit(&self) -> Duration {
+        self.settings.idle + self.in_flight_limit()
     }
 
     fn poll_interval(&self) -> Duration {
@@ -262,7 +311,11 @@ impl Relay {
     fn upstream_loop(self: &Arc<Self>, flow: &Arc<Flow>) {
         let mut buf = vec![0u8; MAX_DATAGRAM];
         loop {
-            match flow.upstream.recv(&mut buf) {
+            let received = flow.upstream.recv(&mut buf);
+            if flow.closed.load(Ordering::Relaxed) {
+                return; // evicted
+            }
+            match received {
                 Ok(len) => {
                     flow.last_seen_ms.store(self.now_ms(), Ordering::Relaxed);
                     self.forward(flow, Direction::ToClient, &buf[..len]);
@@ -474,26 +527,26 @@ impl Relay {
     fn deliver(&self, flow: &Flow, direction: Direction, data: &[u8], copies: usize) {
         let tally = &self.ways[direction.index()].tally;
         for _ in 0..copies {
+            // Counted before it leaves: the receiver may ask for a report
+            // before `send_to` has even returned here.
+            tally.forwarded(data.len());
             let sent = match direction {
                 Direction::ToServer => flow.upstream.send(data),
                 Direction::ToClient => self.listen.send_to(data, flow.client),
             };
-            match sent {
-                Ok(_) => tally.forwarded(data.len()),
-                Err(e) => {
-                    tally.add(Count::Dropped);
-                    if e.kind() == io::ErrorKind::ConnectionRefused {
-                        // An ICMP error for an earlier datagram, reported on this send.
-                        self.ways[0].tally.add(Count::Refused);
-                        self.tell_refused(flow);
-                    } else {
-                        self.warn(format_args!(
-                            "client {}: {} send failed: {}",
-                            flow.client,
-                            direction.label(),
-                            describe(&e)
-                        ));
-                    }
+            if let Err(e) = sent {
+                tally.unsent(data.len());
+                if e.kind() == io::ErrorKind::ConnectionRefused {
+                    // An ICMP error for an earlier datagram, reported on this send.
+                    self.ways[0].tally.add(Count::Refused);
+                    self.tell_refused(flow);
+                } else {
+                    self.warn(format_args!(
+                        "client {}: {} send failed: {}",
+                        flow.client,
+                        direction.label(),
+                        describe(&e)
+                    ));
                 }
             }
         }

@@ -1,225 +1,570 @@
 //! `rtt-compare`: UDP against TCP, measured, not guessed (Experiment 4, Task 4).
 //!
-//! The task asks which protocol has the higher RTT, and why. This program
-//! answers with figures: it runs the same small request many times over each
-//! protocol, alternating them so that whatever else the machine is doing hits
-//! both alike, and prints min, median and 95th percentile per step:
+//! # What you will learn
+//!
+//! Task 4 asks which protocol has the higher round-trip time, and why. This
+//! program answers with figures, and splits TCP's time into its parts:
+//!
+//! * **UDP request/reply**: `send_to`, then `recv_from` of the reply.
+//! * **TCP connect**: the three-way handshake, measured alone.
+//! * **TCP request/reply, fresh connection**: the data's round trip on a
+//!   connection made for it, as `tcp-upper-client` does: write, shut down the
+//!   writing half, read until the server closes.
+//! * **TCP request/reply, kept-open connection**: the same request again and
+//!   again on one connection that stays open. This is TCP the protocol, with
+//!   no connection to set up or tear down.
+//! * **TCP total**: connect plus request/reply on the fresh connection.
+//!
+//! Read the rows against each other. Kept-open minus UDP is what TCP itself
+//! adds to one exchange (acknowledgements, more state in both kernels). Fresh
+//! minus kept-open is the *per-connection* work: the server's `accept`, the
+//! thread `tcp-upper-server` starts for each client, the two FINs and the
+//! teardown. Connect is the handshake. On a real network each fresh
+//! connection also pays one more propagation round trip (SYN out, SYN-ACK
+//! back) before any data moves; on loopback there is no propagation, and the
+//! figures are mostly CPU time and scheduling.
+//!
+//! **Where the threads ran matters as much as the protocol.** On a 2-CPU
+//! machine a round trip between two threads on the same CPU and one between
+//! two CPUs can differ five-fold. On Linux the program reads which CPU each
+//! thread last ran on (`/proc/thread-self/stat`, field 39) after every UDP
+//! exchange and prints the split. `taskset -c 0 cargo run --bin rtt-compare`
+//! keeps everything on one CPU.
+//!
+//! By default the program prints the figures and a question. `--explain`
+//! adds an explanation built from this run's medians, so a student can be
+//! asked "why?" first.
+//!
+//! # The original
+//!
+//! Task 4 was a written question: run the Task 1 (UDP) and Task 3 (TCP) RTT
+//! clients, compare, explain. There was no program. The answer handed in said
+//! TCP is slower because of the handshake. The figures below show the
+//! handshake is only part of it.
+//!
+//! | what the original did | here | what changed and why |
+//! |---|---|---|
+//! | a few runs of each client, by hand | [`measure`], `--count` rounds | many alternating samples, min/median/p95 |
+//! | `time.time()` around `sendto`/`recvfrom` and around `connect`..`recv` | [`Instant`] around exactly the calls | buffers, timeouts and names are made *before* the timed windows |
+//! | fresh TCP connection only | [`Comparison::kept_open`] | the kept-open row separates protocol from per-connection work |
+//!
+//! # The protocol
 //!
 //! ```text
-//!                              min   median      p95   (microseconds)
-//! UDP request/reply           ...      ...       ...
-//! TCP connect (handshake)     ...      ...       ...
-//! TCP request/reply           ...      ...       ...
-//! TCP total                   ...      ...       ...
+//!  client                    server          timed window
+//!    |--- request ------------>|             UDP request/reply
+//!    |<-- REQUEST -------------|             ...............
+//!    |--- SYN ---------------->|             TCP connect
+//!    |<-- SYN, ACK ------------|             ...
+//!    |--- ACK ---------------->|             ...............
+//!    |--- request, FIN ------->| accept,     TCP request/reply (fresh)
+//!    |<-- REQUEST, FIN --------| thread      ...............
+//!    |--- request ------------>|             TCP request/reply (kept open)
+//!    |<-- REQUEST -------------|             ...............
 //! ```
 //!
-//! The explanation it prints after the table is built from those figures
-//! ([`explain`]). The point it makes: a fresh TCP connection pays one extra
-//! round trip, the handshake, before any data moves, and the close adds a
-//! little more. Congestion control plays no part: a single small message
-//! fits in TCP's initial congestion window (ten segments on Linux), so it is
-//! never held back.
+//! # Run it
 //!
-//! Without `--host`, both uppercase servers are started in-process on free
-//! loopback ports; with `--host`, it measures servers you started yourself.
+//! ```text
+//! cargo run --bin rtt-compare                     # servers started in-process
+//! cargo run --bin rtt-compare -- --explain        # and why the rows differ
+//! taskset -c 0 cargo run --release --bin rtt-compare -- --count 500
+//! cargo run --bin rtt-compare -- --host 127.0.0.1 --udp-port 25000 --tcp-port 12000
+//! ```
+//!
+//! # On the wire
+//!
+//! Per round: two UDP datagrams; a fresh connection of about ten TCP
+//! segments (handshake, request, reply, two FINs and their ACKs); and two
+//! segments on the kept-open connection (request, reply carrying the ACK).
+//!
+//! # Things that go wrong
+//!
+//! * **A busy machine.** Any other work on the CPUs lands in some samples;
+//!   the median and min are robust to it, p95 is not. Rounds alternate the
+//!   protocols so that the noise hits them alike.
+//! * **`--host` servers that do not stream.** The kept-open row needs a TCP
+//!   uppercase server that answers each chunk as it arrives (ours does); one
+//!   that waits for the end of the stream never answers it, and the program
+//!   says so.
 
-use super::{tcp_client, udp_client};
 use crate::clock::us;
-use crate::error::{Error, Result};
+use crate::error::{describe, is_timeout, Error, Result};
+use crate::net::{self, Family};
+use crate::outln;
 use crate::stats::Summary;
-use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
-/// What is measured, and against which servers.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    /// Where the UDP uppercase server listens.
-    pub udp_server: SocketAddr,
-    /// Host of the TCP uppercase server.
-    pub tcp_host: String,
-    /// Port of the TCP uppercase server.
-    pub tcp_port: u16,
-    /// Exchanges per protocol (after one warm-up exchange each, not counted).
-    pub count: u32,
-    /// The sentence sent every time.
-    pub sentence: Vec<u8>,
-    /// Reply timeout for each exchange.
-    pub timeout: Duration,
-}
+/// The request sent every time: ASCII, so its uppercase reply has the same length.
+const REQUEST: &[u8] = b"how long does a round trip take?";
 
-/// The four rows of the table, in microseconds.
-#[derive(Debug, Clone, Copy)]
-pub struct Comparison {
-    /// UDP request and reply.
-    pub udp: Summary,
-    /// TCP `connect` alone.
-    pub tcp_connect: Summary,
-    /// TCP request and reply on the fresh connection.
-    pub tcp_request_reply: Summary,
-    /// TCP from connection request to the end of the reply.
-    pub tcp_total: Summary,
-    /// UDP requests that got no reply within the timeout.
-    pub udp_lost: u32,
-}
-
-/// Runs the measurements, alternating one UDP and one TCP exchange.
-///
-/// The first exchange of each kind is a warm-up and is not counted: it pays
-/// for things that happen once (the first ARP or neighbour lookup on a real
-/// network, page faults in a fresh process).
+/// Runs one comparison and prints it: the binary's whole `main`.
 ///
 /// # Errors
 ///
-/// A TCP exchange that fails, a UDP socket error, or every UDP request lost.
-pub fn measure(plan: &Plan) -> Result<Comparison> {
-    let local = if plan.udp_server.is_ipv4() {
-        "0.0.0.0:0"
-    } else {
-        "[::]:0"
+/// Servers that cannot be started or reached, or an exchange that fails.
+pub fn run(args: Args) -> Result<()> {
+    let servers = match &args.host {
+        Some(host) => Servers {
+            udp: net::resolve(host, args.udp_port, Family::Any)?[0],
+            tcp: net::resolve(host, args.tcp_port, Family::Any)?[0],
+            udp_thread: None,
+            whose: "the servers at",
+        },
+        None => start_local_servers()?,
     };
-    let socket = UdpSocket::bind(local).map_err(|e| Error::io("cannot open a UDP socket", &e))?;
-    let mut udp = Vec::new();
-    let mut connect = Vec::new();
-    let mut request_reply = Vec::new();
-    let mut total = Vec::new();
-    let mut udp_lost = 0;
-    for round in 0..=plan.count {
-        let counted = round > 0;
-        match udp_client::measure(&socket, plan.udp_server, &plan.sentence, plan.timeout) {
-            Ok(sample) if counted => udp.push(us(sample.rtt())),
-            Ok(_) => {}
-            Err(Error::Failed { .. }) if counted => udp_lost += 1,
-            Err(Error::Failed { .. }) => {}
-            Err(other) => return Err(other),
-        }
-        let sample =
-            tcp_client::measure(&plan.tcp_host, plan.tcp_port, &plan.sentence, plan.timeout)?;
-        if counted {
-            connect.push(us(sample.connect_time()));
-            request_reply.push(us(sample.request_reply_time()));
-            total.push(us(sample.total()));
-        }
+    outln!(
+        "rtt-compare: {} rounds with {} {} (UDP) and {} (TCP)",
+        args.count,
+        servers.whose,
+        servers.udp,
+        servers.tcp
+    );
+    outln!();
+    let comparison = measure(&servers, args.count, args.timeout)?;
+    for line in table(&comparison) {
+        outln!("{line}");
     }
-    let summarise = |values: &[f64], what: &str| {
-        Summary::of(values).ok_or_else(|| {
-            Error::failed(format!("no {what} sample"), "every exchange failed")
-                .hint("is the UDP uppercase server running?")
-        })
-    };
-    Ok(Comparison {
-        udp: summarise(&udp, "UDP")?,
-        tcp_connect: summarise(&connect, "TCP connect")?,
-        tcp_request_reply: summarise(&request_reply, "TCP")?,
-        tcp_total: summarise(&total, "TCP")?,
-        udp_lost,
-    })
+    outln!();
+    outln!("{}", comparison.placement.describe());
+    outln!();
+    if args.explain {
+        for paragraph in explain(&comparison) {
+            for line in crate::output::wrap(&paragraph, 96) {
+                outln!("{line}");
+            }
+        }
+    } else {
+        outln!("Which rows differ, and why? Answer first; then run again with --explain.");
+    }
+    Ok(())
 }
 
-/// Starts both uppercase servers in-process on free loopback ports, silently,
-/// and returns their addresses (UDP, TCP). They run until the process exits.
+/// The command line of `rtt-compare`.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Measure servers already running there; `None` starts both in-process.
+    pub host: Option<String>,
+    /// `udp-upper-server`'s port, with `host`.
+    pub udp_port: u16,
+    /// `tcp-upper-server`'s port, with `host`.
+    pub tcp_port: u16,
+    /// Counted rounds (one more, uncounted, warms up).
+    pub count: u32,
+    /// How long any one reply may take.
+    pub timeout: Duration,
+    /// Print the explanation after the figures.
+    pub explain: bool,
+}
+
+impl crate::cli::Args for Args {
+    fn command() -> crate::cli::Command {
+        crate::cli::Command::new(
+            "rtt-compare",
+            "measure UDP vs TCP round trips, with TCP split into its parts",
+        )
+        .option(
+            "host",
+            "HOST",
+            "measure servers already running there (default: start both in-process)",
+        )
+        .flag(
+            "udp-port",
+            "PORT",
+            "25000",
+            "udp-upper-server's port, with --host",
+        )
+        .flag(
+            "tcp-port",
+            "PORT",
+            "12000",
+            "tcp-upper-server's port, with --host",
+        )
+        .flag(
+            "count",
+            "N",
+            "50",
+            "rounds, each one exchange of every kind",
+        )
+        .short('c')
+        .flag(
+            "timeout",
+            "DURATION",
+            "1",
+            "reply timeout (bare number: seconds)",
+        )
+        .switch("explain", "explain the figures after the table")
+        .example("rtt-compare --count 200 --explain")
+    }
+
+    fn from_matches(m: &crate::cli::Matches) -> Result<Args> {
+        Ok(Args {
+            host: m.get("host").map(str::to_string),
+            udp_port: m.number("udp-port", 1, 65535)?,
+            tcp_port: m.number("tcp-port", 1, 65535)?,
+            count: m.number("count", 1, 100_000)?,
+            timeout: m.timeout("timeout")?,
+            explain: m.is_set("explain"),
+        })
+    }
+}
+
+/// Where the two uppercase servers are.
+#[derive(Debug, Clone)]
+pub struct Servers {
+    /// The UDP uppercase server.
+    pub udp: SocketAddr,
+    /// The TCP uppercase server.
+    pub tcp: SocketAddr,
+    /// The UDP server thread's `/proc` stat file, when it runs in-process on Linux.
+    pub udp_thread: Option<PathBuf>,
+    /// "in-process servers on" or "the servers at", for the first line.
+    pub whose: &'static str,
+}
+
+/// Starts both uppercase servers in-process on free loopback ports, silently.
+/// They are the same `serve` functions the server binaries run, and they run
+/// until the process exits.
 ///
 /// # Errors
 ///
-/// A socket that cannot be bound (practically never on loopback port 0).
-pub fn start_local_servers() -> Result<(SocketAddr, SocketAddr)> {
+/// A socket that cannot be bound or a thread the OS refuses.
+pub fn start_local_servers() -> Result<Servers> {
     use crate::output::Log;
     use crate::uppercase::{tcp_server, udp_server};
-    let udp = crate::net::bind_udp("127.0.0.1", 0)?;
-    let tcp = crate::net::bind_tcp("127.0.0.1", 0)?;
-    let udp_addr = crate::net::local_addr_of(udp.local_addr())?;
-    let tcp_addr = crate::net::local_addr_of(tcp.local_addr())?;
-    std::thread::spawn(move || udp_server::serve(udp, Log::quiet()));
+    let udp = net::bind_udp("127.0.0.1", 0)?;
+    let tcp = net::bind_tcp("127.0.0.1", 0)?;
+    let udp_addr = net::local_addr_of(udp.local_addr())?;
+    let tcp_addr = net::local_addr_of(tcp.local_addr())?;
+    let (tell, told) = std::sync::mpsc::channel();
+    spawn(move || {
+        let _ = tell.send(thread_stat_path());
+        udp_server::serve(udp, Log::quiet())
+    })?;
     let options = crate::server::TcpOptions {
         log: Log::quiet(),
         ..Default::default()
     };
-    std::thread::spawn(move || tcp_server::serve(tcp, options));
-    Ok((udp_addr, tcp_addr))
+    spawn(move || tcp_server::serve(tcp, options))?;
+    Ok(Servers {
+        udp: udp_addr,
+        tcp: tcp_addr,
+        udp_thread: told.recv().ok().flatten(),
+        whose: "in-process servers on",
+    })
+}
+
+fn spawn(f: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
+    std::thread::Builder::new()
+        .spawn(f)
+        .map(drop)
+        .map_err(|e| Error::io("cannot start a server thread", &e))
+}
+
+/// Every row of the table, in microseconds, and where the threads ran.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// UDP request and reply.
+    pub udp: Summary,
+    /// TCP `connect` alone.
+    pub connect: Summary,
+    /// TCP request and reply on a fresh connection.
+    pub fresh: Summary,
+    /// TCP request and reply on a kept-open connection.
+    pub kept_open: Summary,
+    /// Connect plus request/reply on the fresh connection.
+    pub total: Summary,
+    /// UDP requests whose reply did not come in time.
+    pub udp_lost: u32,
+    /// Which CPUs the client and the UDP server ran on.
+    pub placement: Placement,
+}
+
+/// Runs `count` rounds (after one warm-up round that is not counted), each
+/// one exchange of every kind, and summarises them.
+///
+/// Everything a program needs besides the exchange itself (sockets, buffers,
+/// timeouts) is made before the loop or between the timed windows, so the
+/// windows hold only the socket calls.
+///
+/// # Errors
+///
+/// A TCP exchange that fails, or no UDP reply at all.
+pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Comparison> {
+    let expected = REQUEST.to_ascii_uppercase();
+    let mut buf = vec![0u8; net::MAX_DATAGRAM];
+    let udp = net::bind_udp_for(servers.udp)?;
+    udp.set_read_timeout(Some(timeout))
+        .map_err(|e| Error::io("cannot set a timeout", &e))?;
+    let mut kept = connect(servers.tcp, timeout)?;
+    let mut rows: [Vec<f64>; 4] = Default::default();
+    let (mut udp_lost, mut placement) = (0, Placement::new(servers.udp_thread.clone()));
+    for round in 0..=count {
+        let counted = round > 0;
+        // UDP request/reply.
+        let started = Instant::now();
+        let got = udp_exchange(&udp, servers.udp, &expected, &mut buf);
+        let udp_rtt = started.elapsed();
+        match got {
+            Ok(()) if counted => rows[0].push(us(udp_rtt)),
+            Ok(()) => {}
+            Err(_) if counted => udp_lost += 1,
+            Err(_) => {}
+        }
+        placement.sample();
+        // TCP on a fresh connection: connect, then request/reply.
+        let started = Instant::now();
+        let mut fresh = connect(servers.tcp, timeout)?;
+        let connect_time = started.elapsed();
+        let started = Instant::now();
+        fresh_exchange(&mut fresh, &expected, &mut buf)?;
+        let fresh_time = started.elapsed();
+        // TCP on the kept-open connection.
+        let started = Instant::now();
+        kept_exchange(&mut kept, &expected, &mut buf)?;
+        let kept_time = started.elapsed();
+        if counted {
+            rows[1].push(us(connect_time));
+            rows[2].push(us(fresh_time));
+            rows[3].push(us(kept_time));
+        }
+    }
+    let totals: Vec<f64> = rows[1].iter().zip(&rows[2]).map(|(c, f)| c + f).collect();
+    let summary = |values: &[f64]| {
+        Summary::of(values).ok_or_else(|| {
+            Error::failed("no UDP reply came back", format!("{count} requests lost"))
+                .hint("is udp-upper-server running?")
+        })
+    };
+    Ok(Comparison {
+        udp: summary(&rows[0])?,
+        connect: summary(&rows[1])?,
+        fresh: summary(&rows[2])?,
+        kept_open: summary(&rows[3])?,
+        total: summary(&totals)?,
+        udp_lost,
+        placement,
+    })
+}
+
+/// Connects, then sets the read timeout (after the connect's timed window).
+fn connect(server: SocketAddr, timeout: Duration) -> Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&server, timeout)
+        .map_err(|e| net::connect_error(server, &e, "tcp-upper-server"))?;
+    crate::server::set_timeouts(&stream, timeout)?;
+    Ok(stream)
+}
+
+/// One UDP request and its reply; a reply that is not ours (a late one from
+/// an earlier round) is skipped.
+fn udp_exchange(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    expected: &[u8],
+    buf: &mut [u8],
+) -> Result<()> {
+    socket
+        .send_to(REQUEST, server)
+        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
+    loop {
+        let (n, from) = socket
+            .recv_from(buf)
+            .map_err(|e| Error::io("no UDP reply", &e))?;
+        if from == server && &buf[..n] == expected {
+            return Ok(());
+        }
+    }
+}
+
+/// The fresh connection's exchange, as `tcp-upper-client` does it.
+fn fresh_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("TCP exchange failed", &e);
+    stream.write_all(REQUEST).map_err(io)?;
+    stream.shutdown(Shutdown::Write).map_err(io)?;
+    let n = net::read_full(stream, buf).map_err(io)?;
+    check_reply(&buf[..n], expected)
+}
+
+/// The kept-open connection's exchange: write, read exactly the reply.
+fn kept_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Result<()> {
+    stream
+        .write_all(REQUEST)
+        .map_err(|e| Error::io("TCP exchange failed", &e))?;
+    let reply = &mut buf[..expected.len()];
+    match stream.read_exact(reply) {
+        Ok(()) => check_reply(reply, expected),
+        Err(e) if is_timeout(&e) => Err(Error::failed(
+            "no reply on the kept-open connection",
+            describe(&e),
+        )
+        .hint("the TCP server must answer each chunk as it arrives, as tcp-upper-server does")),
+        Err(e) => Err(Error::io(
+            "TCP exchange on the kept-open connection failed",
+            &e,
+        )),
+    }
+}
+
+fn check_reply(got: &[u8], expected: &[u8]) -> Result<()> {
+    if got == expected {
+        Ok(())
+    } else {
+        Err(Error::failed(
+            "unexpected TCP reply",
+            crate::output::preview(got, 60),
+        ))
+    }
+}
+
+/// Which CPU the client thread and the UDP server thread were on after each
+/// UDP exchange (Linux only: other systems do not say).
+#[derive(Debug, Clone)]
+pub struct Placement {
+    server_stat: Option<PathBuf>,
+    /// Samples where both were on the same CPU.
+    pub same: u32,
+    /// Samples where they were on different CPUs.
+    pub different: u32,
+    /// The CPUs seen, client and server.
+    pub cpus: Vec<(usize, usize)>,
+}
+
+impl Placement {
+    fn new(server_stat: Option<PathBuf>) -> Placement {
+        Placement {
+            server_stat,
+            same: 0,
+            different: 0,
+            cpus: Vec::new(),
+        }
+    }
+
+    fn sample(&mut self) {
+        let client = last_cpu(&PathBuf::from("/proc/thread-self/stat"));
+        let server = self.server_stat.as_ref().and_then(last_cpu);
+        if let (Some(c), Some(s)) = (client, server) {
+            if c == s {
+                self.same += 1;
+            } else {
+                self.different += 1;
+            }
+            if !self.cpus.contains(&(c, s)) && self.cpus.len() < 16 {
+                self.cpus.push((c, s));
+            }
+        }
+    }
+
+    /// One line: where the threads ran.
+    pub fn describe(&self) -> String {
+        let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+        if self.same + self.different == 0 {
+            return format!(
+                "Where it ran ({cpus} CPUs): not known here (only Linux says which CPU a \
+                 thread used)."
+            );
+        }
+        format!(
+            "Where it ran ({cpus} CPUs): client and UDP server on the same CPU in {} of {} \
+             UDP rounds.",
+            self.same,
+            self.same + self.different,
+        )
+    }
+}
+
+/// The `/proc` stat file of the calling thread, to read from another thread.
+fn thread_stat_path() -> Option<PathBuf> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    Some(PathBuf::from("/proc").join(link).join("stat"))
+}
+
+/// Field 39 of a `/proc/.../stat` file: the CPU the thread last ran on.
+fn last_cpu(stat: &PathBuf) -> Option<usize> {
+    let text = std::fs::read_to_string(stat).ok()?;
+    // The command name (field 2) may hold spaces; count fields after its ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    rest.split_whitespace().nth(39 - 3)?.parse().ok()
 }
 
 /// The table, one line per row, figures in microseconds.
 pub fn table(c: &Comparison) -> Vec<String> {
     let mut lines = vec![format!(
-        "{:<26} {:>9} {:>9} {:>9}   (microseconds)",
+        "{:<38} {:>9} {:>9} {:>9}   (microseconds)",
         "", "min", "median", "p95"
     )];
     let rows = [
         ("UDP request/reply", &c.udp),
-        ("TCP connect (handshake)", &c.tcp_connect),
-        ("TCP request/reply", &c.tcp_request_reply),
-        ("TCP total", &c.tcp_total),
+        ("TCP connect (handshake)", &c.connect),
+        ("TCP request/reply, fresh connection", &c.fresh),
+        ("TCP request/reply, kept-open connection", &c.kept_open),
+        ("TCP total, fresh (connect + request)", &c.total),
     ];
     for (label, s) in rows {
         lines.push(format!(
-            "{label:<26} {:>9.1} {:>9.1} {:>9.1}",
+            "{label:<38} {:>9.1} {:>9.1} {:>9.1}",
             s.min, s.median, s.p95
         ));
     }
     if c.udp_lost > 0 {
         lines.push(format!(
-            "({} UDP requests got no reply and are not in the table)",
+            "({} UDP requests got no reply in time and are not in the table)",
             c.udp_lost
         ));
     }
     lines
 }
 
-/// The explanation, drawn from the medians of this run.
-///
-/// Every sentence that states a comparison is chosen by the figures: if on
-/// some machine TCP's total came out no slower than UDP, the text says so
-/// rather than repeating the textbook.
+/// The explanation, every comparison in it chosen by this run's medians.
 pub fn explain(c: &Comparison) -> Vec<String> {
-    let udp = c.udp.median;
-    let connect = c.tcp_connect.median;
-    let rr = c.tcp_request_reply.median;
-    let total = c.tcp_total.median;
+    let (udp, connect, fresh, kept, total) = (
+        c.udp.median,
+        c.connect.median,
+        c.fresh.median,
+        c.kept_open.median,
+        c.total.median,
+    );
+    let times = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
     let mut text = Vec::new();
-
-    if total > udp * 1.2 {
-        text.push(format!(
-            "TCP has the higher RTT: a whole TCP exchange took {total:.1} us (median), \
-             {:.1} times UDP's {udp:.1} us.",
-            total / udp
-        ));
+    text.push(if total > udp * 1.2 {
+        format!(
+            "TCP on a fresh connection has the higher RTT: {total:.1} us against UDP's \
+             {udp:.1} us (medians), {:.1} times as long.",
+            times(total, udp)
+        )
     } else {
-        text.push(format!(
-            "On this run TCP's whole exchange ({total:.1} us) was not clearly slower than \
-             UDP's ({udp:.1} us); on loopback the gap can drown in scheduling noise. \
-             Try a larger --count, or a real network."
-        ));
-    }
+        format!(
+            "On this run a fresh TCP exchange ({total:.1} us) was not clearly slower than \
+             UDP ({udp:.1} us): on loopback the gap can drown in scheduling noise."
+        )
+    });
+    let extra = (total - udp).max(0.0);
     text.push(format!(
-        "Where the extra time goes: the connect alone took {connect:.1} us ({:.0}% of TCP's \
-         total). That is the three-way handshake, SYN out and SYN-ACK back, one round trip \
-         that UDP never makes because it has no connection to set up.",
-        100.0 * connect / total.max(f64::MIN_POSITIVE)
+        "Of the {extra:.1} us TCP took beyond UDP, the handshake (connect) was {connect:.1} us, \
+         {:.0}%. On loopback it is handled inside the kernels; the server program does \
+         not even run for it, which is why it can be cheaper than a UDP round trip.",
+        100.0 * connect / extra.max(f64::MIN_POSITIVE)
     ));
-    let compared = if rr > udp * 1.2 {
-        format!("{:.1} times UDP's", rr / udp)
-    } else if rr < udp / 1.2 {
-        "less than UDP's".to_string()
-    } else {
-        "close to UDP's".to_string()
-    };
     text.push(format!(
-        "The request/reply on the fresh connection took {rr:.1} us, {compared}: the data \
-         itself makes one round trip, as with UDP, and the reply is complete only when the \
-         server's FIN arrives, a little more work in both kernels."
+        "On a kept-open connection the same request took {kept:.1} us, {}: that is TCP \
+         itself. The fresh connection's request took {fresh:.1} us; the {:.1} us between \
+         the two is per-connection work, not the protocol: the server's accept, the thread \
+         tcp-upper-server starts for each client, the two FINs and the teardown.",
+        if kept > udp * 1.5 {
+            format!("{:.1} times UDP's", times(kept, udp))
+        } else {
+            "close to UDP's".to_string()
+        },
+        (fresh - kept).max(0.0)
     ));
-    if rr > udp * 3.0 {
-        text.push(
-            "Much of that gap is the server's own work, not the network's: tcp-upper-server \
-             accepts each connection and starts a thread for it, and on a busy machine that \
-             thread may wait for a CPU, while udp-upper-server answers from a thread that is \
-             already running. Run again on an idle machine and this row shrinks."
-                .to_string(),
-        );
-    }
     text.push(
-        "Congestion control plays no part here: one small message fits in TCP's initial \
-         congestion window (ten segments), so it is sent at once. Congestion control shapes \
-         long transfers on busy paths, not a single request on loopback."
+        "On a real network every round trip also carries the propagation delay, and a \
+         fresh connection needs one more before any data moves: about two RTTs for TCP \
+         against one for UDP, while a kept-open connection needs one, like UDP. \
+         Congestion control plays no part for one small message: it fits in TCP's initial \
+         window (ten segments, RFC 6928)."
             .to_string(),
     );
     text
@@ -229,45 +574,53 @@ pub fn explain(c: &Comparison) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn summary(median: f64) -> Summary {
-        Summary::of(&[median]).unwrap()
-    }
-
-    fn comparison(udp: f64, connect: f64, rr: f64) -> Comparison {
+    fn comparison(udp: f64, connect: f64, fresh: f64, kept: f64) -> Comparison {
+        let s = |v: f64| Summary::of(&[v]).unwrap();
         Comparison {
-            udp: summary(udp),
-            tcp_connect: summary(connect),
-            tcp_request_reply: summary(rr),
-            tcp_total: summary(connect + rr),
+            udp: s(udp),
+            connect: s(connect),
+            fresh: s(fresh),
+            kept_open: s(kept),
+            total: s(connect + fresh),
             udp_lost: 0,
+            placement: Placement::new(None),
         }
     }
 
     #[test]
     fn explanation_follows_the_figures() {
-        let slower = explain(&comparison(20.0, 25.0, 30.0)).join(" ");
-        assert!(slower.contains("TCP has the higher RTT"), "{slower}");
-        assert!(slower.contains("2.8 times UDP's 20.0 us"), "{slower}");
-        assert!(slower.contains("45%"), "{slower}");
-        assert!(slower.contains("1.5 times UDP's"), "{slower}");
-
-        assert!(!slower.contains("starts a thread"), "{slower}");
-        let busy = explain(&comparison(20.0, 25.0, 600.0)).join(" ");
-        assert!(busy.contains("starts a thread for it"), "{busy}");
-
-        let close = explain(&comparison(50.0, 5.0, 50.0)).join(" ");
+        let slow = explain(&comparison(20.0, 10.0, 50.0, 24.0)).join(" ");
+        assert!(slow.contains("has the higher RTT: 60.0 us"), "{slow}");
+        assert!(slow.contains("3.0 times as long"), "{slow}");
+        assert!(
+            slow.contains("handshake (connect) was 10.0 us, 25%"),
+            "{slow}"
+        );
+        assert!(slow.contains("close to UDP's"), "{slow}");
+        assert!(slow.contains("the 26.0 us between"), "{slow}");
+        let close = explain(&comparison(50.0, 5.0, 50.0, 90.0)).join(" ");
         assert!(close.contains("was not clearly slower"), "{close}");
-        assert!(close.contains("close to UDP's"), "{close}");
+        assert!(close.contains("1.8 times UDP's"), "{close}");
     }
 
     #[test]
-    fn table_has_four_rows_and_mentions_losses() {
-        let mut c = comparison(20.0, 25.0, 30.0);
-        assert_eq!(table(&c).len(), 5);
+    fn table_has_five_rows_within_100_columns() {
+        let mut c = comparison(20.0, 25.0, 30.0, 21.0);
+        assert_eq!(table(&c).len(), 6);
         c.udp_lost = 2;
-        assert!(table(&c)
+        let lines = table(&c);
+        assert!(lines
             .last()
             .unwrap()
             .contains("2 UDP requests got no reply"));
+        assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:?}");
+    }
+
+    #[test]
+    fn last_cpu_reads_field_39() {
+        if let Some(path) = thread_stat_path() {
+            let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+            assert!(last_cpu(&path).unwrap() < cpus.max(64));
+        }
     }
 }

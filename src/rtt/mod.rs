@@ -3,15 +3,34 @@
 //! # What you will learn
 //!
 //! * The **application-level RTT** is the time from just before the request is
-//!   handed to the socket until just after the whole reply is read: it includes
-//!   the network both ways, both kernels, and the server's own work.
-//! * Over TCP a fresh connection costs **one extra round trip** before any data
-//!   moves: the handshake. `tcp-rtt-client` times it separately from the
-//!   request/reply, and `rtt-compare` puts the figures side by side with UDP's.
+//!   handed to the socket until just after the whole reply is read: both
+//!   trips, both kernels, and the server's own work.
+//! * Over TCP a fresh connection first does the **handshake** inside
+//!   `connect`; `tcp-rtt-client` times it apart from the request/reply. On a
+//!   real network that is one extra round trip. On loopback the handshake is
+//!   handled by the kernels alone and is only part of TCP's extra time; the
+//!   rest is per-connection work: accept, a new server thread, the FINs and
+//!   the close. On a kept-open connection a TCP request/reply costs about what
+//!   a UDP one does (`rtt-compare` measures all of these).
 //! * A duration is measured with a **monotonic** clock ([`std::time::Instant`]);
 //!   the wall clock is only for printing *when* ([`crate::clock`]).
+//! * Repeated UDP requests need **matching**: a late reply to request 1 must not
+//!   be taken for the reply to request 2 ([`udp_client::run`] numbers them).
 //!
-//! # The measurements
+//! # The original
+//!
+//! Task 1 timed `UDPClient.py` and Task 3 timed `TCPClient.py`; the call maps
+//! are in [`udp_client`] and [`tcp_client`]. What changed:
+//!
+//! * The UDP version printed send and receive times to the second; here they
+//!   carry microseconds, in UTC, and the RTT has three decimals in ms.
+//! * The TCP version started its clock *after* connecting, so the handshake was
+//!   never in the figure. Here the connect is timed on its own.
+//! * Both used the wall clock (`time.time()`, `datetime.now()`) for durations,
+//!   which can jump; here durations come from the monotonic clock.
+//! * `--count N` repeats the exchange and prints min/avg/max.
+//!
+//! # The protocol
 //!
 //! ```text
 //!   UDP (udp-rtt-client)                TCP (tcp-rtt-client)
@@ -21,83 +40,96 @@
 //!   t1 |                                t1 |------ ACK -------->|   connect = t1 - t0
 //!   RTT = t1 - t0                          |--- request, FIN -->|
 //!                                          |<-- reply, FIN -----|
-//!                                       t2 |                        request/reply = t2 - t1
-//!                                                                   total = t2 - t0
+//!   with --count, request N is          t2 |                        request/reply = t2 - t1
+//!   "N sentence"; its reply "N SENTENCE"                            total = t2 - t0
 //! ```
-//!
-//! # How the originals did it, and what changed
-//!
-//! * The UDP version printed send and receive times to the second, so on a
-//!   LAN both were the same; here they carry microseconds, in UTC, and the RTT
-//!   is in milliseconds with three decimals.
-//! * The TCP version started its clock *after* connecting, so the handshake,
-//!   which is exactly where TCP differs from UDP, was never in the figure. Here
-//!   the connect is timed on its own.
-//! * Both used the wall clock (`time.time()`, `datetime.now()`) for durations,
-//!   which can jump; here durations come from the monotonic clock.
-//! * One sample says little on a shared machine; `--count N` repeats the
-//!   exchange and prints min/avg/max, and `rtt-compare` prints medians and p95.
-//! * The lab's written answer to Task 4 blamed TCP's congestion control for its
-//!   higher RTT. `rtt-compare` shows where the time really goes (see
-//!   [`compare`]): one small message never waits for congestion control.
 //!
 //! # Run it
 //!
 //! ```text
 //! cargo run --bin udp-upper-server -- --port 25000      # terminal 1
-//! cargo run --bin udp-rtt-client -- --count 5 hello     # terminal 2
+//! cargo run --bin udp-rtt-client -- -c 5 hello          # terminal 2
 //! cargo run --bin tcp-upper-server                      # terminal 1
-//! cargo run --bin tcp-rtt-client -- --count 5 hello     # terminal 2
+//! cargo run --bin tcp-rtt-client -- -c 5 hello          # terminal 2
 //! cargo run --bin rtt-compare                           # starts its own servers
 //! ```
 //!
 //! # On the wire
 //!
-//! In `tshark -i lo -f "tcp port 12000"` the SYN and SYN-ACK timestamps bracket
-//! the connect time the client prints; the data segment and the reply bracket
-//! the request/reply time.
-//! The wire shows less time than the client prints: in one captured run the
-//! SYN and SYN-ACK were 12 µs apart while `tcp-rtt-client` reported 0.162 ms
-//! for the connect. The difference is the time spent in the program and the
-//! kernel, which is exactly what an application-level RTT includes
-//! (`docs/wireshark.md`, section 3).
+//! In `tshark -i lo -f "tcp port 12000"` the SYN and SYN-ACK bracket the
+//! connect time the client prints; the data segment and the reply bracket the
+//! request/reply time. The wire shows less time than the client prints: the
+//! difference is the time spent in the program and the kernel, which is what
+//! an application-level RTT includes (`docs/wireshark.md`, section 3).
 //!
 //! # Things that go wrong
 //!
-//! * **Noisy figures.** On a shared or busy machine one sample can be ten times
-//!   the typical value: the program waited for a CPU. Use `--count` and quote
-//!   the minimum or the median, not one run or the average.
-//! * **The first exchange is the slowest**: first use of the resolver and the
-//!   socket code, the server's first thread, cold caches. `rtt-compare` runs one
-//!   uncounted warm-up exchange of each kind.
-//! * **`lost: no reply within 1 s`** from `udp-rtt-client --count N`: that
-//!   request is counted as lost and the run goes on; the client exits 1 only
-//!   when every request went unanswered.
-//! * **A debug build is slower** than a release build; both protocols pay the
-//!   same overhead, so the comparison holds, but do not compare figures from
-//!   different builds.
-//! * `rtt-compare --host` measures whatever listens on `--udp-port` and
-//!   `--tcp-port` (25000 and 12000): start both uppercase servers there first.
+//! * **Noisy figures.** On a shared machine one sample can be ten times the
+//!   typical value: the program waited for a CPU. Use `--count` and quote the
+//!   minimum or the median, not one run. Whether client and server run on the
+//!   same CPU changes loopback figures several times over; `taskset -c 0`
+//!   pins both to one.
+//! * **The first exchange is the slowest**: first use of the resolver, the
+//!   server's first thread, cold caches.
+//! * **`request N: lost`** with `--count`: no matching reply within
+//!   `--timeout`; the run goes on. A reply that comes later is reported as
+//!   `late reply to request N`, and a second reply as a duplicate, never
+//!   credited to another request. The client exits 1 only when nothing came back.
+//! * **A debug build is slower** than a release build: do not compare figures
+//!   from different builds.
 
 pub mod compare;
 pub mod tcp_client;
 pub mod udp_client;
 
 use crate::clock::ms;
-use crate::stats::Summary;
 use std::time::Duration;
 
-/// Formats the `min/avg/max` line of a repeated measurement, in milliseconds.
-///
-/// ```
-/// use std::time::Duration;
-/// use socket_labs::rtt::min_avg_max;
-/// let line = min_avg_max(&[Duration::from_micros(100), Duration::from_micros(300)]);
-/// assert_eq!(line.as_deref(), Some("min/avg/max = 0.100/0.200/0.300 ms"));
-/// assert_eq!(min_avg_max(&[]), None);
-/// ```
-pub fn min_avg_max(samples: &[Duration]) -> Option<String> {
-    let ms_values: Vec<f64> = samples.iter().map(|d| ms(*d)).collect();
-    Summary::of(&ms_values)
-        .map(|s| format!("min/avg/max = {:.3}/{:.3}/{:.3} ms", s.min, s.avg, s.max))
+/// Running min/avg/max of RTTs: memory stays the same for any `--count`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    n: u64,
+    min: Duration,
+    max: Duration,
+    sum: Duration,
+}
+
+impl Tally {
+    /// Adds one sample.
+    pub fn add(&mut self, d: Duration) {
+        if self.n == 0 || d < self.min {
+            self.min = d;
+        }
+        self.max = self.max.max(d);
+        self.sum += d;
+        self.n += 1;
+    }
+
+    /// How many samples were added.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The `min/avg/max` line in milliseconds, or `None` with no samples.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use socket_labs::rtt::Tally;
+    /// let mut t = Tally::default();
+    /// assert_eq!(t.line(), None);
+    /// t.add(Duration::from_micros(100));
+    /// t.add(Duration::from_micros(300));
+    /// assert_eq!(t.line().as_deref(), Some("min/avg/max = 0.100/0.200/0.300 ms"));
+    /// ```
+    pub fn line(&self) -> Option<String> {
+        if self.n == 0 {
+            return None;
+        }
+        let avg = ms(self.sum) / self.n as f64;
+        Some(format!(
+            "min/avg/max = {:.3}/{avg:.3}/{:.3} ms",
+            ms(self.min),
+            ms(self.max)
+        ))
+    }
 }

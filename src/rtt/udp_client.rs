@@ -2,15 +2,42 @@
 //!
 //! Both clocks are read right before `send_to` and right after `recv_from`
 //! returns the reply, so the RTT covers the request's trip, the server's work
-//! and the reply's trip, and nothing of the client's own printing.
+//! and the reply's trip. The buffer and the read timeout are set up before
+//! the first clock reading ([`Waiter::new`]), so neither is in the figure.
+//!
+//! With `--count N` the client stays on the lab's wire (the server only
+//! uppercases) and makes each request distinct: request 7 is `7 hello`, so
+//! its reply is `7 HELLO`. A reply is credited only to the request whose
+//! number it carries: a late reply is reported late, a second copy as a
+//! duplicate, and memory stays bounded ([`WINDOW`] requests are remembered).
+//!
+//! # The original
+//!
+//! The Task 1 client of Experiment 4 (`UDPClient.py` with two clock readings):
+//!
+//! | original | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | the server's family |
+//! | `input(...)` | [`crate::uppercase::ask_sentence`] | or the command line |
+//! | `time.time()`, `sendto` | [`Stamp::now`], [`UdpSocket::send_to`] in [`measure_with`] | the monotonic clock times, the wall clock only says when |
+//! | `recvfrom(2048)`, `time.time()` | [`Waiter::recv_reply`] in [`measure_with`] | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
+//! | `print` RTT and `strftime` times | [`print_sample`] | microseconds, UTC |
+//! | `close()` | the socket is dropped | |
 
-use super::min_avg_max;
+use super::Tally;
+use crate::cli::{self, Command, Matches};
 use crate::clock::{ms, Stamp};
 use crate::error::{Error, Result};
-use crate::output::printable;
-use crate::uppercase::udp_client::request;
+use crate::output::{preview, printable};
+use crate::uppercase::udp_client::{no_reply, reject, Heard, Waiter};
+use crate::uppercase::{ask_sentence, ClientArgs};
+use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How many recent requests `--count` remembers, to tell a late or
+/// duplicate reply from a stray one.
+pub const WINDOW: usize = 64;
 
 /// One timed request and its reply.
 #[derive(Debug, Clone)]
@@ -30,76 +57,209 @@ impl Sample {
     }
 }
 
-/// Sends `sentence` once and times the reply.
+/// The Task 1 client: ask, then one timed exchange, or `--count` numbered ones.
 ///
 /// # Errors
 ///
-/// As [`crate::uppercase::udp_client::request`]: no reply within `timeout`,
-/// or a socket error.
+/// Resolution or socket errors; no reply (one exchange), or no reply at all (several).
+pub fn run(args: Args) -> Result<()> {
+    let args = args.0;
+    let sentence = match ask_sentence(args.sentence.as_deref())? {
+        Some(sentence) => sentence,
+        None => return Ok(()),
+    };
+    let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
+    let mut waiter = Waiter::new(&socket, args.timeout)?;
+    if args.count == 1 {
+        let sample = measure_with(&socket, server, &sentence, &mut waiter, args.timeout)?;
+        print_sample(&sample);
+        return Ok(());
+    }
+    run_numbered(
+        &socket,
+        server,
+        &sentence,
+        args.count,
+        args.timeout,
+        &mut waiter,
+    )
+}
+
+/// One timed exchange: stamp, `send_to`, wait for the server's datagram, stamp.
+///
+/// # Errors
+///
+/// A socket error, or no reply within `timeout` (saying what did arrive).
+pub fn measure_with(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    request: &[u8],
+    waiter: &mut Waiter,
+    timeout: Duration,
+) -> Result<Sample> {
+    waiter.heard = Heard::default();
+    let sent = Stamp::now();
+    socket
+        .send_to(request, server)
+        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
+    let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
+    let received = Stamp::now();
+    match got {
+        Some(len) => Ok(Sample {
+            sent,
+            received,
+            reply: waiter.buf[..len].to_vec(),
+        }),
+        None => Err(no_reply(server, timeout, &waiter.heard)),
+    }
+}
+
+/// [`measure_with`] on a fresh [`Waiter`] (set up before the clock starts).
+///
+/// # Errors
+///
+/// As [`measure_with`].
 pub fn measure(
     socket: &UdpSocket,
     server: SocketAddr,
-    sentence: &[u8],
+    request: &[u8],
     timeout: Duration,
 ) -> Result<Sample> {
-    let sent = Stamp::now();
-    let reply = request(socket, server, sentence, timeout)?;
-    let received = Stamp::now();
-    Ok(Sample {
-        sent,
-        received,
-        reply,
-    })
+    let mut waiter = Waiter::new(socket, timeout)?;
+    measure_with(socket, server, request, &mut waiter, timeout)
 }
 
-/// Measures `count` exchanges, printing each and, for more than one, the
-/// min/avg/max line. A lost reply is reported and the run goes on.
-///
-/// Returns the RTTs of the replies that came back.
-///
-/// # Errors
-///
-/// With one exchange, its error. With several, an error only when no reply
-/// came back at all (the individual losses have been printed).
-pub fn run(
+/// A request still remembered: its number, when it left, whether answered.
+struct Sent {
+    seq: u32,
+    at: Instant,
+    answered: bool,
+}
+
+/// `--count`: request N is "N sentence"; each reply is matched by its number.
+fn run_numbered(
     socket: &UdpSocket,
     server: SocketAddr,
     sentence: &[u8],
     count: u32,
     timeout: Duration,
-) -> Result<Vec<Duration>> {
-    let mut rtts = Vec::new();
-    for i in 1..=count {
-        if count > 1 {
-            crate::outln!("request {i} of {count}");
+    waiter: &mut Waiter,
+) -> Result<()> {
+    let mut recent: VecDeque<Sent> = VecDeque::with_capacity(WINDOW);
+    let (mut tally, mut late, mut duplicates) = (Tally::default(), 0u32, 0u32);
+    for seq in 1..=count {
+        crate::outln!("request {seq} of {count}");
+        let request = [format!("{seq} ").as_bytes(), sentence].concat();
+        if recent.len() == WINDOW {
+            recent.pop_front();
         }
-        match measure(socket, server, sentence, timeout) {
-            Ok(sample) => {
-                print_sample(&sample);
-                rtts.push(sample.rtt());
+        waiter.heard = Heard::default();
+        let sent = Stamp::now();
+        socket
+            .send_to(&request, server)
+            .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
+        recent.push_back(Sent {
+            seq,
+            at: sent.mono,
+            answered: false,
+        });
+        loop {
+            let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
+            let received = Stamp::now();
+            let len = match got {
+                Some(len) => len,
+                None => {
+                    crate::outln!(
+                        "request {seq}: lost: {}",
+                        no_reply(server, timeout, &waiter.heard)
+                    );
+                    break;
+                }
+            };
+            let reply = &waiter.buf[..len];
+            let entry = number_of(reply).and_then(|n| recent.iter_mut().find(|s| s.seq == n));
+            match entry {
+                Some(entry) if entry.seq == seq && !entry.answered => {
+                    entry.answered = true;
+                    let reply = reply.to_vec();
+                    print_sample(&Sample {
+                        sent,
+                        received,
+                        reply,
+                    });
+                    tally.add(received.since(&sent));
+                    break;
+                }
+                Some(entry) if entry.answered => {
+                    duplicates += 1;
+                    crate::outln!("duplicate reply to request {} (ignored)", entry.seq);
+                    reject(&mut waiter.heard, "a duplicate", reply);
+                }
+                Some(entry) => {
+                    late += 1;
+                    entry.answered = true;
+                    let after = ms(received.mono.saturating_duration_since(entry.at));
+                    crate::outln!(
+                        "late reply to request {}, {after:.3} ms after it was sent (counted lost)",
+                        entry.seq
+                    );
+                    reject(&mut waiter.heard, "a late reply", reply);
+                }
+                None => {
+                    crate::outln!(
+                        "reply matching no recent request (ignored): {}",
+                        preview(reply, 60)
+                    );
+                    reject(&mut waiter.heard, "unmatched", reply);
+                }
             }
-            Err(err) if count == 1 => return Err(err),
-            Err(err) => crate::outln!("lost: {err}"),
         }
     }
-    if count > 1 {
-        crate::outln!("--- {server}: {count} requests, {} replies ---", rtts.len());
-        match min_avg_max(&rtts) {
-            Some(line) => crate::outln!("rtt {line}"),
-            None => {
-                return Err(Error::failed(
-                    format!("no reply from {server}"),
-                    format!("all {count} requests went unanswered"),
-                ))
-            }
+    let replies = tally.count();
+    crate::outln!("--- {server}: {count} requests, {replies} replies, {late} late, {duplicates} duplicate ---");
+    match tally.line() {
+        Some(line) => {
+            crate::outln!("rtt {line}");
+            Ok(())
         }
+        None => Err(Error::failed(
+            format!("no reply from {server}"),
+            format!("all {count} requests went unanswered"),
+        )),
     }
-    Ok(rtts)
 }
 
-fn print_sample(sample: &Sample) {
+/// The request number at the start of a reply (`"7 HELLO"` is 7).
+fn number_of(reply: &[u8]) -> Option<u32> {
+    let end = reply.iter().position(|&b| b == b' ')?;
+    std::str::from_utf8(&reply[..end]).ok()?.parse().ok()
+}
+
+/// The four lines of one exchange: when it was sent, when the reply came, the reply, the RTT.
+pub fn print_sample(sample: &Sample) {
     crate::outln!("request sent at   {}", sample.sent.utc());
     crate::outln!("reply received at {}", sample.received.utc());
     crate::outln!("From server: {}", printable(&sample.reply));
     crate::outln!("RTT: {:.3} ms", ms(sample.rtt()));
+}
+
+/// The command line of `udp-rtt-client`.
+#[derive(Debug, Clone)]
+pub struct Args(pub ClientArgs);
+
+impl cli::Args for Args {
+    fn command() -> Command {
+        crate::uppercase::client_command(
+            "udp-rtt-client",
+            "time request/reply exchanges with udp-upper-server",
+            "25000",
+            "1",
+            true,
+        )
+        .example("udp-rtt-client --port 25000 -c 5 hello")
+    }
+
+    fn from_matches(m: &Matches) -> Result<Args> {
+        ClientArgs::from_matches(m).map(Args)
+    }
 }

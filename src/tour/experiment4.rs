@@ -1,19 +1,14 @@
-//! Tour stops for Experiment 4: the uppercase servers, the RTT clients, the
-//! UDP-vs-TCP comparison and the no-server probe.
+//! Tour stops for Experiment 4: the uppercase servers and the RTT clients.
+//! Each stop runs the servers' `serve` and the clients' `run`, the functions
+//! the binaries call, and prints the command lines that do the same by hand.
 
-use super::{check, Context, Stop};
+use super::{Context, Stop};
 use crate::error::Result;
-use crate::net;
-use crate::output::printable;
-use crate::rtt::{self, compare};
+use crate::rtt;
 use crate::server::TcpOptions;
-use crate::uppercase::{tcp_client, tcp_server, udp_client, udp_server};
-use crate::{no_server, outln};
+use crate::uppercase::{tcp_client, tcp_server, udp_client, udp_server, ClientArgs};
 use std::net::SocketAddr;
 use std::time::Duration;
-
-const SENTENCE: &str = "hello wörld";
-const TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The stops of Experiment 4, in reading order.
 pub fn stops() -> Vec<Stop> {
@@ -21,66 +16,74 @@ pub fn stops() -> Vec<Stop> {
         Stop {
             name: "udp-upper",
             title: "UDP uppercase server and client (Experiment 4, 5.1-5.2)",
-            by_hand: &[
-                "cargo run --bin udp-upper-server",
-                "cargo run --bin udp-upper-client -- \"hello wörld\"",
-            ],
-            run: udp_upper,
+            by_hand: &[],
+            run: |ctx| {
+                udp_client::run(udp_client::Args(client(
+                    ctx,
+                    "udp-upper-client",
+                    start_udp(ctx)?,
+                    1,
+                )))
+            },
         },
         Stop {
             name: "tcp-upper",
             title: "TCP uppercase server and client (Experiment 4, Task 2)",
-            by_hand: &[
-                "cargo run --bin tcp-upper-server",
-                "cargo run --bin tcp-upper-client -- \"hello wörld\"",
-            ],
-            run: tcp_upper,
+            by_hand: &[],
+            run: |ctx| {
+                tcp_client::run(tcp_client::Args(client(
+                    ctx,
+                    "tcp-upper-client",
+                    start_tcp(ctx)?,
+                    1,
+                )))
+            },
         },
         Stop {
             name: "udp-rtt",
             title: "UDP round-trip time (Experiment 4, Task 1)",
-            by_hand: &[
-                "cargo run --bin udp-upper-server",
-                "cargo run --bin udp-rtt-client -- --count 3 hello",
-            ],
-            run: udp_rtt,
+            by_hand: &[],
+            run: |ctx| {
+                rtt::udp_client::run(rtt::udp_client::Args(client(
+                    ctx,
+                    "udp-rtt-client",
+                    start_udp(ctx)?,
+                    3,
+                )))
+            },
         },
         Stop {
             name: "tcp-rtt",
             title: "TCP round-trip time, handshake apart (Experiment 4, Task 3)",
-            by_hand: &[
-                "cargo run --bin tcp-upper-server",
-                "cargo run --bin tcp-rtt-client -- --count 3 hello",
-            ],
-            run: tcp_rtt,
-        },
-        Stop {
-            name: "rtt-compare",
-            title: "UDP vs TCP: which RTT is higher, and why (Experiment 4, Task 4)",
-            by_hand: &["cargo run --bin rtt-compare"],
-            run: rtt_compare,
-        },
-        Stop {
-            name: "no-server",
-            title: "A client with no server (Experiment 4, Task 5)",
-            by_hand: &["cargo run --bin no-server"],
-            run: no_server_probe,
+            by_hand: &[],
+            run: |ctx| {
+                rtt::tcp_client::run(rtt::tcp_client::Args(client(
+                    ctx,
+                    "tcp-rtt-client",
+                    start_tcp(ctx)?,
+                    3,
+                )))
+            },
         },
     ]
 }
 
+/// Starts `udp_server::serve` on a free loopback port, as `udp-upper-server --port 0` does.
 fn start_udp(ctx: &Context) -> Result<SocketAddr> {
-    let socket = net::bind_udp("127.0.0.1", 0)?;
-    let addr = net::local_addr_of(socket.local_addr())?;
+    ctx.by_hand("cargo run --bin udp-upper-server -- --host 127.0.0.1 --port 0");
+    let socket = crate::net::bind_udp("127.0.0.1", 0)?;
+    let addr = crate::net::local_addr_of(socket.local_addr())?;
     let log = ctx.server_log();
     log.line(format_args!("udp-upper-server listening on {addr}"));
     std::thread::spawn(move || udp_server::serve(socket, log));
     Ok(addr)
 }
 
+/// Starts `tcp_server::serve` on a free loopback port, as `tcp-upper-server --port 0` does.
 fn start_tcp(ctx: &Context) -> Result<SocketAddr> {
-    let listener = net::bind_tcp("127.0.0.1", 0)?;
-    let addr = net::local_addr_of(listener.local_addr())?;
+    ctx.by_hand("cargo run --bin tcp-upper-server -- --host 127.0.0.1 --port 0");
+    let listener = crate::net::bind_tcp("127.0.0.1", 0)?;
+    let addr = crate::net::local_addr_of(listener.local_addr())?;
     let options = TcpOptions {
         log: ctx.server_log(),
         ..TcpOptions::default()
@@ -92,82 +95,25 @@ fn start_tcp(ctx: &Context) -> Result<SocketAddr> {
     Ok(addr)
 }
 
-fn udp_upper(ctx: &Context) -> Result<()> {
-    let server = start_udp(ctx)?;
-    let (socket, server) = net::udp_client_socket(&server.ip().to_string(), server.port())?;
-    let reply = udp_client::request(&socket, server, SENTENCE.as_bytes(), TIMEOUT)?;
-    outln!("    [client] {}", printable(&reply));
-    check(
-        reply == "HELLO WÖRLD".as_bytes(),
-        "the reply was not HELLO WÖRLD",
-    )
-}
-
-fn tcp_upper(ctx: &Context) -> Result<()> {
-    let server = start_tcp(ctx)?;
-    let stream = tcp_client::connect(&server.ip().to_string(), server.port(), TIMEOUT)?;
-    let reply = tcp_client::exchange(stream, SENTENCE.as_bytes())?;
-    outln!("    [client] From server: {}", printable(&reply));
-    check(
-        reply == "HELLO WÖRLD".as_bytes(),
-        "the reply was not HELLO WÖRLD",
-    )
-}
-
-fn udp_rtt(ctx: &Context) -> Result<()> {
-    let server = start_udp(ctx)?;
-    let (socket, server) = net::udp_client_socket(&server.ip().to_string(), server.port())?;
-    let rtts = rtt::udp_client::run(&socket, server, b"hello", 3, TIMEOUT)?;
-    check(rtts.len() == 3, "not every request got a reply")
-}
-
-fn tcp_rtt(ctx: &Context) -> Result<()> {
-    let server = start_tcp(ctx)?;
-    rtt::tcp_client::run(
-        &server.ip().to_string(),
-        server.port(),
-        b"hello",
-        3,
-        TIMEOUT,
-    )
-}
-
-fn rtt_compare(_ctx: &Context) -> Result<()> {
-    let (udp_server, tcp_server) = compare::start_local_servers()?;
-    let plan = compare::Plan {
-        udp_server,
-        tcp_host: tcp_server.ip().to_string(),
-        tcp_port: tcp_server.port(),
-        count: 50,
-        sentence: b"how long does a round trip take?".to_vec(),
-        timeout: TIMEOUT,
+/// A client's arguments for the server at `server`, and its by-hand line.
+fn client(ctx: &Context, bin: &str, server: SocketAddr, count: u32) -> ClientArgs {
+    let sentence = "hello wörld";
+    let count_flag = if count > 1 {
+        format!(" --count {count}")
+    } else {
+        String::new()
     };
-    let comparison = compare::measure(&plan)?;
-    for line in compare::table(&comparison) {
-        outln!("    {line}");
+    let port = server.port();
+    ctx.by_hand(format!(
+        "cargo run --bin {bin} -- --host 127.0.0.1 --port {port}{count_flag} {sentence}"
+    ));
+    let tcp = bin.starts_with("tcp");
+    ClientArgs {
+        host: "127.0.0.1".to_string(),
+        port,
+        // The binaries' defaults: 1 s for a UDP reply, 5 s for TCP.
+        timeout: Duration::from_secs(if tcp { 5 } else { 1 }),
+        count,
+        sentence: Some(sentence.to_string()),
     }
-    outln!();
-    for paragraph in compare::explain(&comparison) {
-        outln!("    {paragraph}");
-    }
-    check(
-        comparison.udp.count == 50 && comparison.tcp_total.count == 50,
-        "some exchanges were lost",
-    )
-}
-
-fn no_server_probe(_ctx: &Context) -> Result<()> {
-    let probes = no_server::run_probes(
-        "127.0.0.1",
-        None,
-        no_server::UNRESOLVABLE,
-        Duration::from_millis(300),
-    )?;
-    for line in no_server::table(&probes) {
-        outln!("    {line}");
-    }
-    check(
-        probes[1].outcome.starts_with("refused") && probes[3].outcome.starts_with("timed out"),
-        "TCP was not refused, or UDP did not time out",
-    )
 }

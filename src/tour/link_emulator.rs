@@ -1,8 +1,9 @@
 //! Tour stop for the link emulator (ours): ping through a 20 ms link.
 
 use super::{check, Context, Stop};
+use crate::cli::Args as _;
 use crate::error::Result;
-use crate::link_emulator::{self, Direction, Impairments, Settings};
+use crate::link_emulator::{self, Args, Direction};
 use crate::output::Log;
 use crate::{net, ping};
 use std::time::Duration;
@@ -12,11 +13,7 @@ pub fn stops() -> Vec<Stop> {
     vec![Stop {
         name: "link-emulator",
         title: "A bad network on your desk: ping through a 20 ms link (link-emulator, ours)",
-        by_hand: &[
-            "cargo run --bin ping-server",
-            "cargo run --bin link-emulator -- --listen 127.0.0.1:6065 --to 127.0.0.1:5065 --delay 20",
-            "cargo run --bin ping-client -- --port 6065 5 0.05",
-        ],
+        by_hand: &[],
         run: ping_through_a_slow_link,
     }]
 }
@@ -26,26 +23,31 @@ pub fn stops() -> Vec<Stop> {
 fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     let server = net::bind_udp("127.0.0.1", 0)?;
     let server_addr = net::local_addr_of(server.local_addr())?;
+    context.by_hand(format!(
+        "cargo run --bin ping-server -- --port {}",
+        server_addr.port()
+    ));
     let log = context.server_log();
     log.line(format_args!("ping-server listening on {server_addr}"));
     // Both loops run until the tour ends; their threads are left to the process exit.
     std::thread::spawn(move || ping::server::serve(server, Duration::ZERO, log));
 
-    let link = Impairments {
-        delay: Duration::from_millis(20),
-        ..Impairments::none()
-    };
-    let emulator = link_emulator::start_udp(
-        net::bind_udp("127.0.0.1", 0)?,
-        server_addr,
-        Settings::new(link),
-        Log::prefixed("    [link]   "),
-    )?;
-    let link_log = Log::prefixed("    [link]   ");
-    link_log.line(format_args!(
-        "link-emulator listening on {}; each direction: {link}",
-        emulator.local_addr()
+    // The emulator's own command line, parsed as the binary parses it.
+    let flags = format!("--to {server_addr} --delay 20ms --listen");
+    let words = flags.split_whitespace().chain(Some("127.0.0.1:0"));
+    let bound = link_emulator::bind(&Args::from_matches(&Args::command().parse(words)?)?)?;
+    let listen = bound.local_addr();
+    // On two lines (a shell continuation), to stay within 100 columns.
+    context.by_hand(format!(
+        "cargo run --bin link-emulator -- \\\n{:14}{flags} {listen}",
+        ""
     ));
+    let link_log = Log::prefixed("    [link]   ");
+    link_log.line(format_args!("link-emulator listening on {listen}"));
+    for line in bound.banner().lines() {
+        link_log.line(format_args!("{line}"));
+    }
+    let emulator = bound.start(link_log.clone())?;
 
     let options = ping::client::Options {
         count: 5,
@@ -54,16 +56,18 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
         timeout: Duration::from_secs(1),
     };
     let client_log = Log::prefixed("    [client] ");
-    let (socket, to) = net::udp_client_socket("127.0.0.1", server_addr.port())?;
-    client_log.line(format_args!("straight to ping-server at {to}:"));
-    let direct = ping::client::run(&socket, to, &options, &Log::quiet())?;
+    let ping = |port: u16, log: &Log| {
+        context.by_hand(format!(
+            "cargo run --bin ping-client -- --host 127.0.0.1 --port {port} 5 0.05"
+        ));
+        let (socket, to) = net::udp_client_socket("127.0.0.1", port)?;
+        ping::client::run(&socket, to, &options, log)
+    };
+    let direct = ping(server_addr.port(), &Log::quiet())?;
     for line in direct.statistics() {
         client_log.line(format_args!("{line}"));
     }
-
-    let (socket, to) = net::udp_client_socket("127.0.0.1", emulator.local_addr().port())?;
-    client_log.line(format_args!("through the link-emulator at {to}:"));
-    let through = ping::client::run(&socket, to, &options, &client_log)?;
+    let through = ping(listen.port(), &client_log)?;
     for line in through.notes().iter().chain(&through.statistics()) {
         client_log.line(format_args!("{line}"));
     }
@@ -87,6 +91,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
         "the link added {:.3} ms to the average RTT (two crossings of 20 ms)",
         avg - direct.rtts_ms().iter().sum::<f64>() / direct.received().max(1) as f64
     ));
+    // Each echo is counted before the emulator sends it, so by now all are.
     check(
         report.way(Direction::ToServer).forwarded == 5
             && report.way(Direction::ToClient).forwarded == 5,

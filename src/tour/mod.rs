@@ -20,6 +20,7 @@ mod experiment4;
 mod file_transfer;
 mod image_transfer;
 mod link_emulator;
+mod questions;
 mod udp;
 
 /// One exercise of the tour.
@@ -59,6 +60,7 @@ impl Context {
 pub fn stops() -> Vec<Stop> {
     let mut stops = Vec::new();
     stops.extend(experiment4::stops());
+    stops.extend(questions::stops());
     stops.extend(file_transfer::stops());
     stops.extend(dual_stack::stops());
     stops.extend(image_transfer::stops());

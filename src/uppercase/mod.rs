@@ -1,21 +1,78 @@
-//! Experiment 4: the "uppercase" servers, over UDP and over TCP.
+//! Experiment 4: the "uppercase" servers and clients, over UDP and over TCP.
 //!
-//! The first socket program of most courses: a client sends a sentence, the
-//! server sends it back in capitals. Written twice, once per transport, it shows
-//! the two APIs side by side.
+//! The first socket program of the course: a client sends a sentence, the
+//! server sends it back in capitals. Written once per transport, it shows the
+//! two APIs side by side. This is also where the two server loops every later
+//! exercise uses are written out bare: [`udp_server::serve`] is the UDP
+//! `recv_from`/`send_to` loop and [`tcp_server::serve`] the `for stream in
+//! listener.incoming()` loop with a thread per connection. [`crate::server`]
+//! is those two loops made reusable.
 //!
 //! # What you will learn
 //!
 //! * UDP is **datagrams**: one `send_to` is one message, delivered whole or not
-//!   at all, and nothing tells the sender which. There is no connection, so a
-//!   client with no server simply never hears back: it must use a timeout.
-//! * TCP is a **byte stream** over a **connection**: the client connects (the
-//!   three-way handshake), writes bytes, and the server reads *some* of them per
-//!   `read`. Where a message ends is not marked by TCP; here the client marks it
-//!   by closing its sending half (`shutdown(Write)`), and the server reads until
-//!   end of stream.
+//!   at all, and nothing tells the sender which. A client that hears nothing
+//!   must give up after a timeout.
+//! * TCP is a **byte stream** over a **connection**: `connect` does the
+//!   three-way handshake, and each `read` returns *some* bytes, not "a
+//!   message". Uppercasing is a byte-stream transform, the way `tr a-z A-Z`
+//!   is: the server uppercases each piece as it arrives and writes it back at
+//!   once, so it never needs to know where the sentence ends
+//!   ([`StreamUpper`] keeps a character split between two reads whole).
+//! * The order of socket calls on each side (the figure below).
 //!
-//! # The protocols
+//! # The original
+//!
+//! Experiment 4 has four scripts: `UDPServer.py` and `UDPClient.py` (sections
+//! 5.1-5.2), `TCPServer.py` and `TCPClient.py` (Task 2). Tasks 1 and 3 time
+//! the two clients ([`crate::rtt`]). Each module here opens with the mirror of
+//! one script and has its call map:
+//! [`udp_server`], [`udp_client`], [`tcp_server`], [`tcp_client`].
+//!
+//! The socket calls, in the order both sides make them (the background
+//! figure of Experiment 4, redrawn):
+//!
+//! ```text
+//!   UDP server              UDP client          TCP server               TCP client
+//!   socket()  [1]                               socket()     [5]
+//!   bind()    [1]                               bind()       [5]
+//!                                               listen()     [5]
+//!   recvfrom() [2] <-.      socket()  [3]       accept()     [6] <--.    socket()  [7]
+//!      | blocks      |         |                   | blocks         |       |
+//!      |<------------+---- sendto()   [3]          |<--- handshake -+--- connect() [7]
+//!   sendto()  [2] ---+---> recvfrom() [4]       recv()       [8] <--+--- send()    [9]
+//!      '-------------'     close()               send()       [8] ---+-> recv()    [10]
+//!                                               close()      [8] <--+--- close()   [11]
+//! ```
+//!
+//! | | call | Rust item here |
+//! |---|---|---|
+//! | 1 | `socket(AF_INET, SOCK_DGRAM)` + `bind` | [`std::net::UdpSocket::bind`] (one call), via [`crate::net::bind_udp`] |
+//! | 2 | `recvfrom` / `sendto` | [`std::net::UdpSocket::recv_from`] / [`std::net::UdpSocket::send_to`] in [`udp_server::serve`] |
+//! | 3 | `socket` / `sendto` | [`crate::net::bind_udp_for`] / `send_to` in [`udp_client::run`] |
+//! | 4 | `recvfrom` | `recv_from` in [`udp_client::Waiter::recv_reply`] |
+//! | 5 | `socket` + `bind` + `listen` | [`std::net::TcpListener::bind`] (all three), via [`crate::net::bind_tcp`] |
+//! | 6 | `accept` | [`std::net::TcpListener::incoming`] in [`tcp_server::serve`] |
+//! | 7 | `socket` + `connect` | [`std::net::TcpStream::connect_timeout`] in [`crate::net::connect_tcp`] |
+//! | 8 | `recv` / `send` / `close` | `read` / `write_all` / drop in [`tcp_server::handle`] |
+//! | 9 | `send` | `write_all` + `shutdown(Write)` in [`tcp_client::exchange`] |
+//! | 10 | `recv` | `read` to end of stream in [`tcp_client::exchange`] |
+//! | 11 | `close` | the stream is dropped at the end of [`tcp_client::exchange`] |
+//!
+//! What changed from the originals, and why:
+//!
+//! * The UDP server read at most 2,048 bytes, so a longer datagram was cut
+//!   silently, and it decoded every datagram as UTF-8, so one invalid byte
+//!   raised an exception that killed the server for everyone. Here it reads
+//!   65,535 bytes and invalid UTF-8 gets its ASCII letters uppercased ([`uppercase`]).
+//! * The UDP client waited in `recvfrom` forever. Here it waits `--timeout`.
+//! * The TCP client connected *before* asking for the sentence, so a slow
+//!   typist held the iterative server (one client at a time) for everyone.
+//!   Here the client asks first, and the server gives each connection a thread.
+//! * Both TCP scripts assumed one `recv(1024)` is the whole message. Our server
+//!   streams instead, so it answers the original client, `nc` and ours alike.
+//!
+//! # The protocol
 //!
 //! ```text
 //!   udp-upper-client                  udp-upper-server (port 25000)
@@ -23,82 +80,109 @@
 //!        |----------------------------------->|  uppercase
 //!        |         datagram "HELLO WÖRLD"     |
 //!        |<-----------------------------------|
-//!        |  (no reply within --timeout?       |
-//!        |   report it: UDP gives no error)   |
 //!
 //!   tcp-upper-client                  tcp-upper-server (port 12000)
-//!        |  SYN ----------------------------->|
-//!        |<---------------------------- SYN-ACK|   connect(): one round trip
-//!        |  ACK ----------------------------->|
-//!        |  "hello wörld" ------------------->|
-//!        |  FIN (shutdown write) ------------>|   server: read to end of stream
+//!        |  SYN / SYN-ACK / ACK  <----------->|  connect: the handshake
+//!        |  "hello wörld" ------------------->|  uppercased as it arrives
+//!        |  FIN (shutdown write) ------------>|
 //!        |<-------------------- "HELLO WÖRLD" |
-//!        |<---------------------------- FIN   |   server closes: reply complete
+//!        |<---------------------------- FIN   |  closes after the client did
 //! ```
 //!
-//! # How the originals did it, and what changed
-//!
-//! * The UDP server read at most 2,048 bytes, so a longer datagram was cut
-//!   silently; and it decoded every datagram as UTF-8, so one invalid byte
-//!   raised an exception that killed the server for everyone. Here the servers
-//!   read up to 65,535 bytes, and invalid UTF-8 gets its ASCII letters
-//!   uppercased and a log line ([`uppercase`]).
-//! * The UDP client waited in `recvfrom` forever, so a lost datagram or a
-//!   missing server hung it. Here it waits `--timeout` seconds and says why
-//!   there is no error to report.
-//! * The TCP client connected *before* asking for the sentence, so a slow typist
-//!   held a server connection open; and the iterative server (one client at a
-//!   time) could then serve nobody else. Here the client reads the sentence
-//!   first, and the server serves each connection on its own thread with a read
-//!   timeout.
-//! * The TCP programs assumed one `recv(1024)` returns the whole message. TCP
-//!   makes no such promise: a long sentence arrives in pieces. Here the server
-//!   reads to end of stream (up to [`tcp_server::MAX_REQUEST`]) and the client
-//!   reads until the server closes, so a 60,000-byte sentence comes back whole.
+//! The original TCP client (send, one `recv(1024)`, close) gets its reply
+//! without sending a FIN first: the server does not wait for one.
 //!
 //! # Run it
 //!
 //! ```text
 //! cargo run --bin udp-upper-server -- --port 25000
-//! cargo run --bin udp-upper-client -- --port 25000 "hello wörld"
+//! cargo run --bin udp-upper-client -- --port 25000 hello wörld
 //! cargo run --bin tcp-upper-server
-//! cargo run --bin tcp-upper-client -- "hello wörld"
+//! cargo run --bin tcp-upper-client -- hello wörld
+//! printf 'hello\n' | nc -q1 127.0.0.1 12000       # prints HELLO
 //! ```
 //!
 //! # On the wire
 //!
-//! `tshark -i lo -f "udp port 25000"` shows exactly two datagrams per run.
-//! `tshark -i lo -f "tcp port 12000"` shows the handshake (SYN, SYN-ACK, ACK),
-//! the data segment, the client's FIN, the reply, the server's FIN, and the
-//! final ACKs: about ten segments to move one sentence, against UDP's two.
-//! The captures, packet by packet, are in `docs/wireshark.md`.
+//! `tshark -i lo -f "udp port 25000"` shows two datagrams per run.
+//! `tshark -i lo -f "tcp port 12000"` shows the handshake, the data, the
+//! client's FIN, the reply, the server's FIN and the last ACKs: about ten
+//! segments against UDP's two (`docs/wireshark.md` has the capture).
+//!
+//! **Who closes first, and TIME_WAIT.** With our client and with the
+//! original client, the *client* closes first, so the client's port spends
+//! 2×MSL in TIME_WAIT (RFC 9293 §3.6.1; 60 s on Linux; see
+//! `ss -tan state time-wait`). The original `TCPServer.py` closed first
+//! itself, so its port held TIME_WAIT entries, and restarting it at once
+//! failed with "Address already in use": Python does not set `SO_REUSEADDR`.
+//! Rust's [`std::net::TcpListener::bind`] sets `SO_REUSEADDR` on Unix without
+//! saying so, which is why `tcp-upper-server` restarts at once.
+//!
+//! **The ACKs.** Linux acknowledges a request on its own, at once, while a
+//! connection is in quick-ACK mode (new connections, and ones whose replies
+//! come late); once replies follow requests quickly it switches to
+//! "ping-pong" mode and delays the ACK (at least 40 ms, at most 200 ms on
+//! Linux; RFC 1122 allows 500 ms) so the reply can carry it.
 //!
 //! # Things that go wrong
 //!
-//! * `error: port 25000 is already in use — pick another with --port`: another
-//!   server (yours from before, or a neighbour's on a shared machine) holds the
-//!   port. Start with `--port 0` and give the client the port from the
-//!   `listening on` line.
-//! * `no reply within 1 s` from the UDP client: nothing answered. The server may
-//!   be down, on another port, or bound to another address family; a UDP client
-//!   cannot tell which, since nothing reports a missing server to it. The TCP
-//!   client, in the same situation, gets `connection refused` at once.
-//! * `--host ::1` gets no answer from a server started with its defaults: the
-//!   servers bind `0.0.0.0`, which is IPv4 only. Start the server with
-//!   `--host ::` to serve IPv6.
-//! * A sentence over 65,507 bytes cannot go in one UDP datagram over IPv4: the
-//!   UDP client reports `message too long` and sends nothing. Over TCP the
-//!   server refuses requests over 64 KiB ([`tcp_server::MAX_REQUEST`]) and
-//!   closes with the rest unread, which the client sees as `connection reset
-//!   by peer`.
-//! * A TCP connection that sends nothing (`nc localhost 12000`) is closed by
-//!   the server after `--read-timeout` (30 s), with a log line; other clients
-//!   are served meanwhile.
+//! * `port 25000 is already in use`: another server holds the port. Start
+//!   with `--port 0` and give the client the port from the `listening on` line.
+//! * `no reply ... within 1 s` from a UDP client: see [`NO_REPLY_HINT`]. The
+//!   TCP client, in the same situation, gets `connection refused` at once.
+//! * `--host ::1` gets no answer from a server started with its defaults,
+//!   which bind `0.0.0.0` (IPv4 only). Start it with `--host ::`.
+//! * A reply from another address (a server bound to `0.0.0.0` answers
+//!   `127.0.0.2` from `127.0.0.1`) is not taken for the reply; the client says so.
+//! * A sentence over 65,507 bytes does not fit a UDP datagram over IPv4: the
+//!   client reports `message too long`. Uppercasing can make text longer
+//!   (`ß` becomes `SS`): a reply that no longer fits gets a short error
+//!   datagram instead ([`udp_server::answer`]).
+//! * Over TCP a connection may carry at most [`tcp_server::MAX_REQUEST`] bytes
+//!   and last `--max-time`; a silent one is dropped after `--idle-timeout`.
 
 pub mod tcp_client;
 pub mod tcp_server;
 pub mod udp_client;
 pub mod udp_server;
+
+use crate::cli::{Command, Matches};
+use crate::error::{Error, Result};
+use std::time::Duration;
+
+/// What a UDP client says when nothing at all came back, true for the system
+/// it runs on. Shared by every UDP client of the course.
+///
+/// On Linux and the BSDs an unconnected UDP socket is not told about an ICMP
+/// "port unreachable" by default (the kernel matches it, but `recvfrom` has no
+/// way to say which destination it concerns; Linux reports it only with
+/// `IP_RECVERR`). On Windows it is reported: see [`port_unreachable`].
+pub const NO_REPLY_HINT: &str = if cfg!(windows) {
+    "is the server running? (not even an ICMP error came back: lost, or filtered)"
+} else {
+    "is the server running? (this system does not report ICMP errors to an unconnected UDP socket)"
+};
+
+/// The error for a UDP receive that failed because the server's host
+/// answered with an ICMP port-unreachable: nothing listens on that port.
+///
+/// Windows reports it on the next `recv_from` of an unconnected socket as
+/// `WSAECONNRESET` (10054, [`std::io::ErrorKind::ConnectionReset`]); a
+/// *connected* socket on Linux sees `ECONNREFUSED`. Any other error is
+/// described as it is.
+pub fn port_unreachable(server: std::net::SocketAddr, err: &std::io::Error) -> Error {
+    use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
+    let what = format!("no reply from {server}");
+    if matches!(err.kind(), ConnectionReset | ConnectionRefused) {
+        Error::failed(
+            what,
+            "the host answered ICMP port unreachable: nothing listens there",
+        )
+        .hint("is the server running on that port?")
+    } else {
+        Error::io(what, err)
+    }
+}
 
 /// The sentence given on the command line, or else the one typed at the
 /// original's prompt, `Input lowercase sentence: `, kept as raw bytes.
@@ -107,11 +191,105 @@ pub mod udp_server;
 /// # Errors
 ///
 /// `cannot read from standard input: ...`.
-pub fn ask_sentence(given: Option<&str>) -> crate::error::Result<Option<Vec<u8>>> {
+pub fn ask_sentence(given: Option<&str>) -> Result<Option<Vec<u8>>> {
     crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")
 }
 
-/// A sentence in capitals, and whether the input was valid UTF-8.
+/// What every uppercase client takes: where the server is, how long to wait,
+/// how many exchanges (the RTT clients), and the sentence.
+#[derive(Debug, Clone)]
+pub struct ClientArgs {
+    /// Server name or address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// How long to wait for a reply.
+    pub timeout: Duration,
+    /// How many exchanges (1 for the plain clients).
+    pub count: u32,
+    /// The sentence, or `None` to ask for it.
+    pub sentence: Option<String>,
+}
+
+/// The most exchanges `--count` allows: a run of 10 million at loopback speed
+/// is minutes, and memory stays the same for any count.
+pub const MAX_COUNT: u32 = 10_000_000;
+
+/// The command line of an uppercase client: `[SENTENCE...]`, `--host`,
+/// `--port`, `--timeout`, and `--count`/`-c` when `count` is true.
+pub fn client_command(
+    name: &'static str,
+    about: &'static str,
+    port: &'static str,
+    timeout: &'static str,
+    count: bool,
+) -> Command {
+    let command = Command::new(name, about)
+        .positional_rest(
+            "SENTENCE",
+            "the sentence to send (words joined by spaces); asked for when missing",
+        )
+        .flag("host", "HOST", "localhost", "server name or address")
+        .flag("port", "PORT", port, "server port")
+        .flag(
+            "timeout",
+            "DURATION",
+            timeout,
+            "how long to wait for a reply (bare number: seconds)",
+        );
+    if count {
+        command
+            .flag(
+                "count",
+                "N",
+                "1",
+                "how many exchanges (more than 1 adds min/avg/max)",
+            )
+            .short('c')
+    } else {
+        command
+    }
+}
+
+impl ClientArgs {
+    /// Reads the flags of [`client_command`], all range-checked.
+    ///
+    /// # Errors
+    ///
+    /// A usage error for a port, timeout or count out of range.
+    pub fn from_matches(m: &Matches) -> Result<ClientArgs> {
+        let count = match m.get("count") {
+            Some(_) => m.number("count", 1, MAX_COUNT)?,
+            None => 1,
+        };
+        Ok(ClientArgs {
+            host: m.value("host").to_string(),
+            port: m.number("port", 1, u16::MAX)?,
+            timeout: m.timeout("timeout")?,
+            count,
+            sentence: m.get("SENTENCE").map(str::to_string),
+        })
+    }
+}
+
+/// The command line of an uppercase server: `--host` and `--port`.
+pub fn server_command(name: &'static str, about: &'static str, port: &'static str) -> Command {
+    Command::new(name, about)
+        .flag(
+            "host",
+            "HOST",
+            "0.0.0.0",
+            "address to listen on (:: for IPv6)",
+        )
+        .flag(
+            "port",
+            "PORT",
+            port,
+            "port to listen on (0 = any free port)",
+        )
+}
+
+/// A message in capitals, and whether it was valid UTF-8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uppercased {
     /// The uppercased bytes.
@@ -120,7 +298,7 @@ pub struct Uppercased {
     pub was_utf8: bool,
 }
 
-/// Uppercases a message the way both servers do.
+/// Uppercases a whole message (one datagram).
 ///
 /// Valid UTF-8 gets full Unicode uppercasing (`ß` becomes `SS`, so the reply
 /// can be longer than the request). Anything else gets only its ASCII letters
@@ -135,15 +313,92 @@ pub struct Uppercased {
 /// assert!(!odd.was_utf8);
 /// ```
 pub fn uppercase(message: &[u8]) -> Uppercased {
-    match std::str::from_utf8(message) {
-        Ok(text) => Uppercased {
-            bytes: text.to_uppercase().into_bytes(),
+    let mut upper = StreamUpper::default();
+    let mut bytes = Vec::with_capacity(message.len());
+    upper.push(message, &mut bytes);
+    upper.finish(&mut bytes);
+    Uppercased {
+        bytes,
+        was_utf8: upper.was_utf8,
+    }
+}
+
+/// Uppercases a byte stream piece by piece, as `tr` would.
+///
+/// A UTF-8 character may be split between two reads (`ö` is two bytes). The
+/// incomplete tail of a piece (at most 3 bytes) is carried over to the next
+/// one, so the character is uppercased whole. Invalid bytes pass through
+/// unchanged, with ASCII letters around them still uppercased.
+///
+/// ```
+/// use socket_labs::uppercase::StreamUpper;
+/// let (mut upper, mut out) = (StreamUpper::default(), Vec::new());
+/// upper.push(b"w\xc3", &mut out); // the first half of "ö"
+/// upper.push(b"\xb6rld", &mut out);
+/// upper.finish(&mut out);
+/// assert_eq!(out, "WÖRLD".as_bytes());
+/// assert!(upper.was_utf8);
+/// ```
+#[derive(Debug, Clone)]
+pub struct StreamUpper {
+    carry: Vec<u8>,
+    /// False once an invalid byte has been seen.
+    pub was_utf8: bool,
+}
+
+impl Default for StreamUpper {
+    fn default() -> Self {
+        StreamUpper {
+            carry: Vec::new(),
             was_utf8: true,
-        },
-        Err(_) => Uppercased {
-            bytes: message.to_ascii_uppercase(),
-            was_utf8: false,
-        },
+        }
+    }
+}
+
+impl StreamUpper {
+    /// Appends the uppercase of `piece` to `out`, keeping back an incomplete
+    /// character at its end.
+    pub fn push(&mut self, piece: &[u8], out: &mut Vec<u8>) {
+        let joined;
+        let mut rest = if self.carry.is_empty() {
+            piece
+        } else {
+            joined = [std::mem::take(&mut self.carry).as_slice(), piece].concat();
+            &joined[..]
+        };
+        while !rest.is_empty() {
+            let (valid, bad) = match std::str::from_utf8(rest) {
+                Ok(text) => (text, None),
+                Err(e) => (
+                    std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or(""),
+                    Some(e),
+                ),
+            };
+            out.extend_from_slice(valid.to_uppercase().as_bytes());
+            rest = &rest[valid.len()..];
+            match bad.map(|e| e.error_len()) {
+                None => break,
+                // An incomplete character at the end: wait for the next piece.
+                Some(None) => {
+                    self.carry = rest.to_vec();
+                    break;
+                }
+                Some(Some(len)) => {
+                    self.was_utf8 = false;
+                    out.extend_from_slice(&rest[..len]);
+                    rest = &rest[len..];
+                }
+            }
+        }
+    }
+
+    /// The end of the stream: a character still incomplete is invalid; its
+    /// bytes go out unchanged.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        if !self.carry.is_empty() {
+            self.was_utf8 = false;
+            out.append(&mut self.carry);
+        }
     }
 }
 
@@ -156,9 +411,27 @@ mod tests {
         assert_eq!(uppercase(b"").bytes, b"");
         assert!(uppercase(b"").was_utf8);
         assert_eq!(uppercase("straße".as_bytes()).bytes, "STRASSE".as_bytes());
-        // Half a UTF-8 character: ASCII letters only, the stray byte kept.
         let half = uppercase(b"ok \xc3");
         assert_eq!(half.bytes, b"OK \xc3");
         assert!(!half.was_utf8);
+        let mid = uppercase(b"a\xffb\xfe\xfec");
+        assert_eq!(mid.bytes, b"A\xffB\xfe\xfeC");
+    }
+
+    #[test]
+    fn every_split_of_a_stream_gives_the_whole_uppercase() {
+        let text = "grüße, wörld: ß→SS, 日本, 😀 ok".as_bytes();
+        let whole = uppercase(text).bytes;
+        for a in 0..text.len() {
+            for b in a..text.len() {
+                let (mut upper, mut out) = (StreamUpper::default(), Vec::new());
+                for piece in [&text[..a], &text[a..b], &text[b..]] {
+                    upper.push(piece, &mut out);
+                }
+                upper.finish(&mut out);
+                assert_eq!(out, whole, "split at {a} and {b}");
+                assert!(upper.was_utf8);
+            }
+        }
     }
 }

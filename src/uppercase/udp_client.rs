@@ -1,110 +1,193 @@
-//! `udp-upper-client`: sends one sentence in a datagram and prints the reply.
+//! `udp-upper-client`: one sentence in one datagram, and the reply (Experiment 4, 5.1).
 //!
-//! The interesting part is what happens when no reply comes. The datagram may
-//! have been lost, the server may not be running, or the reply may have been
-//! lost on the way back: over UDP the client cannot tell these apart, and the
-//! operating system reports no error for any of them (the socket is not
-//! connected, so an ICMP "port unreachable" is not passed to it; see the
-//! `no-server` exercise). The only tool the client has is a timeout.
+//! [`run`] is `UDPClient.py`, call for call. The lesson is what happens when
+//! no reply comes: the datagram was lost, nothing listens, or the reply was
+//! lost on the way back. Over UDP the client cannot tell these apart, so the
+//! only tool it has is a timeout, and the hint says what the system would or
+//! would not have reported ([`super::NO_REPLY_HINT`]).
+//!
+//! # The original
+//!
+//! `UDPClient.py` (Experiment 4, section 5.1):
+//!
+//! | original | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | binds the wildcard of the server's family, so `::1` works too |
+//! | `input('Input lowercase sentence:')` | [`super::ask_sentence`] | also taken from the command line; end of input ends cleanly |
+//! | `sendto(message, (serverIP, 25000))` | [`UdpSocket::send_to`] in [`run`] | a sentence over 65,507 bytes is `message too long`, not a crash |
+//! | `recvfrom(2048)` | [`UdpSocket::recv_from`] in [`Waiter::recv_reply`] | waits at most `--timeout`; 65,535 bytes; datagrams from other addresses are not taken for the reply |
+//! | `print(decode())` | [`crate::output::printable`] | invalid UTF-8 and control bytes are shown escaped |
+//! | `close()` | the socket is dropped at the end of [`run`] | |
 
+use super::{ask_sentence, port_unreachable, ClientArgs, NO_REPLY_HINT};
+use crate::cli::{self, Command, Matches};
 use crate::clock::secs_text;
 use crate::error::{is_timeout, Error, Result};
+use crate::net::MAX_DATAGRAM;
+use crate::output::{preview, printable};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-/// How long the client waits for a reply unless told otherwise (SPEC section 3).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Sends `message` to `server` and waits up to `timeout` for the reply.
-///
-/// Datagrams from any other address are ignored: an unconnected UDP socket
-/// accepts datagrams from anyone, and a reply is only a reply if it comes from
-/// the server we asked.
+/// The mirror of `UDPClient.py`: ask, send one datagram, print the reply.
 ///
 /// # Errors
 ///
-/// * `no reply from ADDR: no reply within 1 s — ...` when the timeout passes;
-///   the hint explains why UDP cannot say more.
-/// * `cannot send to ADDR: ...` / `cannot receive from ADDR: ...` for socket
-///   errors (for example a message larger than 65,507 bytes).
-pub fn request(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    message: &[u8],
-    timeout: Duration,
-) -> Result<Vec<u8>> {
+/// Resolution, a socket error, or no reply within `--timeout`.
+pub fn run(args: Args) -> Result<()> {
+    let args = args.0;
+    // Hardening: ask before opening anything; end of input means nothing to send.
+    let sentence = match ask_sentence(args.sentence.as_deref())? {
+        Some(sentence) => sentence,
+        None => return Ok(()),
+    };
+    let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
+    // Hardening: a receive timeout, so a lost datagram cannot hang us.
+    let mut waiter = Waiter::new(&socket, args.timeout)?;
     socket
-        .send_to(message, server)
+        .send_to(&sentence, server)
         .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    let deadline = Instant::now() + timeout;
-    let mut buf = vec![0u8; crate::server::MAX_DATAGRAM];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(no_reply(server, timeout));
-        }
+    let deadline = Instant::now() + args.timeout;
+    match waiter.recv_reply(&socket, server, deadline)? {
+        Some(len) => crate::outln!("{}", printable(&waiter.buf[..len])),
+        None => return Err(no_reply(server, args.timeout, &waiter.heard)),
+    }
+    Ok(())
+}
+
+/// What arrived while waiting that was *not* taken for the reply, so that a
+/// timeout can say what did come instead of guessing.
+#[derive(Debug, Clone, Default)]
+pub struct Heard {
+    /// Datagrams from addresses other than the server's.
+    pub strangers: u32,
+    /// The last such address.
+    pub stranger: Option<SocketAddr>,
+    /// Datagrams from the server that were not this reply (late, duplicate, malformed).
+    pub rejected: u32,
+    /// What the last of those was, in words.
+    pub last_rejected: String,
+}
+
+/// A client's receiving side: one 65,535-byte buffer, allocated once, and
+/// the read timeout, set once; neither costs anything inside a timed exchange.
+#[derive(Debug)]
+pub struct Waiter {
+    /// The last datagram received is at the start of this.
+    pub buf: Vec<u8>,
+    /// What arrived that was not the reply (reset it per request).
+    pub heard: Heard,
+    armed: Duration,
+}
+
+impl Waiter {
+    /// Allocates the buffer and sets the socket's read timeout to `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// `cannot set the receive timeout` when the OS refuses.
+    pub fn new(socket: &UdpSocket, timeout: Duration) -> Result<Waiter> {
         socket
-            .set_read_timeout(Some(left))
+            .set_read_timeout(Some(timeout))
             .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-        match socket.recv_from(&mut buf) {
-            Ok((len, from)) if from == server => return Ok(buf[..len].to_vec()),
-            Ok(_) => continue, // someone else's datagram: not our reply
-            Err(e) if is_timeout(&e) => return Err(no_reply(server, timeout)),
-            Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+        Ok(Waiter {
+            buf: vec![0u8; MAX_DATAGRAM],
+            heard: Heard::default(),
+            armed: timeout,
+        })
+    }
+
+    /// `recvfrom`, hardened: waits until `deadline` for a datagram from
+    /// `server` and returns its length (`None` when the deadline passed).
+    /// Datagrams from anyone else are counted in [`Waiter::heard`] and
+    /// skipped: an unconnected socket accepts datagrams from anyone.
+    ///
+    /// # Errors
+    ///
+    /// A receive error; an ICMP port-unreachable reported by the system
+    /// (Windows) is said in those words ([`super::port_unreachable`]).
+    pub fn recv_reply(
+        &mut self,
+        socket: &UdpSocket,
+        server: SocketAddr,
+        deadline: Instant,
+    ) -> Result<Option<usize>> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            // Only after a skipped datagram is the timeout far off what is left.
+            if self.armed > left + Duration::from_millis(1) || self.armed * 2 < left {
+                socket
+                    .set_read_timeout(Some(left))
+                    .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+                self.armed = left;
+            }
+            match socket.recv_from(&mut self.buf) {
+                Ok((len, from)) if from == server => return Ok(Some(len)),
+                Ok((_, from)) => {
+                    self.heard.strangers += 1;
+                    self.heard.stranger = Some(from);
+                }
+                Err(e) if is_timeout(&e) => {} // the loop checks the deadline
+                Err(e) => return Err(port_unreachable(server, &e)),
+            }
         }
     }
 }
 
-/// The error for a reply that never came, with the explanation a student needs.
-pub fn no_reply(server: SocketAddr, timeout: Duration) -> Error {
-    Error::failed(
-        format!("no reply from {server}"),
-        format!("no reply within {}", secs_text(timeout)),
-    )
-    .hint(
-        "UDP has no connection, so nothing reports a missing server or a lost datagram; \
-         is the server running on that port?",
-    )
+/// The error for a reply that never came: what did arrive, or, when nothing
+/// at all did, the hint that asks whether the server runs.
+pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
+    let what = format!("no reply from {server}");
+    let within = format!("nothing within {}", secs_text(timeout));
+    if let Some(from) = heard.stranger {
+        let n = heard.strangers;
+        Error::failed(
+            what,
+            format!("{within}; {n} datagram(s) came from {from} instead"),
+        )
+        .hint(format!(
+            "try --host {}: a server on 0.0.0.0 may answer from another address",
+            from.ip()
+        ))
+    } else if heard.rejected > 0 {
+        Error::failed(
+            what,
+            format!(
+                "{within} that matched; {} other datagram(s) came",
+                heard.rejected
+            ),
+        )
+        .hint(format!("the last was {}", heard.last_rejected))
+    } else {
+        Error::failed(what, within).hint(NO_REPLY_HINT)
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Describes a datagram from the server that was not the reply, for [`Heard`].
+pub fn reject(heard: &mut Heard, why: &str, datagram: &[u8]) {
+    heard.rejected += 1;
+    heard.last_rejected = format!("{why}: {}", preview(datagram, 40));
+}
 
-    #[test]
-    fn ignores_strangers_and_returns_the_servers_reply() {
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let stranger = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let client_addr = client.local_addr().unwrap();
-        let server_addr = server.local_addr().unwrap();
-        let echo = std::thread::spawn(move || {
-            let mut buf = [0u8; 64];
-            let (n, from) = server.recv_from(&mut buf).unwrap();
-            // The stranger's datagram is queued first, so the client must skip it.
-            stranger.send_to(b"not for you", client_addr).unwrap();
-            server.send_to(&buf[..n], from).unwrap();
-        });
-        let reply = request(&client, server_addr, b"ping", Duration::from_secs(5)).unwrap();
-        assert_eq!(reply, b"ping");
-        echo.join().unwrap();
+/// The command line of `udp-upper-client`.
+#[derive(Debug, Clone)]
+pub struct Args(pub ClientArgs);
+
+impl cli::Args for Args {
+    fn command() -> Command {
+        super::client_command(
+            "udp-upper-client",
+            "send a sentence to udp-upper-server and print the reply",
+            "25000",
+            "1",
+            false,
+        )
+        .example("udp-upper-client --port 25000 hello wörld")
     }
 
-    #[test]
-    fn silence_is_a_timeout_error() {
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let started = Instant::now();
-        let err = request(
-            &client,
-            silent.local_addr().unwrap(),
-            b"x",
-            Duration::from_millis(100),
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(started.elapsed() >= Duration::from_millis(100));
-        assert!(err.contains("no reply within 0.1 s"), "{err}");
-        assert!(err.contains("UDP has no connection"), "{err}");
+    fn from_matches(m: &Matches) -> Result<Args> {
+        ClientArgs::from_matches(m).map(Args)
     }
 }

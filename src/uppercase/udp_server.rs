@@ -1,42 +1,130 @@
-//! `udp-upper-server`: answers each datagram with the same text in capitals.
+//! `udp-upper-server`: the bare UDP server loop (Experiment 4, 5.2).
 //!
-//! One loop serves every client: receive a datagram and the sender's address,
-//! send the reply to that address. There is no connection and no per-client
-//! state, so there is nothing a client can hold open. The loop itself lives in
-//! [`crate::server::serve_udp`]; this module only decides what to answer.
+//! [`serve`] is the loop of `UDPServer.py`, call for call: receive a datagram
+//! and its sender's address, uppercase it, send it back to that address.
+//! There is no connection and no per-client state, so no client can hold
+//! anything open: memory is one 65,535-byte buffer, whatever the clients do.
+//! [`crate::server::serve_udp`] is this loop made reusable for later exercises.
+//!
+//! # The original
+//!
+//! `UDPServer.py` (Experiment 4, section 5.2):
+//!
+//! | original | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_DGRAM)`, `bind(('', 25000))` | [`UdpSocket::bind`] in [`run`] (through [`crate::net::bind_udp`]) | `--host`/`--port`; a port in use is one clear line |
+//! | `recvfrom(2048)` | [`UdpSocket::recv_from`] in [`serve`] | 65,535 bytes: nothing is cut; a failed receive (Windows' WSAECONNRESET) is a log line, not the end |
+//! | `decode().upper().encode()` | [`answer`] | invalid UTF-8 gets ASCII uppercasing, not an exception that kills the server |
+//! | `sendto(reply, clientAddress)` | [`UdpSocket::send_to`] in [`serve`] | a reply too big for one datagram becomes a short error datagram |
 
 use super::uppercase;
+use crate::cli::{self, Command, Matches};
 use crate::error::Result;
+use crate::net::{MAX_DATAGRAM, MAX_UDP_PAYLOAD};
 use crate::output::{preview, Log};
-use std::net::UdpSocket;
+use crate::server::receive_failure;
+use std::net::{SocketAddr, UdpSocket};
 
-/// Where the server listens unless told otherwise (SPEC section 2).
-pub const DEFAULT_HOST: &str = "0.0.0.0";
-/// The original's port.
-pub const DEFAULT_PORT: u16 = 25000;
-
-/// Serves uppercase replies on an already bound socket, forever.
-///
-/// Each datagram gets one log line: the sender, what came in and what went
-/// back. Invalid UTF-8 is answered too (ASCII letters only), with a note.
+/// The mirror of `UDPServer.py`: serves uppercase replies on a bound socket, forever.
 ///
 /// # Errors
 ///
-/// None in practice; see [`crate::server::serve_udp`].
+/// None: a failed receive or send is a log line and the loop goes on.
 pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
-    let handler_log = log.clone();
-    crate::server::serve_udp(socket, log, move |message, peer| {
-        let reply = uppercase(message);
-        let note = if reply.was_utf8 {
-            ""
-        } else {
-            " (not valid UTF-8: ASCII letters only)"
+    // recvfrom(2048) -> 65,535 bytes: the largest datagram, so nothing is cut.
+    let mut message = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let (len, client) = match socket.recv_from(&mut message) {
+            Ok(pair) => pair,
+            // Hardening: on Windows an earlier reply's ICMP error surfaces here
+            // (WSAECONNRESET); it concerns a client that left, not the server.
+            Err(e) => {
+                log.line(format_args!("{}", receive_failure(&e)));
+                continue;
+            }
         };
-        handler_log.line(format_args!(
-            "{peer}: {} -> {}{note}",
-            preview(message, 60),
-            preview(&reply.bytes, 60)
-        ));
-        Some(reply.bytes)
-    })
+        let reply = answer(&message[..len], client, &log);
+        if let Err(e) = socket.send_to(&reply, client) {
+            log.line(format_args!(
+                "reply to {client} failed: {}",
+                crate::error::describe(&e)
+            ));
+        }
+    }
+}
+
+/// The reply to one datagram, with its log line: the message in capitals, or
+/// a short error when the capitals no longer fit one datagram.
+pub fn answer(message: &[u8], client: SocketAddr, log: &Log) -> Vec<u8> {
+    let reply = uppercase(message);
+    let note = if reply.was_utf8 {
+        ""
+    } else {
+        " (not valid UTF-8: ASCII letters only)"
+    };
+    log.line(format_args!(
+        "{client}: {} -> {}{note}",
+        preview(message, 60),
+        preview(&reply.bytes, 60)
+    ));
+    // Hardening: Unicode uppercasing can grow text ("ß" -> "SS"); a reply over
+    // the datagram limit would fail in send_to and leave the client guessing.
+    let limit = if client.is_ipv4() {
+        MAX_UDP_PAYLOAD
+    } else {
+        MAX_DATAGRAM - 8
+    };
+    if reply.bytes.len() <= limit {
+        return reply.bytes;
+    }
+    log.line(format_args!(
+        "{client}: reply of {} bytes does not fit one datagram ({limit}); sent an error instead",
+        reply.bytes.len()
+    ));
+    format!(
+        "error: the reply would be {} bytes, more than one UDP datagram carries ({limit})",
+        reply.bytes.len()
+    )
+    .into_bytes()
+}
+
+/// The command line of `udp-upper-server`.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on (0 = any free port).
+    pub port: u16,
+}
+
+impl cli::Args for Args {
+    fn command() -> Command {
+        super::server_command(
+            "udp-upper-server",
+            "UDP server that answers each datagram in capitals",
+            "25000",
+        )
+        .example("udp-upper-server --host 127.0.0.1 --port 25000")
+    }
+
+    fn from_matches(m: &Matches) -> Result<Args> {
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port: m.number("port", 0, u16::MAX)?,
+        })
+    }
+}
+
+/// Binds, prints the `listening on` line, and serves until killed.
+///
+/// # Errors
+///
+/// The port cannot be bound (in use, or an address this machine lacks).
+pub fn run(args: Args) -> Result<()> {
+    let socket = crate::net::bind_udp(&args.host, args.port)?;
+    crate::net::announce(
+        "udp-upper-server",
+        crate::net::local_addr_of(socket.local_addr())?,
+    );
+    serve(socket, Log::stdout())
 }

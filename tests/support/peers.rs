@@ -89,3 +89,22 @@ pub fn tcp_echo() -> SocketAddr {
 pub fn dead_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], super::closed_port()))
 }
+
+/// A UDP server that answers each datagram (unchanged) from a *different*
+/// socket, as a server on a wildcard address may answer from another of the
+/// host's addresses: a careful client must not take that for the reply.
+pub fn udp_reply_from_elsewhere() -> SocketAddr {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
+    let other = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("set a read timeout");
+    let addr = socket.local_addr().expect("local address");
+    thread::spawn(move || {
+        let mut buf = vec![0u8; 65_535];
+        while let Ok((len, from)) = socket.recv_from(&mut buf) {
+            let _ = other.send_to(&buf[..len], from);
+        }
+    });
+    addr
+}
