@@ -540,7 +540,7 @@ mod tests {
         assert!(lines[1].contains("0.042 ms"), "{lines:?}");
         assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:?}");
         assert!(
-            lines[1].contains(&format!("{}~", "a".repeat(19))),
+            lines[1].contains(&format!("{}~", "a".repeat(18))),
             "{lines:?}"
         );
     }

@@ -76,6 +76,7 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
         };
         // Hardening 3, the idle timeout: a silent client holds its thread at
         // most this long. Then step 4 for this connection.
+        let accepted = Instant::now(); // before the watchdog starts its clock
         let watch = match set_timeouts(&stream, options.read_timeout)
             .and_then(|()| watchdog.watch(&stream, options.max_time))
         {
@@ -90,7 +91,7 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
         let (worker_log, max_time) = (log.clone(), options.max_time);
         let spawned = std::thread::Builder::new().spawn(move || {
             let _held = (slot, watch); // given back when the connection ends
-            if let Err(err) = handle(stream, peer, &worker_log, max_time) {
+            if let Err(err) = handle(stream, peer, &worker_log, accepted, max_time) {
                 worker_log.line(format_args!("client {peer}: {err}"));
             }
         });
@@ -105,7 +106,8 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
 }
 
 /// One connection: uppercase each piece as it arrives and send it back at
-/// once, until the client closes; then close.
+/// once, until the client closes; then close. `started` is when it was
+/// accepted, which is when the deadline (`max_time`) began.
 ///
 /// # Errors
 ///
@@ -115,9 +117,9 @@ pub fn handle(
     mut stream: TcpStream,
     peer: SocketAddr,
     log: &Log,
+    started: Instant,
     max_time: Duration,
 ) -> Result<()> {
-    let started = Instant::now();
     let mut piece = [0u8; 4096];
     let mut upper = StreamUpper::default();
     let mut reply = Vec::new();
