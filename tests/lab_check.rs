@@ -229,7 +229,6 @@ fn a_server_that_serves_one_client_at_a_time_fails_only_two_clients() {
 }
 
 #[test]
-#[ignore = "needs image-client's default raw wire (read to the end); the framed client fails both image cases"]
 fn a_server_that_truncates_images_fails_only_image_over_100kb() {
     let g = grade(
         "image",

@@ -1,24 +1,140 @@
-//! The echo client that picks its IP version: resolve for one family, connect,
-//! then send lines and read back their echoes in full.
-//!
-//! [`EchoClient::connect`] resolves and connects; [`EchoClient::echo`] sends
-//! one piece of data and returns its echo; [`run_lines`] is the interactive
-//! loop the binary runs (prompt, read a line, echo it, print it). The tour
-//! and the tests use the same functions. See the [module docs](super).
+//! `dual-stack-client`: the original `client.py` of Assignment 3, Part 3, call
+//! for call (see the call map in the [module docs](super)).
 
-use crate::error::{is_timeout, Error, Result};
+use super::{ask_port, ask_until};
+use crate::cli::{self, Command, Matches};
+use crate::error::{describe, is_timeout, Error, Result};
 use crate::net::{self, Family};
-use crate::output::printable;
+use crate::outln;
+use crate::output::{printable, write_str};
 use crate::prompt::read_line_bytes;
-use std::io::{self, BufRead, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::Shutdown;
 use std::time::Duration;
 
-/// The default time to wait for an echo.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The original, reading its answers and lines from stdin.
+///
+/// # Errors
+///
+/// As [`run_from`].
+pub fn run(args: Args) -> Result<()> {
+    run_from(args, &mut std::io::stdin().lock()).map(drop)
+}
 
-/// The word that ends the session when typed on a line of its own.
-pub const END_WORD: &[u8] = b"end";
+/// The original, in its order: ask family, host and port; resolve for that
+/// family and connect; then for each line `send` it and print the echo; close.
+/// Answers and lines come from `input`; returns what was exchanged.
+///
+/// # Errors
+///
+/// No address of the family, no server, a server that closes or falls silent
+/// before a whole echo came back.
+pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
+    // input() for each value the command line did not give; the end of input ends quietly.
+    let family = match args.family {
+        Some(family) => Some(family),
+        None => {
+            outln!("Choose the IP version:\n1 -> IPv4\n2 -> IPv6");
+            ask_until(input, "Enter 1 or 2 [1]: ", "1", parse_family)?
+        }
+    };
+    let host = match (family, args.host) {
+        (None, _) => None,
+        (_, Some(host)) => Some(host),
+        (_, None) => ask_until(input, "Hostname [localhost]: ", "localhost", some_text)?,
+    };
+    let port = match (&host, args.port) {
+        (None, _) => None,
+        (_, Some(port)) => Some(port),
+        (_, None) => ask_port(input, 1)?,
+    };
+    let (family, host, port) = match (family, host, port) {
+        (Some(family), Some(host), Some(port)) => (family, host, port),
+        _ => return Ok(Totals::default()),
+    };
+    // getaddrinfo(host, port, family) + socket(family) + connect(), each address in turn.
+    let stream = net::connect_tcp(&host, port, family, "dual-stack-server")?;
+    // Hardening: timeouts, so a silent server cannot hang us.
+    crate::server::set_timeouts(&stream, args.timeout)?;
+    let (peer, local) = (stream.peer_addr(), stream.local_addr());
+    let (peer, local) = (net::local_addr_of(peer)?, net::local_addr_of(local)?);
+    let version = if peer.is_ipv4() { "IPv4" } else { "IPv6" };
+    outln!("connected to {peer} ({version}) from {local}");
+    outln!("Type a line and press Enter to send it; 'end' or end of input (Ctrl-D) closes.");
+    let (mut echoes, mut totals) = (BufReader::new(&stream), Totals::default());
+    loop {
+        // input("give the data to send: "); `end` stops, as does the end of input.
+        write_str("Data to send: ");
+        let read = read_line_bytes(input);
+        let mut line = match read.map_err(|e| Error::io("cannot read from standard input", &e))? {
+            Some(line) if line == b"end" => break,
+            Some(line) => line,
+            None => {
+                outln!();
+                break;
+            }
+        };
+        line.push(b'\n');
+        // send(), on a second thread while this one reads: a line larger than
+        // both socket buffers would otherwise deadlock the two sides.
+        // recv(1024) becomes: the echo up to its newline (`\n` or `\r\n`),
+        // however many reads it takes, and never more than the line plus a `\r`.
+        let mut echo = Vec::new();
+        let (sent, got) = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| (&stream).write_all(&line));
+            let mut echoes = (&mut echoes).take(line.len() as u64 + 1);
+            let got = echoes.read_until(b'\n', &mut echo);
+            if got.is_err() {
+                let _ = stream.shutdown(Shutdown::Both); // frees a writer stuck on a full buffer
+            }
+            (writer.join(), got)
+        });
+        let (failed, want) = (
+            |why| Error::failed(format!("no echo from {peer}"), why),
+            line.len(),
+        );
+        match got {
+            Ok(_) if echo.ends_with(b"\n") => {}
+            Ok(n) if n > want => return Err(failed("it is longer than the line sent".into())),
+            Ok(n) => {
+                let err = failed(format!(
+                    "the server closed the connection after {n} of {want} bytes"
+                ));
+                return Err(if n > 0 { err } else { err.hint(IDLE) });
+            }
+            Err(e) if is_timeout(&e) => {
+                return Err(failed(format!("none within {:?}", args.timeout)))
+            }
+            Err(e) => return Err(failed(describe(&e))),
+        }
+        if let Ok(Err(e)) = sent {
+            return Err(Error::io(format!("cannot send to {peer}"), &e));
+        }
+        let shown = echo.strip_suffix(b"\n").unwrap_or(&echo);
+        let shown = shown.strip_suffix(b"\r").unwrap_or(shown);
+        outln!("echo: {}", printable(shown));
+        totals.lines += 1;
+        totals.bytes += line.len() as u64;
+    }
+    // close(): shutdown(Write) first, so the server sees the end of the stream.
+    let _ = stream.shutdown(Shutdown::Write);
+    let (lines, bytes, s) = (
+        totals.lines,
+        totals.bytes,
+        if totals.lines == 1 { "" } else { "s" },
+    );
+    outln!("connection closed: {lines} line{s}, {bytes} bytes sent and echoed back");
+    Ok(totals)
+}
+
+/// What a session exchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Lines sent and echoed.
+    pub lines: u64,
+    /// Bytes sent, each line with its newline.
+    pub bytes: u64,
+}
 
 /// Reads the family from `4`/`6` (as on the command line) or `1`/`2` (as the
 /// original's menu numbered them).
@@ -39,288 +155,65 @@ pub fn parse_family(text: &str) -> Option<Family> {
     }
 }
 
-/// The name of a family for people: `IPv4` or `IPv6`.
-pub fn family_name(addr: &SocketAddr) -> &'static str {
-    if addr.is_ipv4() {
-        "IPv4"
-    } else {
-        "IPv6"
-    }
+/// The command line of `dual-stack-client`; a `None` is asked for.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// IPv4 or IPv6.
+    pub family: Option<Family>,
+    /// Server name or address.
+    pub host: Option<String>,
+    /// Server port.
+    pub port: Option<u16>,
+    /// The longest wait for an echo.
+    pub timeout: Duration,
 }
 
-/// A connection to an echo server.
-#[derive(Debug)]
-pub struct EchoClient {
-    stream: TcpStream,
-    peer: SocketAddr,
-    timeout: Duration,
-}
-
-impl EchoClient {
-    /// Resolves `host` for `family` only and connects to the first address that
-    /// answers.
-    ///
-    /// # Errors
-    ///
-    /// `cannot resolve 'localhost': it has no IPv6 address on this system — use
-    /// ::1 to reach this machine over IPv6`, `cannot connect to ADDR: connection
-    /// refused — is dual-stack-server running on port N?`, and so on
-    /// (see [`crate::net::connect_tcp`]).
-    pub fn connect(host: &str, port: u16, family: Family, timeout: Duration) -> Result<EchoClient> {
-        let stream = net::connect_tcp(host, port, family, "dual-stack-server")?;
-        EchoClient::from_stream(stream, timeout)
+impl cli::Args for Args {
+    fn command() -> Command {
+        let about = "TCP echo client that connects over the IP version you choose";
+        let family = "IP version to use; asked for when missing (Enter = 4)";
+        let host = "server name or address; asked for when missing (Enter = localhost)";
+        let port = "server TCP port; asked for when missing (Enter = 4567)";
+        let timeout = "how long to wait for each echo (bare number: seconds)";
+        Command::new("dual-stack-client", about)
+            .option("family", "4|6", family)
+            .positional_opt("HOST", host)
+            .positional_opt("PORT", port)
+            .option("host", "HOST", "the same as the HOST argument")
+            .option("port", "PORT", "the same as the PORT argument")
+            .flag("timeout", "DURATION", "5s", timeout)
+            .example("dual-stack-client --family 6 ::1 4567")
     }
 
-    /// Wraps a connected stream; `timeout` bounds every wait for an echo.
-    ///
-    /// # Errors
-    ///
-    /// `cannot set socket timeouts: ...` (a zero timeout, for example).
-    pub fn from_stream(stream: TcpStream, timeout: Duration) -> Result<EchoClient> {
-        let peer = net::local_addr_of(stream.peer_addr())?;
-        stream
-            .set_read_timeout(Some(timeout))
-            .and_then(|()| stream.set_write_timeout(Some(timeout)))
-            .map_err(|e| Error::io("cannot set socket timeouts", &e))?;
-        Ok(EchoClient {
-            stream,
-            peer,
-            timeout,
+    fn from_matches(m: &Matches) -> Result<Args> {
+        // A value may come as a positional or as a flag, not both.
+        let one_of = |positional: &str, flag: &str| match (m.get(positional), m.get(flag)) {
+            (Some(_), Some(_)) => Err(m.bad(format!("{positional} was given twice (as --{flag})"))),
+            (one, other) => Ok(one.or(other)),
+        };
+        let bad = |what: &str, text: &str, expected: &str| {
+            m.bad(format!("invalid {what} '{text}': expected {expected}"))
+        };
+        let family = m
+            .get("family")
+            .map(|text| parse_family(text).ok_or_else(|| bad("IP version", text, "4 or 6")));
+        let port = one_of("PORT", "port")?.map(|text| match text.trim().parse::<u16>() {
+            Ok(port) if port > 0 => Ok(port),
+            _ => Err(bad("port", text, "a whole number from 1 to 65535")),
+        });
+        Ok(Args {
+            family: family.transpose()?,
+            host: one_of("HOST", "host")?.map(str::to_string),
+            port: port.transpose()?,
+            timeout: m.timeout("timeout")?,
         })
     }
-
-    /// The server address this client reached.
-    pub fn peer(&self) -> SocketAddr {
-        self.peer
-    }
-
-    /// This side's address of the connection.
-    ///
-    /// # Errors
-    ///
-    /// `cannot read the local address: ...` (practically never happens).
-    pub fn local(&self) -> Result<SocketAddr> {
-        net::local_addr_of(self.stream.local_addr())
-    }
-
-    /// Sends `data` and returns the echo: exactly `data.len()` bytes, however
-    /// many reads they take to arrive.
-    ///
-    /// The write runs on a second thread while this one reads. With one thread,
-    /// a line larger than the two socket buffers together would deadlock: the
-    /// client blocked writing because the server cannot write its echo back,
-    /// and the server blocked because nobody reads the echo.
-    ///
-    /// # Errors
-    ///
-    /// `no complete echo from ADDR: the server closed the connection after
-    /// echoing K of N bytes`, the same with `timed out` after the timeout, or
-    /// `cannot send to ADDR: ...`.
-    pub fn echo(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        let stream = &self.stream;
-        let mut echo = vec![0u8; data.len()];
-        let (wrote, read) = std::thread::scope(|scope| {
-            let writer = scope.spawn(move || {
-                let mut out = stream;
-                out.write_all(data)
-            });
-            let read = read_full(stream, &mut echo);
-            if read.is_err() {
-                // Unblock a writer still waiting for room in the send buffer.
-                let _ = stream.shutdown(Shutdown::Both);
-            }
-            let wrote = writer
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::Other, "writer panicked")));
-            (wrote, read)
-        });
-        match (read, wrote) {
-            (Ok(()), Ok(())) => Ok(echo),
-            (Err((got, e)), _) => {
-                let why = if e.kind() == io::ErrorKind::UnexpectedEof {
-                    format!(
-                        "the server closed the connection after echoing {got} of {} bytes",
-                        data.len()
-                    )
-                } else if is_timeout(&e) {
-                    format!(
-                        "timed out after {} s, with {got} of {} bytes echoed",
-                        self.timeout.as_secs_f64(),
-                        data.len()
-                    )
-                } else {
-                    format!(
-                        "{} (after {got} of {} bytes)",
-                        crate::error::describe(&e),
-                        data.len()
-                    )
-                };
-                let err = Error::failed(format!("no complete echo from {}", self.peer), why);
-                Err(if got == 0 && !is_timeout(&e) {
-                    // Nothing came back at all: most often the server dropped an idle client.
-                    err.hint("the server drops a client that stays silent longer than its --timeout (30 s by default)")
-                } else {
-                    err
-                })
-            }
-            (Ok(()), Err(e)) => Err(Error::io(format!("cannot send to {}", self.peer), &e)),
-        }
-    }
-
-    /// Closes the sending half (the server sees end of stream and closes too),
-    /// then drops the connection.
-    pub fn close(self) {
-        // The server may already be gone; there is nothing left to tell it.
-        let _ = self.stream.shutdown(Shutdown::Write);
-    }
 }
 
-/// Fills `buf` from `stream`; on failure returns how many bytes had arrived.
-fn read_full(
-    mut stream: &TcpStream,
-    buf: &mut [u8],
-) -> std::result::Result<(), (usize, io::Error)> {
-    let mut got = 0;
-    while got < buf.len() {
-        match stream.read(&mut buf[got..]) {
-            Ok(0) => return Err((got, io::Error::from(io::ErrorKind::UnexpectedEof))),
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err((got, e)),
-        }
-    }
-    Ok(())
+/// An answer taken as it is (a host name).
+fn some_text(answer: &str) -> Option<String> {
+    Some(answer.to_string())
 }
 
-/// What a session of [`run_lines`] exchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    /// Lines sent and echoed.
-    pub lines: u64,
-    /// Bytes sent (each line with its newline); as many came back.
-    pub bytes: u64,
-}
-
-/// The interactive loop: for each line of `input`, print `prompt` first (when
-/// not empty), send the line **with its newline**, read the echo back and
-/// print it as `echo: ...`. A line `end`, or the end of `input`, stops the loop
-/// without sending anything more.
-///
-/// Lines are raw bytes: nothing assumes UTF-8. The echo is printed through
-/// [`printable`], so bytes that are not text show as `\xNN`.
-///
-/// # Errors
-///
-/// `cannot read from standard input: ...`, or an error of [`EchoClient::echo`].
-pub fn run_lines(
-    client: &mut EchoClient,
-    input: &mut impl BufRead,
-    prompt: &str,
-) -> Result<Totals> {
-    let mut totals = Totals::default();
-    loop {
-        if !prompt.is_empty() {
-            crate::output::write_str(prompt);
-        }
-        let line =
-            read_line_bytes(input).map_err(|e| Error::io("cannot read from standard input", &e))?;
-        let mut line = match line {
-            None => {
-                if !prompt.is_empty() {
-                    crate::outln!();
-                }
-                break;
-            }
-            Some(line) if line == END_WORD => break,
-            Some(line) => line,
-        };
-        line.push(b'\n');
-        let echo = client.echo(&line)?;
-        let shown = echo.strip_suffix(b"\n").unwrap_or(&echo);
-        crate::outln!("echo: {}", printable(shown));
-        if echo != line {
-            crate::outln!("(the echo differs from what was sent)");
-        }
-        totals.lines += 1;
-        totals.bytes += line.len() as u64;
-    }
-    Ok(totals)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::TcpListener;
-
-    /// An echo server that writes back one byte per `write`, with Nagle off, so
-    /// the client sees many short reads and characters split across them.
-    fn trickle_server() -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            stream.set_nodelay(true).unwrap();
-            let mut buf = [0u8; 4096];
-            loop {
-                let n = stream.read(&mut buf).unwrap();
-                if n == 0 {
-                    break;
-                }
-                for byte in &buf[..n] {
-                    stream.write_all(std::slice::from_ref(byte)).unwrap();
-                }
-            }
-        });
-        addr
-    }
-
-    #[test]
-    fn echoes_split_into_single_bytes_come_back_whole() {
-        let addr = trickle_server();
-        let stream = TcpStream::connect(addr).unwrap();
-        let mut client = EchoClient::from_stream(stream, Duration::from_secs(5)).unwrap();
-        let text = "añ€😀 ".repeat(300);
-        assert_eq!(client.echo(text.as_bytes()).unwrap(), text.as_bytes());
-        assert_eq!(client.echo(b"\xff\xfe raw\n").unwrap(), b"\xff\xfe raw\n");
-        client.close();
-    }
-
-    #[test]
-    fn a_server_that_hangs_up_early_is_reported_with_counts() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            let (mut stream, _) = listener.accept().unwrap();
-            // Read all ten bytes (closing with unread data would send a reset),
-            // echo three, and close: a clean end of stream mid-echo.
-            let mut buf = [0u8; 10];
-            stream.read_exact(&mut buf).unwrap();
-            stream.write_all(&buf[..3]).unwrap();
-        });
-        let stream = TcpStream::connect(addr).unwrap();
-        let mut client = EchoClient::from_stream(stream, Duration::from_secs(5)).unwrap();
-        let err = client.echo(b"0123456789").unwrap_err().to_string();
-        assert!(err.contains("after echoing 3 of 10 bytes"), "{err}");
-    }
-
-    #[test]
-    fn a_silent_server_times_out() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let mut client = EchoClient::from_stream(stream, Duration::from_millis(100)).unwrap();
-        let err = client.echo(b"hello").unwrap_err().to_string();
-        assert!(err.contains("timed out"), "{err}");
-        drop(listener);
-    }
-
-    #[test]
-    fn the_loop_stops_at_end_and_counts_newlines() {
-        let addr = trickle_server();
-        let stream = TcpStream::connect(addr).unwrap();
-        let mut client = EchoClient::from_stream(stream, Duration::from_secs(5)).unwrap();
-        let mut input = &b"one\n\nend\nnot sent\n"[..];
-        let totals = run_lines(&mut client, &mut input, "").unwrap();
-        assert_eq!(totals, Totals { lines: 2, bytes: 5 });
-        assert_eq!(input, b"not sent\n");
-    }
-}
+/// The hint when a server closes before echoing anything.
+const IDLE: &str = "a server drops a client that is silent for longer than its --idle-timeout";

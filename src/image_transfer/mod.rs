@@ -1,87 +1,73 @@
 //! Sending a binary file over TCP: `image-server` and `image-client`
-//! (assignment 000, Part 4).
+//! (Assignment 3, Part 4).
 //!
-//! # What this exercise teaches
+//! # What you will learn
 //!
 //! * TCP delivers a stream of bytes, not messages: one `recv` returns whatever
 //!   has arrived so far, which for a file of any size is rarely the whole file.
-//!   A receiver must know how much to expect and read until it has it.
-//! * **Framing** by a length prefix: the server says how many bytes follow, so
-//!   the client can tell a complete file from one cut short by a crash.
+//!   A receiver reads in a loop until the stream ends.
+//! * When the end of the stream is the end of the file, a receiver cannot tell
+//!   a server that finished from one that crashed halfway. Two answers: look at
+//!   the file's own end marker (a JPEG ends with `FF D9`), or **frame** the file
+//!   with its length first (`--framed`).
 //! * A file arriving over the network should appear under its name only when
-//!   it is complete: write to a temporary file in the same folder, check it,
-//!   then rename it into place (a rename within one file system is atomic).
-//! * How fast the loopback can move bytes, and what it costs to copy them
-//!   through user space rather than letting the kernel send the file itself.
+//!   the transfer is over: write a temporary file in the same folder, then
+//!   rename it (one atomic step on one file system).
+//!
+//! # The original
+//!
+//! `server.py` of Assignment 3, Part 4 made a TCP socket, bound it to
+//! `127.0.0.1:4567`, listened, accepted one client, sent the whole of
+//! `ServerFolder/b.jpg` with `sendall` and stopped. `client.py` connected,
+//! opened `ClientFolder/a.jpg` for writing, did one `recv(100000)`, wrote what
+//! came, and opened the result with an imaging library. Any image larger than
+//! 100,000 bytes (the sample is 182,332), or one whose bytes had not all
+//! arrived when that one `recv` returned, was cut short, and the cut file was
+//! left under the final name.
+//!
+//! The wire stays the original's: the bytes of the file, then close. So the
+//! lab's own client (with its `recv` in a loop) and server work with ours.
+//!
+//! | original call | here | what changed, and why |
+//! |---|---|---|
+//! | `socket(AF_INET, SOCK_STREAM)`, `bind(('127.0.0.1', 4567))`, `listen(1)` | [`net::bind_tcp`](crate::net::bind_tcp) in [`server::run`] | std binds and listens in one call (and sets `SO_REUSEADDR` on Unix, so a restart does not wait out `TIME_WAIT`); `--host`, `--port` |
+//! | `accept()`, then `break` after one client | `listener.accept()` in [`server::serve`] with `--once`; otherwise [`serve_tcp`](crate::server::serve_tcp) | serving every client is the accept loop of [`uppercase`](crate::uppercase), made reusable: a thread each, at most `--max-clients`, each for at most `--max-time` |
+//! | `open('ServerFolder/b.jpg', 'rb')`, `f.read()` | `File::open` in [`server::send_file`] | read in [`CHUNK`]s, not whole: a client costs one 64 KiB buffer, not one file |
+//! | `sendall(data)` | `stream.write_all` in [`server::send_file`] | the same; `--framed` sends the length (8 bytes, big-endian) first |
+//! | (process exit closes the connection) | `drop(stream)` in [`server::send_file`] | the close is the end of the file, so it is an explicit step |
+//! | `socket()`, `connect(('127.0.0.1', 4567))` | [`net::connect_tcp`](crate::net::connect_tcp) in [`client::run`] | `--host`, `--port`; a connect timeout |
+//! | `open('ClientFolder/a.jpg', 'wb')` | [`PartFile::create`](crate::files::PartFile::create) | a hidden temporary file, renamed into place at the end: a failed transfer leaves no file |
+//! | `recv(100000)`, once | `stream.read` in a loop to the end of the stream, in [`client::run`] | the whole file, any size up to `--max-size`; `--timeout` per wait, `--max-time` for the whole |
+//! | `f.write(data)`, `f.close()` | `part.write_all`, [`PartFile::commit`](crate::files::PartFile::commit) | the end marker is checked first ([`Ends`]); a missing one is a warning |
+//! | `Image.open(f).show()` | [`client::show`] with `--show` | the system's viewer (`xdg-open`, `open`, `start`), no imaging library |
+//! | `close()` | the stream is dropped at the end of [`client::run`] | |
 //!
 //! # The protocol
 //!
-//! One file per connection. The server speaks first and closes when done; the
-//! client sends nothing.
+//! One file per connection. The client sends nothing; the server sends the file
+//! and closes.
 //!
 //! ```text
 //!  image-client                                     image-server (--file b.jpg)
 //!      |---- SYN ---------------------------------------->|
 //!      |<--- SYN, ACK ------------------------------------|
-//!      |---- ACK ---------------------------------------->|  open b.jpg, fstat: N bytes
-//!      |<--- length header: N as 8 bytes, big-endian -----|
-//!      |<--- N bytes of the file, in as many segments ----|  sendfile(2) on Linux
-//!      |<--- FIN -----------------------------------------|  close
-//!      |  got exactly N bytes? rename a.jpg.part -> a.jpg |
+//!      |---- ACK ---------------------------------------->|  open b.jpg
+//!      |<--- (--framed only: N as 8 bytes, big-endian) ---|
+//!      |<--- the file's bytes, in as many segments -------|  64 KiB read/write loop
+//!      |<--- FIN -----------------------------------------|  close: end of file
+//!      |  (--framed: exactly N bytes?) ends in FF D9?      |
+//!      |  rename .a.jpg.part-PID-N -> a.jpg                |
 //!      |---- FIN ---------------------------------------->|
 //! ```
 //!
-//! The header, byte by byte, for a file of 262,144 bytes (`0x40000`):
+//! With `--framed` on both sides, the header for the sample's 182,332 bytes
+//! (`0x2c83c`) is `00 00 00 00 00 02 c8 3c`. Without it, a server killed
+//! halfway looks to the client exactly like a server that finished: the
+//! kernel closes the dead process's socket with an ordinary FIN. The client
+//! then saves the short file and only the missing end marker gives it away;
+//! with `--framed` it refuses the file (`docs/image-transfer.md` shows both).
 //!
-//! ```text
-//!  offset:  0    1    2    3    4    5    6    7    8 ...
-//!         +----+----+----+----+----+----+----+----+------------------------+
-//!         | 00 | 00 | 00 | 00 | 00 | 04 | 00 | 00 | the 262,144 file bytes  |
-//!         +----+----+----+----+----+----+----+----+------------------------+
-//!          length, u64, most significant byte first
-//! ```
-//!
-//! # How the original did it, and what changed
-//!
-//! The original server accepted one client, sent the whole image with
-//! `sendall`, and stopped. Its client did a single `recv(100000)`, wrote what
-//! came into `ClientFolder/a.jpg` and opened it with an imaging library. Any
-//! image larger than 100,000 bytes, or one whose bytes did not all arrive before
-//! that one `recv` returned, was silently cut short, and a half file was left
-//! under the final name.
-//!
-//! This version:
-//!
-//! * sends an 8-byte length first ([`encode_header`]), so the client reads until
-//!   it has exactly that many bytes, and reports a **short transfer** (exit 1)
-//!   when the connection ends too early;
-//! * writes into a hidden temporary file next to the target and renames it
-//!   only when the length is verified, so a failed transfer leaves no file;
-//! * serves every client, each on its own thread (`--once` keeps the original's
-//!   single client), and checks `--file` before it starts listening;
-//! * streams the file instead of reading it whole into memory, 1 MiB at a
-//!   time on both sides ([`copy_exactly`] with a [`CHUNK`]-sized buffer);
-//!   see "Why not `std::io::copy`" below;
-//! * opens a viewer only when asked (`--show`), with the system's own command,
-//!   instead of needing an imaging library.
-//!
-//! # Why not `std::io::copy`
-//!
-//! `std::io::copy(&mut file, &mut stream)` would be the obvious one-liner, and
-//! on Linux it used to hand the whole job to the kernel with `sendfile(2)`:
-//! the Debian 12 toolchain (rustc 1.63) still does (`strace` shows one
-//! `sendfile` call for the whole file). Newer std releases stopped doing so
-//! for a file going into a socket or pipe, because pages handed over that way
-//! are read by the kernel *after* the call returns, so a later change to the
-//! file could leak into data already "sent" (see rust-lang/rust issue 128300).
-//! They fall back to a loop of 8 KiB reads and writes instead. An explicit
-//! loop with a 1 MiB buffer behaves the same on every toolchain and makes 128
-//! times fewer system calls than the 8 KiB loop. Measured on a 200 MB file
-//! over the loopback, it moves as fast as a C program doing the same
-//! `read`/`write` loop, and about 10% slower than C with `sendfile`, which
-//! saves one copy of every byte (see `docs/image-transfer.md`).
-//!
-//! # Running it
+//! # Run it
 //!
 //! ```text
 //! terminal 1:  cargo run --bin image-server               (serves lab-files/ServerFolder/b.jpg)
@@ -91,32 +77,32 @@
 //!
 //! # On the wire
 //!
-//! `tshark -i lo -f "tcp port 4567"`: after the handshake the server's first
-//! segment carries 8 bytes (the header; `tshark -x` shows `00 00 00 00 00 02
-//! c8 3c` for the sample's 182,332 bytes), then segments of tens of kilobytes
-//! of file data (the loopback's MTU is 65,536 bytes), the last one with the
-//! server's FIN. The sample image moves in a handful of segments; the receive
-//! window in the client's ACKs shows how far ahead the sender may run, and
-//! Wireshark marks `[TCP Window Full]` where it had to stop and wait.
-//! One transfer of the sample image took 15 packets (`docs/wireshark.md`,
-//! section 9).
+//! `tshark -i lo -f "tcp port 4567"`: after the handshake, segments of tens of
+//! kilobytes of file data (the loopback's MTU is 65,536 bytes), the last one
+//! usually with the server's FIN. How many depends on timing: the receive
+//! window in the client's ACKs says how far ahead the sender may run, and a
+//! client slower to read gets `[TCP Window Full]`, sometimes a
+//! `[TCP ZeroWindow]` / `[TCP Window Update]` pair. Six captured runs of the
+//! sample image gave 13 packets five times and 17 once (the handout, step 5,
+//! has the commands); the framed captures in `docs/wireshark.md`, section 9,
+//! had 15 and 16.
 //!
 //! # Things that go wrong
 //!
 //! * **`cannot serve lab-files/ServerFolder/b.jpg: not found`**: the server was
-//!   started outside the repository root, where the default path means
-//!   nothing. Run it from the root or give `--file`.
-//! * **`cannot save to ...: the folder ... does not exist`**: the client does not
-//!   create folders; make it first or choose another `--out`.
-//! * **`short transfer`**: the server stopped before the announced length (it
-//!   was killed, or is not an `image-server`). Nothing is saved.
+//!   started outside the repository root. Run it from there or give `--file`.
+//! * **`warning: ... may be truncated`**: the stream ended before the image's
+//!   end marker: the server was stopped mid-transfer. Use `--framed` on both
+//!   sides to have such a transfer refused.
+//! * **`refused the file ...: it announces 18446744073709551615 bytes`**: the
+//!   client has `--framed` and the server does not, so the first 8 bytes of the
+//!   JPEG were read as a length. Use `--framed` on both sides or neither.
+//! * **`... larger than --max-size`**: the file is bigger than the client
+//!   accepts (100 MiB by default). Nothing is saved.
 //! * **`port 4567 is already in use`**: `dual-stack-server` has the same default
 //!   port. Stop it or pick another `--port`.
-//! * **`warning: cannot open an image viewer`** with `--show`: there is no
-//!   desktop, or no `xdg-open`. The file is saved all the same.
-//! * **The client waits, then fails after `--timeout`** (10 s): something
-//!   accepted the connection but sends nothing, for instance another program
-//!   listening on that port.
+//! * **`warning: cannot open an image viewer`** with `--show`: no desktop, or
+//!   no `xdg-open`. The file is saved all the same.
 
 pub mod client;
 pub mod server;
@@ -127,171 +113,77 @@ pub const DEFAULT_FILE: &str = "lab-files/ServerFolder/b.jpg";
 /// Where the client saves the file unless told otherwise.
 pub const DEFAULT_OUT: &str = "lab-files/ClientFolder/a.jpg";
 
-/// How much each side moves per system call: the server reads 1 MiB of the
-/// file and writes it to the socket, the client reads up to 1 MiB from the
-/// socket and writes it to the file. At 1 MiB a 200 MB file takes about 200
-/// reads and 200 writes; `std::io::copy`'s 8 KiB buffer would take 25,000 of each.
-pub const CHUNK: usize = 1 << 20;
+/// How much each side moves per system call, and all the memory a connection
+/// holds: 64 KiB, so 256 clients cost 16 MiB of buffers.
+pub const CHUNK: usize = 64 * 1024;
 
-/// The length of the header: a `u64`.
-pub const HEADER_LEN: usize = 8;
-
-/// The header for a file of `len` bytes: `len` as 8 bytes, big-endian
-/// ("network byte order").
-///
-/// ```
-/// use socket_labs::image_transfer::{decode_header, encode_header};
-/// assert_eq!(encode_header(0x40000), [0, 0, 0, 0, 0, 4, 0, 0]);
-/// assert_eq!(decode_header(encode_header(5_000_000)), 5_000_000);
-/// ```
-pub fn encode_header(len: u64) -> [u8; HEADER_LEN] {
-    len.to_be_bytes()
-}
-
-/// The length announced by a header; see [`encode_header`].
-pub fn decode_header(header: [u8; HEADER_LEN]) -> u64 {
-    u64::from_be_bytes(header)
-}
-
-/// Megabytes per second, with 1 MB = 1,000,000 bytes (as network figures
-/// are quoted). A zero duration gives 0 rather than infinity.
+/// How long a transfer took and its rate, for the log and the client's
+/// report, with 1 MB = 1,000,000 bytes (as network figures are quoted).
 ///
 /// ```
 /// use std::time::Duration;
-/// use socket_labs::image_transfer::mb_per_s;
-/// assert_eq!(mb_per_s(3_000_000, Duration::from_millis(500)), 6.0);
-/// assert_eq!(mb_per_s(10, Duration::ZERO), 0.0);
+/// use socket_labs::image_transfer::took;
+/// assert_eq!(took(3_000_000, Duration::from_millis(500)), "in 500.0 ms (6.0 MB/s)");
+/// assert_eq!(took(10, Duration::ZERO), "in 0.0 ms (0.0 MB/s)");
 /// ```
-pub fn mb_per_s(bytes: u64, elapsed: std::time::Duration) -> f64 {
+pub fn took(bytes: u64, elapsed: std::time::Duration) -> String {
     let secs = elapsed.as_secs_f64();
-    if secs > 0.0 {
+    let rate = if secs > 0.0 {
         bytes as f64 / secs / 1e6
     } else {
         0.0
+    };
+    format!("in {:.1} ms ({rate:.1} MB/s)", secs * 1000.0)
+}
+
+/// The first and last bytes of a file seen in pieces, enough to check the
+/// end marker of a JPEG (`FF D8` ... `FF D9`) or a PNG (its last chunk is
+/// `IEND`, whose 4-byte type and CRC end the file).
+///
+/// ```
+/// use socket_labs::image_transfer::Ends;
+/// let mut whole = Ends::default();
+/// whole.see(b"\xff\xd8\xff\xe0 JPEG body");
+/// whole.see(b"\xff\xd9");
+/// assert_eq!(whole.warning(), None);
+/// let mut cut = Ends::default();
+/// cut.see(b"\xff\xd8\xff\xe0 JPEG body, cut");
+/// assert!(cut.warning().unwrap().contains("FF D9"));
+/// let mut other = Ends::default();
+/// other.see(b"plain text");
+/// assert_eq!(other.warning(), None); // not an image: nothing to check
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Ends {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+const PNG_START: &[u8] = b"\x89PNG\r\n\x1a\n";
+const PNG_END: &[u8] = b"IEND\xae\x42\x60\x82";
+
+impl Ends {
+    /// Notes the next piece of the file.
+    pub fn see(&mut self, piece: &[u8]) {
+        let room = 8usize.saturating_sub(self.head.len());
+        self.head.extend(piece.iter().take(room));
+        self.tail
+            .extend_from_slice(&piece[piece.len().saturating_sub(8)..]);
+        let cut = self.tail.len().saturating_sub(8);
+        self.tail.drain(..cut);
     }
-}
 
-/// Where [`copy_exactly`] stopped short, and how many bytes had been copied.
-#[derive(Debug)]
-pub enum CopyError {
-    /// Reading failed; `UnexpectedEof` when the source ended early.
-    Read(u64, std::io::Error),
-    /// Writing failed.
-    Write(u64, std::io::Error),
-}
-
-/// Copies exactly `len` bytes from `from` to `to` through `buf`, and says which
-/// side failed when it cannot (the two sides get different messages: a short
-/// transfer is the network's fault, a full disk is not).
-///
-/// ```
-/// use socket_labs::image_transfer::{copy_exactly, CopyError};
-/// let mut out = Vec::new();
-/// let mut buf = [0u8; 4];
-/// assert_eq!(copy_exactly(&mut &b"hello world"[..], &mut out, 7, &mut buf).unwrap(), 7);
-/// assert_eq!(out, b"hello w");
-/// match copy_exactly(&mut &b"abc"[..], &mut Vec::new(), 10, &mut buf) {
-///     Err(CopyError::Read(3, e)) => assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof),
-///     other => panic!("{other:?}"),
-/// }
-/// ```
-///
-/// # Errors
-///
-/// [`CopyError::Read`] or [`CopyError::Write`] with the count copied so far.
-pub fn copy_exactly(
-    from: &mut impl std::io::Read,
-    to: &mut impl std::io::Write,
-    len: u64,
-    buf: &mut [u8],
-) -> std::result::Result<u64, CopyError> {
-    use std::io::ErrorKind;
-    let mut copied: u64 = 0;
-    while copied < len {
-        // Never ask for more than is still due: the bytes after belong to no one.
-        let want = buf
-            .len()
-            .min(usize::try_from(len - copied).unwrap_or(usize::MAX));
-        let n = match from.read(&mut buf[..want]) {
-            Ok(0) => return Err(CopyError::Read(copied, ErrorKind::UnexpectedEof.into())),
-            Ok(n) => n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CopyError::Read(copied, e)),
+    /// Why the file looks cut short, or `None` when it ends as its kind should
+    /// (or is of a kind this cannot check).
+    pub fn warning(&self) -> Option<String> {
+        let (kind, marker, end) = if self.head.starts_with(b"\xff\xd8\xff") {
+            ("JPEG", "the end-of-image marker FF D9", &b"\xff\xd9"[..])
+        } else if self.head.starts_with(PNG_START) {
+            ("PNG", "its IEND chunk", PNG_END)
+        } else {
+            return None;
         };
-        to.write_all(&buf[..n])
-            .map_err(|e| CopyError::Write(copied, e))?;
-        copied += n as u64;
-    }
-    Ok(copied)
-}
-
-/// A buffer of [`CHUNK`] bytes, or less when `len` is smaller (an empty file
-/// needs no megabyte).
-pub fn buffer_for(len: u64) -> Vec<u8> {
-    vec![0u8; usize::try_from(len).map_or(CHUNK, |len| len.clamp(1, CHUNK))]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_is_big_endian_u64() {
-        assert_eq!(encode_header(0), [0; 8]);
-        assert_eq!(encode_header(1), [0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(
-            encode_header(0x0102_0304_0506_0708),
-            [1, 2, 3, 4, 5, 6, 7, 8]
-        );
-        assert_eq!(decode_header([0xff; 8]), u64::MAX);
-    }
-
-    /// A writer that accepts `room` bytes, then fails like a full disk.
-    struct Full {
-        room: usize,
-    }
-
-    impl std::io::Write for Full {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            if self.room == 0 {
-                return Err(std::io::Error::new(std::io::ErrorKind::Other, "disk full"));
-            }
-            let n = buf.len().min(self.room);
-            self.room -= n;
-            Ok(n)
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn copy_exactly_stops_at_len_and_names_the_failing_side() {
-        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
-        let mut out = Vec::new();
-        let mut buf = [0u8; 333];
-        assert_eq!(
-            copy_exactly(&mut &data[..], &mut out, 9_999, &mut buf).unwrap(),
-            9_999
-        );
-        assert_eq!(out, &data[..9_999]);
-        assert_eq!(
-            copy_exactly(&mut &data[..], &mut out, 0, &mut buf).unwrap(),
-            0
-        );
-        match copy_exactly(&mut &data[..], &mut Full { room: 1_000 }, 5_000, &mut buf) {
-            Err(CopyError::Write(copied, e)) => {
-                assert_eq!(copied, 999); // three full buffers went in; the fourth did not
-                assert_eq!(e.to_string(), "disk full");
-            }
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn buffers_are_no_larger_than_needed() {
-        assert_eq!(buffer_for(0).len(), 1);
-        assert_eq!(buffer_for(10).len(), 10);
-        assert_eq!(buffer_for(u64::MAX).len(), CHUNK);
+        let ok = self.tail.ends_with(end);
+        (!ok).then(|| format!("it starts like a {kind} but does not end with {marker}"))
     }
 }

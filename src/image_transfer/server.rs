@@ -1,185 +1,176 @@
-//! The image server: for each connection, the 8-byte length, the file, close.
+//! `image-server`: the original `server.py` of Assignment 3, Part 4, call for
+//! call (see the call map in the [module docs](super)).
 //!
-//! [`Image::check`] validates `--file` once at start-up; [`serve`] then runs
-//! [`send_image`] for every client on its own thread. See the
-//! [module docs](super) for the protocol.
+//! Memory per connection: one [`CHUNK`] buffer (64 KiB) and one thread, for at
+//! most `--max-clients` connections (256) of at most `--max-time` each.
 
-use super::{buffer_for, copy_exactly, encode_header, mb_per_s, CopyError};
+use super::{took, CHUNK, DEFAULT_FILE};
+use crate::cli::{self, Command, Matches};
 use crate::error::{Error, Result};
 use crate::output::Log;
-use crate::server::{serve_tcp, TcpOptions};
+use crate::server::{self, TcpOptions};
+use crate::{net, outln};
 use std::fs::File;
-use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// The file to serve, checked to be a readable regular file.
-#[derive(Debug, Clone)]
-pub struct Image {
-    path: PathBuf,
-    len: u64,
-}
-
-impl Image {
-    /// Checks that `path` is a regular file this process can open, and notes
-    /// its size. The server calls this before it listens, so a wrong `--file`
-    /// is reported at once and not to the first client.
-    ///
-    /// # Errors
-    ///
-    /// `cannot serve PATH: not found` (with a hint about the working folder),
-    /// `... it is not a regular file`, `... permission denied`.
-    pub fn check(path: &Path) -> Result<Image> {
-        let what = format!("cannot serve {}", path.display());
-        // Windows will not open a folder as a file ("permission denied"): say what it is.
-        if path.is_dir() {
-            return Err(Error::failed(what, "it is not a regular file"));
-        }
-        let file = File::open(path).map_err(|e| {
-            let err = Error::io(what.clone(), &e);
-            if e.kind() == io::ErrorKind::NotFound {
-                err.hint("run from the repository root, or give the file with --file")
-            } else {
-                err
-            }
-        })?;
-        let meta = file.metadata().map_err(|e| Error::io(what.clone(), &e))?;
-        if !meta.is_file() {
-            return Err(Error::failed(what, "it is not a regular file"));
-        }
-        Ok(Image {
-            path: path.to_path_buf(),
-            len: meta.len(),
-        })
-    }
-
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The file's size when it was checked (each client gets the size at the
-    /// moment it connects).
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True for an empty file (which is served like any other: a header of 0).
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-}
-
-/// Serves `image` to every client that connects, each on its own thread, until
-/// `options.limit` clients have been served (`--once` is a limit of 1) or forever.
+/// The original, in its order: bind and listen, then [`serve`] (accept, send, close).
 ///
 /// # Errors
 ///
-/// As [`crate::server::serve_tcp`] (none in practice); a failed transfer is
-/// logged and ends only that client's connection.
-pub fn serve(listener: std::net::TcpListener, image: Image, options: TcpOptions) -> Result<()> {
-    serve_tcp(listener, options, move |stream, peer, log| {
-        send_image(stream, peer, image.path(), log).map(|_| ())
+/// A bad `--file`, a port in use, and with `--once` a failed transfer.
+pub fn run(args: Args) -> Result<()> {
+    // Hardening: check the file before listening, so a wrong --file is reported now, not to a client.
+    let len = check_file(&args.file)?;
+    // socket() + bind((host, port)) + listen(): std does all three in one call.
+    let listener = net::bind_tcp(&args.host, args.port)?;
+    net::announce("image-server", net::local_addr_of(listener.local_addr())?);
+    let (name, framed) = (
+        args.file.display(),
+        if args.framed { ", framed" } else { "" },
+    );
+    outln!("serving {name} ({len} bytes{framed})");
+    serve(listener, &args)
+}
+
+/// The accept step: one client with `--once`, as the original did, else every client.
+///
+/// # Errors
+///
+/// With `--once`, the client's failure; otherwise none (each failure is a log line).
+pub fn serve(listener: TcpListener, args: &Args) -> Result<()> {
+    let (log, options) = (args.options.log.clone(), args.options.clone());
+    if args.once {
+        // accept(): one client, then stop, as the original did.
+        let (stream, peer) = listener
+            .accept()
+            .map_err(|e| Error::io("accept failed", &e))?;
+        // Hardening: an idle timeout and a deadline, so a client that stops reading cannot hold us.
+        server::set_timeouts(&stream, args.options.read_timeout)?;
+        let _watch = server::Watchdog::start()?.watch(&stream, args.options.max_time)?;
+        send_file(stream, peer, args, &log)?;
+        log.line(format_args!("served one client (--once); exiting"));
+        return Ok(());
+    }
+    // Every client, each on its own thread: this is the accept loop you saw in
+    // `uppercase`, made reusable (a cap on clients, timeouts, a deadline).
+    let args = args.clone();
+    server::serve_tcp(listener, options, move |s, p, log| {
+        send_file(s, p, &args, log).map(drop)
     })
 }
 
-/// Sends one client the header and the file at `path`, and returns the number of
-/// file bytes sent. The connection closes when `stream` is dropped.
-///
-/// The file is opened anew for each client and its length taken from the open
-/// file, so the header always matches what this client is sent, even if the
-/// file was replaced since start-up. The bytes go through a 1 MiB buffer
-/// ([`copy_exactly`]); see the [module docs](super) for why not `std::io::copy`.
+/// What the original did after `accept()`: open the image, `sendall` it,
+/// close. Returns the number of bytes sent.
 ///
 /// # Errors
 ///
 /// `cannot open PATH: ...`, `sending to ADDR failed: ...` (the client went
 /// away or stopped reading), or `... the file shrank while being sent`.
-pub fn send_image(mut stream: TcpStream, peer: SocketAddr, path: &Path, log: &Log) -> Result<u64> {
-    let what = format!("cannot open {}", path.display());
-    let file = File::open(path).map_err(|e| Error::io(what.clone(), &e))?;
-    let len = file.metadata().map_err(|e| Error::io(what, &e))?.len();
+pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log) -> Result<u64> {
+    let (started, path) = (Instant::now(), args.file.as_path());
+    let cannot_read = |e: std::io::Error| Error::io(format!("cannot read {}", path.display()), &e);
+    // open('ServerFolder/b.jpg', 'rb'), anew for each client: it gets the file as it is now.
+    let file = File::open(path).map_err(cannot_read)?;
+    let len = file.metadata().map_err(cannot_read)?.len();
+    let name = path.display();
     log.line(format_args!(
-        "connection from {peer}: sending {} ({len} bytes)",
-        path.display()
+        "connection from {peer}: sending {name} ({len} bytes)"
     ));
-
-    let started = Instant::now();
-    let what = || format!("sending to {peer} failed");
-    stream
-        .write_all(&encode_header(len))
-        .map_err(|e| Error::io(what(), &e))?;
-    // Exactly `len` bytes, even if the file grows meanwhile; fewer is an error.
-    let mut file = file;
-    let sent =
-        copy_exactly(&mut file, &mut stream, len, &mut buffer_for(len)).map_err(|e| match e {
-            CopyError::Read(sent, e) if e.kind() == io::ErrorKind::UnexpectedEof => Error::failed(
-                what(),
-                format!("the file shrank while being sent ({sent} of {len} bytes)"),
-            ),
-            CopyError::Read(sent, e) => Error::io(
-                format!(
-                    "{} after {sent} of {len} bytes: cannot read the file",
-                    what()
-                ),
-                &e,
-            ),
-            CopyError::Write(sent, e) => {
-                Error::io(format!("{} after {sent} of {len} bytes", what()), &e)
-            }
-        })?;
-    let elapsed = started.elapsed();
-    log.line(format_args!(
-        "sent {sent} bytes to {peer} in {:.1} ms ({:.1} MB/s)",
-        elapsed.as_secs_f64() * 1000.0,
-        mb_per_s(sent, elapsed)
-    ));
+    let failed = |e: std::io::Error| Error::io(format!("sending to {peer} failed"), &e);
+    // Hardening (--framed): the length first, so the client can tell a cut file from a whole one.
+    if args.framed {
+        stream.write_all(&len.to_be_bytes()).map_err(failed)?;
+    }
+    // sendall(f.read()), one CHUNK at a time: a client costs one buffer, not
+    // one file; take(len) sends no more than announced if the file grows.
+    let (mut file, mut buf, mut sent) = (file.take(len), vec![0u8; CHUNK], 0u64);
+    loop {
+        let n = file.read(&mut buf).map_err(cannot_read)?;
+        if n == 0 {
+            break;
+        }
+        stream.write_all(&buf[..n]).map_err(failed)?;
+        sent += n as u64;
+    }
+    if sent < len {
+        let why = format!("the file shrank while being sent ({sent} of {len} bytes)");
+        return Err(Error::failed(format!("sending to {peer} failed"), why));
+    }
+    // close(): on the original's wire, the end of the stream is the end of the file.
+    drop(stream);
+    let took = took(sent, started.elapsed());
+    log.line(format_args!("sent {sent} bytes to {peer} {took}"));
     Ok(sent)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::image_transfer::decode_header;
-    use std::io::Read;
-    use std::net::TcpListener;
+/// Checks that `path` is a regular file this process can open; returns its size.
+///
+/// # Errors
+///
+/// `cannot serve PATH: not found` (with a hint about the working folder),
+/// `... it is not a regular file`, `... permission denied`.
+pub fn check_file(path: &Path) -> Result<u64> {
+    let what = format!("cannot serve {}", path.display());
+    let hint = "run from the repository root, or give the file with --file";
+    // Windows will not open a folder as a file ("permission denied"): say what it is.
+    if path.is_dir() {
+        return Err(Error::failed(what, "it is not a regular file"));
+    }
+    let meta = File::open(path)
+        .and_then(|f| f.metadata())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::io(what.clone(), &e).hint(hint),
+            _ => Error::io(what.clone(), &e),
+        })?;
+    if !meta.is_file() {
+        return Err(Error::failed(what, "it is not a regular file"));
+    }
+    Ok(meta.len())
+}
 
-    #[test]
-    fn check_refuses_missing_files_and_folders() {
-        let err = Image::check(Path::new("no/such/file.jpg"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("cannot serve no/such/file.jpg: not found"),
-            "{err}"
-        );
-        let err = Image::check(Path::new("src")).unwrap_err().to_string();
-        assert!(err.contains("not a regular file"), "{err}");
-        let ok = Image::check(Path::new("Cargo.toml")).unwrap();
-        assert!(!ok.is_empty());
-        assert_eq!(ok.len(), std::fs::metadata("Cargo.toml").unwrap().len());
+/// The command line of `image-server`.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Address to listen on.
+    pub host: String,
+    /// Port to listen on, 0 = any free port.
+    pub port: u16,
+    /// The file to send.
+    pub file: PathBuf,
+    /// Serve one client, then exit.
+    pub once: bool,
+    /// Send the file's length (8 bytes, big-endian) first.
+    pub framed: bool,
+    /// Idle timeout, deadline, cap on clients, log.
+    pub options: TcpOptions,
+}
+
+impl cli::Args for Args {
+    fn command() -> Command {
+        let about = "TCP server that sends a file (an image) to each client, then closes";
+        let framed =
+            "send the file's length (8 bytes, big-endian) first; the client needs --framed too";
+        let command = Command::new("image-server", about)
+            .flag("host", "HOST", "127.0.0.1", "address to listen on")
+            .flag("port", "PORT", "4567", "TCP port, 0 = any free port")
+            .flag("file", "FILE", DEFAULT_FILE, "the file to send")
+            .switch("once", "exit after serving one client, as the original did")
+            .switch("framed", framed);
+        let example = "image-server --file lab-files/ServerFolder/b.jpg --once";
+        TcpOptions::flags(command).example(example)
     }
 
-    #[test]
-    fn a_client_gets_header_then_file_then_end_of_stream() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let image = Image::check(Path::new("Cargo.toml")).unwrap();
-        let options = TcpOptions {
-            limit: Some(1),
-            log: Log::quiet(),
-            ..TcpOptions::default()
-        };
-        let server = std::thread::spawn(move || serve(listener, image, options));
-        let mut stream = TcpStream::connect(addr).unwrap();
-        let mut all = Vec::new();
-        stream.read_to_end(&mut all).unwrap();
-        server.join().unwrap().unwrap();
-        let expected = std::fs::read("Cargo.toml").unwrap();
-        let mut header = [0u8; 8];
-        header.copy_from_slice(&all[..8]);
-        assert_eq!(decode_header(header), expected.len() as u64);
-        assert_eq!(&all[8..], &expected[..]);
+    fn from_matches(m: &Matches) -> Result<Args> {
+        Ok(Args {
+            host: m.value("host").to_string(),
+            port: m.number("port", 0, u16::MAX)?,
+            file: PathBuf::from(m.value("file")),
+            once: m.is_set("once"),
+            framed: m.is_set("framed"),
+            options: TcpOptions::from_matches(m, Log::stdout())?,
+        })
     }
 }
