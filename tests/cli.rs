@@ -120,3 +120,204 @@ fn a_reader_that_stops_early_ends_the_program_quietly() {
     assert!(err.is_empty(), "stderr: {err}");
     assert_eq!(status.code(), Some(0), "stderr: {err}");
 }
+
+/// The value names `--help` gives to numbers; any flag or positional shown
+/// with one of these is fed the hostile values below.
+const NUMERIC: &[&str] = &[
+    "N", "PORT", "DURATION", "SECS", "MS", "PCT", "KBIT", "BYTES", "SIZE", "COUNT", "INTERVAL",
+    "SEED", "FAMILY", "WINDOW",
+];
+
+/// Values no numeric argument may take: each must be a usage error (exit 2).
+const ALWAYS_REFUSED: &[&str] = &["-1", "1e300", "NaN", "inf", "", "-0.5"];
+/// Values some arguments take (a 0 port, a 1.5 s interval, the largest seed):
+/// where they are accepted the program may run on, but it must never panic.
+const MAYBE_ACCEPTED: &[&str] = &["0", "1.5", "18446744073709551615", "4000000000"];
+
+/// Each numeric argument of a binary, from its `--help`: `("--count", true)`
+/// for a flag, `("COUNT", false)` for a positional.
+fn numeric_arguments(bin: &str) -> Vec<(String, bool)> {
+    let help = Client::new(bin).args(&["--help"]).run().out();
+    let mut found = Vec::new();
+    let mut section = "";
+    for line in help.lines() {
+        if !line.starts_with(' ') {
+            section = line.trim_end_matches(':');
+            continue;
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match (section, words.as_slice()) {
+            ("arguments", [name, ..]) if NUMERIC.contains(name) => {
+                found.push((name.to_string(), false));
+            }
+            ("options", words) => {
+                let at = words.iter().position(|w| w.starts_with("--"));
+                if let Some(at) = at {
+                    if words.get(at + 1).map_or(false, |v| NUMERIC.contains(v)) {
+                        found.push((words[at].to_string(), true));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The command line that gives `value` to `arg`; positionals before it get
+/// harmless values so the hostile one lands in the right place.
+fn with_value(bin: &str, arg: &(String, bool), value: &str) -> Vec<String> {
+    if arg.1 {
+        return vec![arg.0.clone(), value.to_string()];
+    }
+    let positionals: Vec<String> = numeric_arguments(bin)
+        .into_iter()
+        .filter(|a| !a.1)
+        .map(|a| a.0)
+        .collect();
+    let mut args = Vec::new();
+    for name in positionals {
+        if name == arg.0 {
+            args.push(value.to_string());
+            break;
+        }
+        args.push("1".to_string());
+    }
+    args
+}
+
+#[test]
+fn every_number_on_every_command_line_is_range_checked() {
+    let mut cases = Vec::new();
+    for (name, bin) in BINARIES {
+        for arg in numeric_arguments(bin) {
+            for value in ALWAYS_REFUSED.iter().chain(MAYBE_ACCEPTED) {
+                cases.push((*name, *bin, arg.clone(), *value));
+            }
+        }
+    }
+    assert!(
+        cases.len() > 300,
+        "too few numeric arguments found: {}",
+        cases.len()
+    );
+    // Accepted values may start a server or a long run; run a few at a time
+    // and stop each after a second.
+    // Accepted values may write files (perf-client's graphs): keep them here.
+    let scratch = support::TempDir::new();
+    let cases = std::sync::Mutex::new(cases);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..6 {
+            scope.spawn(|| loop {
+                let case = cases.lock().unwrap().pop();
+                let (name, bin, arg, value) = match case {
+                    Some(case) => case,
+                    None => return,
+                };
+                let args = with_value(bin, &arg, value);
+                let seed_max = arg.0 == "--seed" && value == "18446744073709551615";
+                let must_refuse = ALWAYS_REFUSED.contains(&value)
+                    || (value == "18446744073709551615" && !seed_max);
+                let outcome = Client::new(bin)
+                    .dir(scratch.path())
+                    .args(&args)
+                    .stdin("")
+                    .limit(std::time::Duration::from_secs(1))
+                    .run_or_stop();
+                let problem = match &outcome {
+                    None if must_refuse => Some("accepted (still running after 1 s)".to_string()),
+                    None => None,
+                    Some(out) if out.err().contains("panicked") => Some(out.report()),
+                    Some(out) if out.code().is_none() || out.code() == Some(101) => {
+                        Some(out.report())
+                    }
+                    Some(out) if must_refuse && out.code() != Some(2) => Some(out.report()),
+                    Some(_) => None,
+                };
+                if let Some(problem) = problem {
+                    let what = format!("{name} {}: {problem}", args.join(" "));
+                    failures.lock().unwrap().push(what);
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Starts udp-upper-server with a stdout pipe the test controls, and returns
+/// the child and its address (read from the `listening on` line).
+fn server_with_raw_stdout() -> (
+    std::process::Child,
+    std::net::SocketAddr,
+    std::process::ChildStdout,
+) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_udp-upper-server"))
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Byte by byte, so nothing past the first line is consumed.
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let line = String::from_utf8(line).unwrap();
+    let addr = line.rsplit(' ').next().unwrap().parse().unwrap();
+    (child, addr, stdout)
+}
+
+/// Sends `n` long sentences and counts the replies that come back.
+fn answered(server: std::net::SocketAddr, n: usize) -> usize {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let sentence = "a long sentence to make a long log line ".repeat(5);
+    let mut buf = [0u8; 1024];
+    (0..n)
+        .filter(|_| {
+            socket.send_to(sentence.as_bytes(), server).unwrap();
+            socket.recv_from(&mut buf).is_ok()
+        })
+        .count()
+}
+
+/// A server's stdout is a pipe nobody reads: the pipe fills after a few
+/// hundred log lines, and a server that wrote its log from the serving
+/// thread would block there. Log lines are dropped instead; serving goes on.
+#[test]
+fn a_server_whose_log_nobody_reads_keeps_serving() {
+    let (mut child, addr, stdout) = server_with_raw_stdout();
+    let served = answered(addr, 2000);
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(stdout);
+    assert_eq!(served, 2000);
+}
+
+/// `server | head -1`: the log's reader has gone. Writes to stdout fail; the
+/// server counts the lost lines and keeps serving.
+#[test]
+fn a_server_whose_log_reader_left_keeps_serving() {
+    let (mut child, addr, stdout) = server_with_raw_stdout();
+    drop(stdout);
+    let served = answered(addr, 50);
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(served, 50);
+    assert!(running, "the server exited when its log reader left");
+}

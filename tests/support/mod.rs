@@ -264,6 +264,20 @@ impl Client {
 
     /// Runs the client to completion. Panics if it cannot start or exceeds its limit.
     pub fn run(self) -> Outcome {
+        match self.run_or_kill(true) {
+            Some(outcome) => outcome,
+            None => unreachable!("run_or_kill(true) panics on a timeout"),
+        }
+    }
+
+    /// Runs the client; one still running at the limit is killed and `None`
+    /// returned (for programs that may rightly run on, such as a server given
+    /// a valid value).
+    pub fn run_or_stop(self) -> Option<Outcome> {
+        self.run_or_kill(false)
+    }
+
+    fn run_or_kill(self, panic_on_timeout: bool) -> Option<Outcome> {
         let command = describe(&self.bin, &self.args);
         let mut cmd = Command::new(&self.bin);
         cmd.args(&self.args)
@@ -293,6 +307,9 @@ impl Client {
             if started.elapsed() > self.limit {
                 let _ = child.kill();
                 let _ = child.wait();
+                if !panic_on_timeout {
+                    return None;
+                }
                 thread::sleep(Duration::from_millis(50));
                 panic!(
                     "{command}: still running after {:?}; killed\nstdout:\n{}\nstderr:\n{}",
@@ -310,13 +327,13 @@ impl Client {
         // wait for them so no output is lost.
         let stdout = wait_drained(stdout);
         let stderr = wait_drained(stderr);
-        Outcome {
+        Some(Outcome {
             command,
             status,
             stdout,
             stderr,
             elapsed,
-        }
+        })
     }
 }
 
