@@ -164,24 +164,39 @@ fn numeric_arguments(bin: &str) -> Vec<(String, bool)> {
     found
 }
 
+/// Every positional of a binary, in order, from its `--help`.
+fn positionals(bin: &str) -> Vec<String> {
+    let help = Client::new(bin).args(&["--help"]).run().out();
+    let mut in_arguments = false;
+    let mut names = Vec::new();
+    for line in help.lines() {
+        if !line.starts_with(' ') {
+            in_arguments = line == "arguments:";
+        } else if in_arguments {
+            names.extend(line.split_whitespace().next().map(str::to_string));
+        }
+    }
+    names
+}
+
 /// The command line that gives `value` to `arg`; positionals before it get
 /// harmless values so the hostile one lands in the right place.
 fn with_value(bin: &str, arg: &(String, bool), value: &str) -> Vec<String> {
     if arg.1 {
         return vec![arg.0.clone(), value.to_string()];
     }
-    let positionals: Vec<String> = numeric_arguments(bin)
-        .into_iter()
-        .filter(|a| !a.1)
-        .map(|a| a.0)
-        .collect();
     let mut args = Vec::new();
-    for name in positionals {
+    for name in positionals(bin) {
         if name == arg.0 {
             args.push(value.to_string());
             break;
         }
-        args.push("1".to_string());
+        let harmless = if NUMERIC.contains(&name.as_str()) {
+            "1"
+        } else {
+            "127.0.0.1"
+        };
+        args.push(harmless.to_string());
     }
     args
 }
