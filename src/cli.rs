@@ -127,12 +127,7 @@ pub struct Command {
 impl Command {
     /// Starts a description for the program `name` with a one-line summary.
     pub fn new(name: &'static str, about: &'static str) -> Command {
-        Command {
-            name,
-            about,
-            args: Vec::new(),
-            examples: Vec::new(),
-        }
+        Command { name, about, args: Vec::new(), examples: Vec::new() }
     }
 
     /// A flag `--name VALUE` with a default value.
@@ -425,11 +420,7 @@ impl Command {
                 (None, _, None) => {}
             }
         }
-        Ok(Matches {
-            usage: self.usage(),
-            values,
-            switches,
-        })
+        Ok(Matches { usage: self.usage(), values, switches })
     }
 
     fn bad(&self, message: String) -> Error {
@@ -463,9 +454,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
             let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
             diagonal = above;
         }
     }
@@ -663,9 +652,8 @@ impl Unit {
 /// Returns `None` for anything else, or for more than 24 hours.
 pub fn parse_duration(text: &str, unit: Unit) -> Option<Duration> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
-        .unwrap_or(text.len());
+    let split =
+        text.find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E').unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
     let scale = match suffix {
         "" => match unit {
@@ -738,9 +726,7 @@ mod tests {
 
     #[test]
     fn flags_take_separate_or_inline_values() {
-        let m = cmd()
-            .parse(["--port", "7", "--out=x.svg", "--csv", "9", "bob"])
-            .unwrap();
+        let m = cmd().parse(["--port", "7", "--out=x.svg", "--csv", "9", "bob"]).unwrap();
         assert_eq!(m.parse::<u16>("port").unwrap(), 7);
         assert_eq!(m.value("out"), "x.svg");
         assert!(m.is_set("csv"));
@@ -777,13 +763,9 @@ mod tests {
 
     #[test]
     fn mistakes_are_usage_errors_with_the_usage_line() {
-        for args in [
-            vec!["--nope"],
-            vec!["-x"],
-            vec!["--port"],
-            vec!["--csv=yes"],
-            vec!["1", "2", "3"],
-        ] {
+        for args in
+            [vec!["--nope"], vec!["-x"], vec!["--port"], vec!["--csv=yes"], vec!["1", "2", "3"]]
+        {
             match cmd().parse(args.clone()) {
                 Err(err @ Error::Usage(_)) => {
                     assert_eq!(err.exit_code(), 2);
@@ -859,32 +841,18 @@ mod tests {
             let got = parse_duration(text, unit).map(|d| d.as_micros());
             assert_eq!(got, Some(micros), "{text}");
         }
-        for bad in [
-            "", "ms", "-1", "1e30", "NaN", "inf", "2 weeks", "25h", "1.5x",
-        ] {
+        for bad in ["", "ms", "-1", "1e30", "NaN", "inf", "2 weeks", "25h", "1.5x"] {
             assert_eq!(parse_duration(bad, Unit::Seconds), None, "{bad}");
         }
         let m = durations().parse(["--delay", "1e300"]).unwrap();
         let err = m.duration("delay", Unit::Millis).unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        assert!(
-            err.to_string().contains("a bare number is milliseconds"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("a bare number is milliseconds"), "{err}");
     }
 
     #[test]
     fn numbers_are_range_checked_never_panicking() {
-        for bad in [
-            "0",
-            "-1",
-            "1.5",
-            "1e30",
-            "NaN",
-            "",
-            "18446744073709551615",
-            "abc",
-        ] {
+        for bad in ["0", "-1", "1.5", "1e30", "NaN", "", "18446744073709551615", "abc"] {
             let m = durations().parse(["--count", bad]).unwrap();
             let err = m.number::<u32>("count", 1, 1000).unwrap_err();
             assert!(err.to_string().contains("from 1 to 1000"), "{bad}: {err}");

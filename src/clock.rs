@@ -27,10 +27,7 @@ pub struct Stamp {
 impl Stamp {
     /// Reads both clocks now.
     pub fn now() -> Stamp {
-        Stamp {
-            wall: SystemTime::now(),
-            mono: Instant::now(),
-        }
+        Stamp { wall: SystemTime::now(), mono: Instant::now() }
     }
 
     /// Monotonic time from `earlier` to `self` (zero if `earlier` is later).
@@ -126,24 +123,12 @@ mod tests {
     fn epoch_and_known_dates() {
         assert_eq!(utc_timestamp(UNIX_EPOCH), "1970-01-01 00:00:00.000000 UTC");
         // `date -u -d @951782400` = Tue Feb 29 00:00:00 UTC 2000 (a leap day of a /400 year)
-        assert_eq!(
-            utc_timestamp(at(951_782_400, 5)),
-            "2000-02-29 00:00:00.000005 UTC"
-        );
+        assert_eq!(utc_timestamp(at(951_782_400, 5)), "2000-02-29 00:00:00.000005 UTC");
         // `date -u -d @4107542399` = Fri Feb 28 23:59:59 UTC 2100 (2100 is not a leap year)
-        assert_eq!(
-            utc_timestamp(at(4_107_542_399, 999_999)),
-            "2100-02-28 23:59:59.999999 UTC"
-        );
-        assert_eq!(
-            utc_timestamp(at(4_107_542_400, 0)),
-            "2100-03-01 00:00:00.000000 UTC"
-        );
+        assert_eq!(utc_timestamp(at(4_107_542_399, 999_999)), "2100-02-28 23:59:59.999999 UTC");
+        assert_eq!(utc_timestamp(at(4_107_542_400, 0)), "2100-03-01 00:00:00.000000 UTC");
         // `date -u -d @1795269787` = Sat Nov 21 14:03:07 UTC 2026
-        assert_eq!(
-            utc_timestamp(at(1_795_269_787, 123_456)),
-            "2026-11-21 14:03:07.123456 UTC"
-        );
+        assert_eq!(utc_timestamp(at(1_795_269_787, 123_456)), "2026-11-21 14:03:07.123456 UTC");
     }
 
     #[test]

@@ -43,11 +43,7 @@ pub enum Error {
 impl Error {
     /// A run-time failure: `what` was attempted, `why` it failed.
     pub fn failed(what: impl Into<String>, why: impl Into<String>) -> Error {
-        Error::Failed {
-            what: what.into(),
-            why: why.into(),
-            hint: None,
-        }
+        Error::Failed { what: what.into(), why: why.into(), hint: None }
     }
 
     /// A run-time failure caused by an I/O error, described in plain words by [`describe`].
@@ -63,11 +59,7 @@ impl Error {
     /// Adds (or replaces) the hint shown after the dash. Other kinds are returned unchanged.
     pub fn hint(self, hint: impl Into<String>) -> Error {
         match self {
-            Error::Failed { what, why, .. } => Error::Failed {
-                what,
-                why,
-                hint: Some(hint.into()),
-            },
+            Error::Failed { what, why, .. } => Error::Failed { what, why, hint: Some(hint.into()) },
             other => other,
         }
     }
@@ -149,10 +141,7 @@ pub fn describe(err: &io::Error) -> String {
 /// Unix reports an expired `SO_RCVTIMEO` as `WouldBlock` (EAGAIN), Windows as
 /// `TimedOut`; code that waits with a timeout must treat both the same way.
 pub fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
+    matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
 }
 
 fn lower_first(text: &str) -> String {
@@ -191,22 +180,14 @@ mod tests {
         let text = describe(&err);
         assert!(!text.contains("os error"), "{text}");
         assert!(!text.is_empty());
-        assert_eq!(
-            describe(&io::Error::from(io::ErrorKind::AddrInUse)),
-            "address already in use"
-        );
-        assert_eq!(
-            describe(&io::Error::new(io::ErrorKind::Other, "Weird Thing")),
-            "weird Thing"
-        );
+        assert_eq!(describe(&io::Error::from(io::ErrorKind::AddrInUse)), "address already in use");
+        assert_eq!(describe(&io::Error::new(io::ErrorKind::Other, "Weird Thing")), "weird Thing");
     }
 
     #[test]
     fn both_timeout_kinds_are_timeouts() {
         assert!(is_timeout(&io::Error::from(io::ErrorKind::WouldBlock)));
         assert!(is_timeout(&io::Error::from(io::ErrorKind::TimedOut)));
-        assert!(!is_timeout(&io::Error::from(
-            io::ErrorKind::ConnectionRefused
-        )));
+        assert!(!is_timeout(&io::Error::from(io::ErrorKind::ConnectionRefused)));
     }
 }

@@ -56,13 +56,7 @@ impl PartFile {
         for attempt in 0..100 {
             let path = folder.join(part_name(&name.to_string_lossy(), attempt));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => {
-                    return Ok(PartFile {
-                        path,
-                        file: Some(file),
-                        written: 0,
-                    })
-                }
+                Ok(file) => return Ok(PartFile { path, file: Some(file), written: 0 }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     let err = Error::io(format!("cannot create {}", path.display()), &e);
@@ -99,11 +93,7 @@ impl PartFile {
         // Close first: Windows cannot rename a file that is still open.
         drop(self.file.take());
         fs::rename(&self.path, target).map_err(|e| {
-            let what = format!(
-                "cannot rename {} to {}",
-                self.path.display(),
-                target.display()
-            );
+            let what = format!("cannot rename {} to {}", self.path.display(), target.display());
             Error::io(what, &e)
         })?;
         self.path = PathBuf::new(); // renamed: nothing left for Drop to remove
@@ -246,9 +236,7 @@ mod tests {
         let long = "é".repeat(127); // 254 bytes
         let name = part_name(&long, 7);
         assert!(name.len() <= NAME_MAX, "{}", name.len());
-        assert!(name
-            .to_string_lossy()
-            .ends_with(&format!(".part-{}-7", std::process::id())));
+        assert!(name.to_string_lossy().ends_with(&format!(".part-{}-7", std::process::id())));
         let dir = scratch("long");
         let target = dir.join(&long);
         let mut part = PartFile::create(&target).unwrap();

@@ -105,9 +105,7 @@ pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Inc
     };
     let got = 1 + read_full(reader, &mut header[1..]).map_err(failed)?;
     if got < header.len() {
-        return Ok(Incoming::Broken(format!(
-            "the stream ended {got} bytes into a frame header"
-        )));
+        return Ok(Incoming::Broken(format!("the stream ended {got} bytes into a frame header")));
     }
     let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
     if length > limit {
@@ -118,10 +116,7 @@ pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Inc
     }
     // Reserve a little and grow as bytes arrive: a false claim costs what was sent.
     let mut payload = Vec::with_capacity(length.min(ONE_WRITE));
-    let read = reader
-        .take(length as u64)
-        .read_to_end(&mut payload)
-        .map_err(failed)?;
+    let read = reader.take(length as u64).read_to_end(&mut payload).map_err(failed)?;
     if read < length {
         return Ok(Incoming::Broken(format!(
             "the stream ended {read} bytes into a {length}-byte payload"
@@ -151,13 +146,9 @@ pub fn write_frame<W: Write>(writer: &mut W, tag: u8, payload: &[u8]) -> Result<
         bytes.extend_from_slice(payload);
         writer.write_all(&bytes)
     } else {
-        writer
-            .write_all(&bytes)
-            .and_then(|()| writer.write_all(payload))
+        writer.write_all(&bytes).and_then(|()| writer.write_all(payload))
     };
-    written
-        .and_then(|()| writer.flush())
-        .map_err(|e| Error::io("write failed", &e))
+    written.and_then(|()| writer.flush()).map_err(|e| Error::io("write failed", &e))
 }
 
 /// Splits `data` at every single space, exactly like Python's `data.split(" ")`,
@@ -211,21 +202,9 @@ mod tests {
         stream.extend(written(b'E', b""));
         let mut reader = &stream[..];
         let first = read_frame(&mut reader, ANY).unwrap();
-        assert_eq!(
-            first,
-            Incoming::Frame(Frame {
-                tag: b'D',
-                payload: long
-            })
-        );
+        assert_eq!(first, Incoming::Frame(Frame { tag: b'D', payload: long }));
         let second = read_frame(&mut reader, ANY).unwrap();
-        assert_eq!(
-            second,
-            Incoming::Frame(Frame {
-                tag: b'E',
-                payload: vec![]
-            })
-        );
+        assert_eq!(second, Incoming::Frame(Frame { tag: b'E', payload: vec![] }));
         assert_eq!(read_frame(&mut reader, ANY).unwrap(), Incoming::Closed);
     }
 

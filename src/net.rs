@@ -81,10 +81,7 @@ pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>>
         .map_err(|e| Error::io(format!("cannot resolve '{host}'"), &e))?
         .collect();
     if all.is_empty() {
-        return Err(Error::failed(
-            format!("cannot resolve '{host}'"),
-            "the name has no addresses",
-        ));
+        return Err(Error::failed(format!("cannot resolve '{host}'"), "the name has no addresses"));
     }
     let wanted: Vec<SocketAddr> = all.into_iter().filter(|a| family.accepts(a)).collect();
     if wanted.is_empty() {
@@ -123,12 +120,7 @@ pub fn connect_tcp(host: &str, port: u16, family: Family, server: &str) -> Resul
     // resolve() never returns an empty list, so `last` is set here.
     let (addr, err) = match last {
         Some(pair) => pair,
-        None => {
-            return Err(Error::failed(
-                format!("cannot connect to {host}"),
-                "no address",
-            ))
-        }
+        None => return Err(Error::failed(format!("cannot connect to {host}"), "no address")),
     };
     Err(connect_error(addr, &err, server))
 }
@@ -181,10 +173,7 @@ fn bind_with<T>(
     }
     match last {
         Some((addr, e)) => Err(bind_error(addr, &e)),
-        None => Err(Error::failed(
-            format!("cannot listen on {host}"),
-            "no address",
-        )),
+        None => Err(Error::failed(format!("cannot listen on {host}"), "no address")),
     }
 }
 
@@ -219,11 +208,7 @@ pub fn bind_error(addr: SocketAddr, err: &std::io::Error) -> Error {
 /// A resolution error, or `cannot open a UDP socket: WHY`.
 pub fn udp_client_socket(host: &str, port: u16) -> Result<(UdpSocket, SocketAddr)> {
     let addrs = resolve(host, port, Family::Any)?;
-    let server = addrs
-        .iter()
-        .find(|a| a.is_ipv4())
-        .copied()
-        .unwrap_or(addrs[0]);
+    let server = addrs.iter().find(|a| a.is_ipv4()).copied().unwrap_or(addrs[0]);
     Ok((bind_udp_for(server)?, server))
 }
 
@@ -290,18 +275,9 @@ mod tests {
 
     #[test]
     fn resolves_literal_addresses_with_and_without_brackets() {
-        assert_eq!(
-            resolve("127.0.0.1", 7, Family::V4).unwrap()[0].to_string(),
-            "127.0.0.1:7"
-        );
-        assert_eq!(
-            resolve("::1", 7, Family::V6).unwrap()[0].to_string(),
-            "[::1]:7"
-        );
-        assert_eq!(
-            resolve("[::1]", 7, Family::Any).unwrap()[0].to_string(),
-            "[::1]:7"
-        );
+        assert_eq!(resolve("127.0.0.1", 7, Family::V4).unwrap()[0].to_string(), "127.0.0.1:7");
+        assert_eq!(resolve("::1", 7, Family::V6).unwrap()[0].to_string(), "[::1]:7");
+        assert_eq!(resolve("[::1]", 7, Family::Any).unwrap()[0].to_string(), "[::1]:7");
     }
 
     #[test]
@@ -318,10 +294,7 @@ mod tests {
         let name = crate::no_server::UNRESOLVABLE;
         let err = resolve(name, 7, Family::Any).unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.starts_with(&format!("cannot resolve '{name}': ")),
-            "{text}"
-        );
+        assert!(text.starts_with(&format!("cannot resolve '{name}': ")), "{text}");
         assert!(!text.contains('\n'));
         assert_eq!(err.exit_code(), 1);
     }
@@ -331,10 +304,7 @@ mod tests {
         let first = bind_tcp("127.0.0.1", 0).unwrap();
         let port = first.local_addr().unwrap().port();
         let err = bind_tcp("127.0.0.1", port).unwrap_err().to_string();
-        assert!(
-            err.contains(&format!("port {port} is already in use")),
-            "{err}"
-        );
+        assert!(err.contains(&format!("port {port} is already in use")), "{err}");
         assert!(err.contains("--port"), "{err}");
 
         let udp = bind_udp("127.0.0.1", 0).unwrap();
@@ -346,14 +316,9 @@ mod tests {
     #[test]
     fn refused_connect_names_the_server() {
         // Bind, learn the port, close: nothing listens there any more.
-        let port = bind_tcp("127.0.0.1", 0)
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let err = connect_tcp("127.0.0.1", port, Family::Any, "demo-server")
-            .unwrap_err()
-            .to_string();
+        let port = bind_tcp("127.0.0.1", 0).unwrap().local_addr().unwrap().port();
+        let err =
+            connect_tcp("127.0.0.1", port, Family::Any, "demo-server").unwrap_err().to_string();
         assert!(err.contains("connection refused"), "{err}");
         assert!(err.contains("is demo-server running"), "{err}");
     }

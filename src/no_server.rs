@@ -100,10 +100,7 @@ use std::time::{Duration, Instant};
 /// Only when `--host` itself cannot be resolved or no free port is found.
 pub fn run(args: Args) -> Result<()> {
     let probes = run_probes(&args.host, args.port, &args.name, args.timeout)?;
-    outln!(
-        "no-server: what a client sees when nobody listens ({})",
-        args.host
-    );
+    outln!("no-server: what a client sees when nobody listens ({})", args.host);
     outln!();
     for line in table(&probes) {
         outln!("{line}");
@@ -143,28 +140,10 @@ impl crate::cli::Args for Args {
             "no-server",
             "probe what clients see when nobody listens (TCP refused, UDP silent)",
         )
-        .flag(
-            "host",
-            "HOST",
-            "localhost",
-            "host to probe (the probes send traffic there)",
-        )
-        .option(
-            "port",
-            "PORT",
-            "a port where nothing listens (default: a free one)",
-        )
-        .option(
-            "name",
-            "NAME",
-            "name for the resolve probe (default: fails with no DNS query)",
-        )
-        .flag(
-            "timeout",
-            "DURATION",
-            "1",
-            "UDP receive wait (bare number: seconds)",
-        )
+        .flag("host", "HOST", "localhost", "host to probe (the probes send traffic there)")
+        .option("port", "PORT", "a port where nothing listens (default: a free one)")
+        .option("name", "NAME", "name for the resolve probe (default: fails with no DNS query)")
+        .flag("timeout", "DURATION", "1", "UDP receive wait (bare number: seconds)")
         .switch("explain", "explain each row after the table")
         .example("no-server --timeout 500ms --explain")
     }
@@ -267,13 +246,7 @@ pub fn probe_tcp(target: SocketAddr) -> Probe {
         }
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
-    Probe {
-        probe: "TCP connect",
-        call: "connect()".into(),
-        outcome,
-        took,
-        os_error,
-    }
+    Probe { probe: "TCP connect", call: "connect()".into(), outcome, took, os_error }
 }
 
 /// `send_to` the port; returns the socket for the receive probe.
@@ -286,20 +259,10 @@ pub fn probe_udp_send(target: SocketAddr) -> (Probe, Option<UdpSocket>) {
     };
     let took = started.elapsed();
     let (outcome, os_error, socket) = match result {
-        Ok(()) => (
-            "succeeded: no handshake".to_string(),
-            "-".to_string(),
-            socket,
-        ),
+        Ok(()) => ("succeeded: no handshake".to_string(), "-".to_string(), socket),
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e), None),
     };
-    let probe = Probe {
-        probe: "UDP send",
-        call: "send_to()".into(),
-        outcome,
-        took,
-        os_error,
-    };
+    let probe = Probe { probe: "UDP send", call: "send_to()".into(), outcome, took, os_error };
     (probe, socket)
 }
 
@@ -322,13 +285,7 @@ pub fn probe_udp_unconnected(target: SocketAddr, timeout: Duration) -> Probe {
         }
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
-    Probe {
-        probe: "UDP receive",
-        call,
-        outcome,
-        took,
-        os_error,
-    }
+    Probe { probe: "UDP receive", call, outcome, took, os_error }
 }
 
 /// `connect` a UDP socket (sends nothing), `send`, then `recv`.
@@ -355,13 +312,7 @@ pub fn probe_udp_connected(target: SocketAddr, timeout: Duration) -> Probe {
         Err(e) if is_timeout(&e) => ("timed out: not told".to_string(), os_error(&e)),
         Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
-    Probe {
-        probe: "connected UDP",
-        call: "connect, send, recv".into(),
-        outcome,
-        took,
-        os_error,
-    }
+    Probe { probe: "connected UDP", call: "connect, send, recv".into(), outcome, took, os_error }
 }
 
 fn skipped(probe: &'static str, call: String) -> Probe {
@@ -389,10 +340,7 @@ pub fn free_port(ip: IpAddr) -> Result<u16> {
             return Ok(port);
         }
     }
-    Err(Error::failed(
-        "cannot find a free port",
-        "every try was taken",
-    ))
+    Err(Error::failed("cannot find a free port", "every try was taken"))
 }
 
 /// The OS error's number and name, as a student would look it up:
@@ -539,9 +487,6 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines[1].contains("0.042 ms"), "{lines:?}");
         assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:?}");
-        assert!(
-            lines[1].contains(&format!("{}~", "a".repeat(18))),
-            "{lines:?}"
-        );
+        assert!(lines[1].contains(&format!("{}~", "a".repeat(18))), "{lines:?}");
     }
 }

@@ -151,16 +151,12 @@ fn writer() -> Option<SyncSender<Item>> {
 impl Log {
     /// Log lines to stdout, through the writer thread.
     pub fn stdout() -> Log {
-        Log {
-            mode: Mode::Stdout(String::new()),
-        }
+        Log { mode: Mode::Stdout(String::new()) }
     }
 
     /// Log lines to stdout, each starting with `prefix`.
     pub fn prefixed(prefix: impl Into<String>) -> Log {
-        Log {
-            mode: Mode::Stdout(prefix.into()),
-        }
+        Log { mode: Mode::Stdout(prefix.into()) }
     }
 
     /// A log that drops every line.
@@ -224,30 +220,28 @@ fn cut_line(mut line: String) -> String {
 /// Starts the one thread that writes log lines; `None` if the OS refuses it.
 fn start_writer() -> Option<SyncSender<Item>> {
     let (sender, receiver) = sync_channel::<Item>(QUEUE_LINES);
-    let spawned = std::thread::Builder::new()
-        .name("log writer".into())
-        .spawn(move || {
-            let mut reported = 0;
-            for item in receiver {
-                let lost = DROPPED.load(Ordering::Relaxed);
-                if lost > reported {
-                    let _ = write_stdout(&format!("[{} log lines dropped]\n", lost - reported));
-                    reported = lost;
-                }
-                match item {
-                    Item::Log(line) => {
-                        if write_stdout(&format!("{line}\n")).is_err() {
-                            // stdout is gone: keep serving, count what cannot be shown.
-                            DROPPED.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Item::Out(text, done) => {
-                        let _ = done.send(write_stdout(&text));
-                    }
-                }
-                PENDING.fetch_sub(1, Ordering::SeqCst);
+    let spawned = std::thread::Builder::new().name("log writer".into()).spawn(move || {
+        let mut reported = 0;
+        for item in receiver {
+            let lost = DROPPED.load(Ordering::Relaxed);
+            if lost > reported {
+                let _ = write_stdout(&format!("[{} log lines dropped]\n", lost - reported));
+                reported = lost;
             }
-        });
+            match item {
+                Item::Log(line) => {
+                    if write_stdout(&format!("{line}\n")).is_err() {
+                        // stdout is gone: keep serving, count what cannot be shown.
+                        DROPPED.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Item::Out(text, done) => {
+                    let _ = done.send(write_stdout(&text));
+                }
+            }
+            PENDING.fetch_sub(1, Ordering::SeqCst);
+        }
+    });
     spawned.ok().map(|_| sender)
 }
 

@@ -49,18 +49,12 @@ mod tests {
             with_separator("target/tour\\file-transfer\\client_folder", '\\'),
             "target\\tour\\file-transfer\\client_folder"
         );
-        assert_eq!(
-            with_separator("C:\\Users\\lab/out", '\\'),
-            "C:\\Users\\lab\\out"
-        );
+        assert_eq!(with_separator("C:\\Users\\lab/out", '\\'), "C:\\Users\\lab\\out");
     }
 
     #[test]
     fn unix_style_keeps_backslashes_in_names() {
-        assert_eq!(
-            with_separator("dir/odd\\name.txt", '/'),
-            "dir/odd\\name.txt"
-        );
+        assert_eq!(with_separator("dir/odd\\name.txt", '/'), "dir/odd\\name.txt");
     }
 
     #[test]

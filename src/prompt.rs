@@ -122,10 +122,7 @@ mod tests {
     #[test]
     fn ask_reads_text_and_reports_end_of_input() {
         let mut input = &b"file_2.txt\n"[..];
-        assert_eq!(
-            ask_from("? ", &mut input).unwrap().as_deref(),
-            Some("file_2.txt")
-        );
+        assert_eq!(ask_from("? ", &mut input).unwrap().as_deref(), Some("file_2.txt"));
         assert_eq!(ask_from("? ", &mut input).unwrap(), None);
         let mut bad = &b"\xff\n"[..];
         assert!(ask_from("? ", &mut bad).is_err());
@@ -133,9 +130,6 @@ mod tests {
 
     #[test]
     fn a_given_value_is_not_asked_for() {
-        assert_eq!(
-            arg_or_ask(Some("x"), "? ", "d").unwrap().as_deref(),
-            Some("x")
-        );
+        assert_eq!(arg_or_ask(Some("x"), "? ", "d").unwrap().as_deref(), Some("x"));
     }
 }

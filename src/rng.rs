@@ -23,10 +23,8 @@ impl Rng {
 
     /// A generator seeded from the clock and the process id, different per run.
     pub fn from_time() -> Rng {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
+        let nanos =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
         Rng::seeded(nanos ^ (u64::from(std::process::id()) << 32))
     }
 
@@ -65,9 +63,7 @@ impl Rng {
     /// `len` characters drawn from `A-Z0-9`, the alphabet of the original ping payloads.
     pub fn upper_alnum(&mut self, len: usize) -> Vec<u8> {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        (0..len)
-            .map(|_| ALPHABET[self.below(ALPHABET.len() as u64) as usize])
-            .collect()
+        (0..len).map(|_| ALPHABET[self.below(ALPHABET.len() as u64) as usize]).collect()
     }
 }
 
@@ -77,15 +73,9 @@ mod tests {
 
     #[test]
     fn same_seed_same_sequence() {
-        let a: Vec<u64> = (0..5)
-            .scan(Rng::seeded(42), |r, _| Some(r.next_u64()))
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .scan(Rng::seeded(42), |r, _| Some(r.next_u64()))
-            .collect();
-        let c: Vec<u64> = (0..5)
-            .scan(Rng::seeded(43), |r, _| Some(r.next_u64()))
-            .collect();
+        let a: Vec<u64> = (0..5).scan(Rng::seeded(42), |r, _| Some(r.next_u64())).collect();
+        let b: Vec<u64> = (0..5).scan(Rng::seeded(42), |r, _| Some(r.next_u64())).collect();
+        let c: Vec<u64> = (0..5).scan(Rng::seeded(43), |r, _| Some(r.next_u64())).collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
@@ -114,8 +104,6 @@ mod tests {
         assert!((0..1000).all(|_| r.below(3) < 3));
         let payload = r.upper_alnum(500);
         assert_eq!(payload.len(), 500);
-        assert!(payload
-            .iter()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        assert!(payload.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
     }
 }

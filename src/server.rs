@@ -93,12 +93,7 @@ impl TcpOptions {
                 "60s",
                 "drop a connection that lasts longer than this (bare number: seconds)",
             )
-            .flag(
-                "max-clients",
-                "N",
-                "256",
-                "serve at most N clients at once; refuse more",
-            )
+            .flag("max-clients", "N", "256", "serve at most N clients at once; refuse more")
     }
 
     /// Reads the flags of [`TcpOptions::flags`].
@@ -219,10 +214,7 @@ pub struct Slot {
 impl Slots {
     /// A cap of `max` connections at once.
     pub fn new(max: usize) -> Slots {
-        Slots {
-            in_use: Arc::new(AtomicUsize::new(0)),
-            max,
-        }
+        Slots { in_use: Arc::new(AtomicUsize::new(0)), max }
     }
 
     /// Takes a place, or `None` when all `max` are in use.
@@ -232,15 +224,8 @@ impl Slots {
             if now >= self.max {
                 return None;
             }
-            match self
-                .in_use
-                .compare_exchange(now, now + 1, Ordering::SeqCst, Ordering::SeqCst)
-            {
-                Ok(_) => {
-                    return Some(Slot {
-                        in_use: Arc::clone(&self.in_use),
-                    })
-                }
+            match self.in_use.compare_exchange(now, now + 1, Ordering::SeqCst, Ordering::SeqCst) {
+                Ok(_) => return Some(Slot { in_use: Arc::clone(&self.in_use) }),
                 Err(actual) => now = actual,
             }
         }
@@ -248,10 +233,7 @@ impl Slots {
 
     /// The log line for a connection refused at the cap.
     pub fn refusal(&self, peer: SocketAddr) -> String {
-        format!(
-            "client {peer}: refused, {} clients already connected (--max-clients)",
-            self.max
-        )
+        format!("client {peer}: refused, {} clients already connected (--max-clients)", self.max)
     }
 }
 
@@ -324,19 +306,11 @@ impl Watchdog {
     pub fn watch(&self, stream: &TcpStream, max_time: Duration) -> Result<Watch> {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        let stream = stream
-            .try_clone()
-            .map_err(|e| Error::io("cannot watch the connection", &e))?;
+        let stream =
+            stream.try_clone().map_err(|e| Error::io("cannot watch the connection", &e))?;
         let deadline = Instant::now() + max_time;
-        lock(&self.watched).push(Watched {
-            id,
-            stream,
-            deadline,
-        });
-        Ok(Watch {
-            id,
-            watched: Arc::clone(&self.watched),
-        })
+        lock(&self.watched).push(Watched { id, stream, deadline });
+        Ok(Watch { id, watched: Arc::clone(&self.watched) })
     }
 }
 
@@ -414,17 +388,11 @@ mod tests {
     fn tcp_handler_errors_do_not_stop_the_server() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let options = TcpOptions {
-            limit: Some(2),
-            log: Log::quiet(),
-            ..TcpOptions::default()
-        };
+        let options = TcpOptions { limit: Some(2), log: Log::quiet(), ..TcpOptions::default() };
         let server = std::thread::spawn(move || {
             serve_tcp(listener, options, |mut stream, _, _| {
                 let mut byte = [0u8; 1];
-                stream
-                    .read_exact(&mut byte)
-                    .map_err(|e| Error::io("read", &e))?;
+                stream.read_exact(&mut byte).map_err(|e| Error::io("read", &e))?;
                 if byte[0] == b'!' {
                     return Err(Error::failed("handler", "refused"));
                 }
@@ -446,14 +414,10 @@ mod tests {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         let addr = socket.local_addr().unwrap();
         std::thread::spawn(move || {
-            serve_udp(socket, Log::quiet(), |data, _| {
-                Some(data.len().to_string().into_bytes())
-            })
+            serve_udp(socket, Log::quiet(), |data, _| Some(data.len().to_string().into_bytes()))
         });
         let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut buf = [0u8; 16];
         for size in [0usize, 1, 65_000] {
             client.send_to(&vec![b'a'; size], addr).unwrap();

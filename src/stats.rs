@@ -115,11 +115,8 @@ impl Summary {
         // cancellation that subtracting two nearly equal large numbers causes.
         let variance = sorted.iter().map(|x| (x - avg) * (x - avg)).sum::<f64>() / n as f64;
         let mdev = variance.sqrt();
-        let median = if n % 2 == 1 {
-            sorted[n / 2]
-        } else {
-            (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-        };
+        let median =
+            if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
         Some(Summary {
             count: n,
             min: sorted[0],
@@ -204,10 +201,7 @@ mod tests {
     #[test]
     fn one_sample() {
         let s = Summary::of(&[7.5]).unwrap();
-        assert_eq!(
-            (s.count, s.min, s.avg, s.max, s.mdev),
-            (1, 7.5, 7.5, 7.5, 0.0)
-        );
+        assert_eq!((s.count, s.min, s.avg, s.max, s.mdev), (1, 7.5, 7.5, 7.5, 0.0));
         assert_eq!((s.median, s.p95), (7.5, 7.5));
     }
 

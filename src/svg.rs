@@ -142,12 +142,7 @@ impl Chart {
 
     /// The whole SVG document as a string.
     pub fn render(&self) -> String {
-        let xs: Vec<f64> = self
-            .points
-            .iter()
-            .map(|p| p.0)
-            .filter(|x| x.is_finite())
-            .collect();
+        let xs: Vec<f64> = self.points.iter().map(|p| p.0).filter(|x| x.is_finite()).collect();
         let ys: Vec<f64> = self.points.iter().filter_map(|p| p.1).collect();
 
         let (x_lo, x_hi) = x_range(&xs, self.whole_x);
@@ -190,11 +185,7 @@ impl Chart {
             "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>"
         );
         // A long title (an IPv6 address in it, say) gets a smaller font to fit.
-        let title_size = if self.title.chars().count() > 60 {
-            15
-        } else {
-            18
-        };
+        let title_size = if self.title.chars().count() > 60 { 15 } else { 18 };
         let _ = writeln!(
             svg,
             "<text x=\"{:.1}\" y=\"32\" text-anchor=\"middle\" font-size=\"{title_size}\" font-weight=\"bold\">{}</text>",
@@ -445,16 +436,9 @@ fn widen(v: f64) -> f64 {
 /// A range that is empty, reversed or not finite gives `[0, 1]`-like ticks
 /// around it rather than a panic or an endless loop.
 pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
-        (lo.min(hi), lo.max(hi))
-    } else {
-        (0.0, 1.0)
-    };
-    let (lo, hi) = if lo == hi {
-        (lo - widen(lo), hi + widen(hi))
-    } else {
-        (lo, hi)
-    };
+    let (lo, hi) =
+        if lo.is_finite() && hi.is_finite() { (lo.min(hi), lo.max(hi)) } else { (0.0, 1.0) };
+    let (lo, hi) = if lo == hi { (lo - widen(lo), hi + widen(hi)) } else { (lo, hi) };
     let step = nice_step((hi - lo) / target.max(1) as f64);
     ticks_with_step(lo, hi, step)
 }
@@ -523,11 +507,7 @@ fn decimals(step: f64) -> usize {
 fn format_tick(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
     // "-0" and "-0.0" are zero.
-    if text
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
+    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
         text.trim_start_matches('-').to_string()
     } else {
         text
@@ -587,21 +567,12 @@ mod tests {
         assert_eq!(t[0], 0.0);
         assert_eq!(*t.last().unwrap(), 200_000.0);
         // Exact ends stay ends.
-        assert!(close(
-            &nice_ticks(0.0, 10.0, 5),
-            &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
-        ));
+        assert!(close(&nice_ticks(0.0, 10.0, 5), &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0]));
     }
 
     #[test]
     fn degenerate_ranges_still_give_two_or_more_ticks() {
-        for (lo, hi) in [
-            (5.0, 5.0),
-            (0.0, 0.0),
-            (f64::NAN, 1.0),
-            (3.0, 1.0),
-            (-2.0, -2.0),
-        ] {
+        for (lo, hi) in [(5.0, 5.0), (0.0, 0.0), (f64::NAN, 1.0), (3.0, 1.0), (-2.0, -2.0)] {
             let t = nice_ticks(lo, hi, 5);
             assert!(t.len() >= 2, "{lo}..{hi}: {t:?}");
             assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
@@ -621,10 +592,7 @@ mod tests {
 
     #[test]
     fn escape_handles_markup_and_controls() {
-        assert_eq!(
-            escape("RTT <1 ms> & \"x\""),
-            "RTT &lt;1 ms&gt; &amp; &quot;x&quot;"
-        );
+        assert_eq!(escape("RTT <1 ms> & \"x\""), "RTT &lt;1 ms&gt; &amp; &quot;x&quot;");
         assert_eq!(escape("a\u{1b}b"), "a\u{fffd}b");
         assert_eq!(escape("wörld"), "wörld");
     }

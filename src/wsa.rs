@@ -66,68 +66,32 @@ pub struct WsaCode {
 }
 
 const TABLE: &[(i32, &str, &str)] = &[
-    (
-        995,
-        "WSA_OPERATION_ABORTED",
-        "the blocked call was cancelled (its socket was closed)",
-    ),
-    (
-        10004,
-        "WSAEINTR",
-        "the blocked call was interrupted (its socket was closed)",
-    ),
+    (995, "WSA_OPERATION_ABORTED", "the blocked call was cancelled (its socket was closed)"),
+    (10004, "WSAEINTR", "the blocked call was interrupted (its socket was closed)"),
     (10013, "WSAEACCES", "permission denied"),
     (10022, "WSAEINVAL", "invalid argument"),
     (10035, "WSAEWOULDBLOCK", "the call would block"),
     (10038, "WSAENOTSOCK", "not a socket (it was closed)"),
-    (
-        10040,
-        "WSAEMSGSIZE",
-        "the datagram was larger than the buffer",
-    ),
+    (10040, "WSAEMSGSIZE", "the datagram was larger than the buffer"),
     (10048, "WSAEADDRINUSE", "address already in use"),
-    (
-        10049,
-        "WSAEADDRNOTAVAIL",
-        "address not available on this machine",
-    ),
+    (10049, "WSAEADDRNOTAVAIL", "address not available on this machine"),
     (10050, "WSAENETDOWN", "the network is down"),
     (10051, "WSAENETUNREACH", "network unreachable"),
     (10052, "WSAENETRESET", "the network dropped the connection"),
-    (
-        10053,
-        "WSAECONNABORTED",
-        "connection aborted by this machine",
-    ),
+    (10053, "WSAECONNABORTED", "connection aborted by this machine"),
     (10054, "WSAECONNRESET", "connection reset by peer"),
     (10055, "WSAENOBUFS", "no buffer space available"),
     (10057, "WSAENOTCONN", "the socket is not connected"),
-    (
-        10058,
-        "WSAESHUTDOWN",
-        "that direction was already shut down",
-    ),
+    (10058, "WSAESHUTDOWN", "that direction was already shut down"),
     (10060, "WSAETIMEDOUT", "connection timed out"),
     (10061, "WSAECONNREFUSED", "connection refused"),
     (10064, "WSAEHOSTDOWN", "the host is down"),
     (10065, "WSAEHOSTUNREACH", "no route to host"),
-    (
-        10093,
-        "WSANOTINITIALISED",
-        "Windows Sockets is not started (or already cleaned up)",
-    ),
+    (10093, "WSANOTINITIALISED", "Windows Sockets is not started (or already cleaned up)"),
     (11001, "WSAHOST_NOT_FOUND", "host not found"),
-    (
-        11002,
-        "WSATRY_AGAIN",
-        "name server did not answer, try again",
-    ),
+    (11002, "WSATRY_AGAIN", "name server did not answer, try again"),
     (11003, "WSANO_RECOVERY", "name server failed for good"),
-    (
-        11004,
-        "WSANO_DATA",
-        "the name has no address of the requested kind",
-    ),
+    (11004, "WSANO_DATA", "the name has no address of the requested kind"),
 ];
 
 /// Looks a Windows Sockets error number up; `None` when it is not in the table.
@@ -139,14 +103,11 @@ const TABLE: &[(i32, &str, &str)] = &[
 /// assert!(lookup(111).is_none()); // a Linux errno is not a WSA code
 /// ```
 pub fn lookup(code: i32) -> Option<WsaCode> {
-    TABLE
-        .iter()
-        .find(|(number, _, _)| *number == code)
-        .map(|&(code, name, meaning)| WsaCode {
-            code,
-            name,
-            meaning,
-        })
+    TABLE.iter().find(|(number, _, _)| *number == code).map(|&(code, name, meaning)| WsaCode {
+        code,
+        name,
+        meaning,
+    })
 }
 
 /// The words for a Windows error number: `connection timed out (WSAETIMEDOUT, 10060)`.
@@ -261,16 +222,10 @@ mod tests {
     #[test]
     fn words_never_pass_on_a_missing_system_text() {
         assert_eq!(
-            words_for(
-                10060,
-                "OS Error 10060 (FormatMessageW() returned error 317)"
-            ),
+            words_for(10060, "OS Error 10060 (FormatMessageW() returned error 317)"),
             "connection timed out (WSAETIMEDOUT, 10060)"
         );
-        let unknown = words_for(
-            10109,
-            "OS Error 10109 (FormatMessageW() returned error 317)",
-        );
+        let unknown = words_for(10109, "OS Error 10109 (FormatMessageW() returned error 317)");
         assert!(!unknown.contains("FormatMessageW"), "{unknown}");
         assert!(unknown.contains("10109"), "{unknown}");
         assert_eq!(words_for(5, "Access is denied."), "Access is denied.");
@@ -298,10 +253,7 @@ mod tests {
     #[test]
     fn on_windows_os_errors_are_named() {
         let err = io::Error::from_raw_os_error(10060);
-        assert_eq!(
-            describe(&err).unwrap(),
-            "connection timed out (WSAETIMEDOUT, 10060)"
-        );
+        assert_eq!(describe(&err).unwrap(), "connection timed out (WSAETIMEDOUT, 10060)");
         assert_eq!(os_text(&err), "WSAETIMEDOUT (os error 10060)");
         assert!(socket_closed(&io::Error::from_raw_os_error(10038)));
     }

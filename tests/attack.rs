@@ -38,10 +38,7 @@ fn binary(name: &str, built: &str) -> String {
 }
 
 fn lab_file(path: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path).display().to_string()
 }
 
 /// One server under attack: how to start it and what a legitimate client does.
@@ -156,13 +153,7 @@ fn start_limited(target: &Target, extra: &[&str]) -> Server {
     if running_as_root {
         // Root ignores RLIMIT_NPROC: become nobody first.
         args.extend(
-            [
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                "prlimit",
-            ]
-            .map(String::from),
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "prlimit"].map(String::from),
         );
     }
     args.extend(["--nproc=100", "--nofile=1024", "--"].map(String::from));
@@ -170,11 +161,7 @@ fn start_limited(target: &Target, extra: &[&str]) -> Server {
     args.extend(["--host", "127.0.0.1", "--port", "0"].map(String::from));
     args.extend(target.args.iter().cloned());
     args.extend(extra.iter().map(|s| s.to_string()));
-    let wrapper = if running_as_root {
-        "setpriv"
-    } else {
-        "prlimit"
-    };
+    let wrapper = if running_as_root { "setpriv" } else { "prlimit" };
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Server::start(wrapper, &args)
 }
@@ -193,12 +180,7 @@ fn served_within(target: &Target, addr: SocketAddr, limit: Duration) -> Option<D
 }
 
 fn longest_log_line(server: &Server) -> usize {
-    server
-        .lines_so_far()
-        .iter()
-        .map(String::len)
-        .max()
-        .unwrap_or(0)
+    server.lines_so_far().iter().map(String::len).max().unwrap_or(0)
 }
 
 #[test]
@@ -230,10 +212,7 @@ fn thread_limit_and_500_idle_connections() {
             failures.push(format!("{} died: {why}", target.name));
         }
         if !after.map_or(false, |t| t < Duration::from_secs(1)) {
-            failures.push(format!(
-                "{}: not served within 1 s after the flood",
-                target.name
-            ));
+            failures.push(format!("{}: not served within 1 s after the flood", target.name));
         }
         server.kill();
     }

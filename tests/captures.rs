@@ -31,12 +31,7 @@ fn documented_counts() -> BTreeMap<String, usize> {
     let end = section[3..].find("\n## ").map_or(section.len(), |i| i + 3);
     let mut counts = BTreeMap::new();
     for line in section[..end].lines() {
-        let cells: Vec<&str> = line
-            .trim()
-            .trim_matches('|')
-            .split('|')
-            .map(str::trim)
-            .collect();
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
         if cells.len() < 2 {
             continue;
         }
@@ -69,10 +64,7 @@ fn u32_at(bytes: &[u8], at: usize, little: bool) -> u32 {
 fn count_packets(path: &Path) -> Result<usize, String> {
     let bytes = fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() < 28 {
-        return Err(format!(
-            "{} bytes is too short for a pcapng file",
-            bytes.len()
-        ));
+        return Err(format!("{} bytes is too short for a pcapng file", bytes.len()));
     }
     // The block type of a Section Header Block reads the same in both byte orders.
     if u32_at(&bytes, 0, true) != SHB {
@@ -116,9 +108,7 @@ fn count_packets(path: &Path) -> Result<usize, String> {
         match block_type {
             EPB => packets += 1,
             SIMPLE_PACKET_BLOCK | OBSOLETE_PACKET_BLOCK => {
-                return Err(format!(
-                    "block at offset {at} is a packet block other than an EPB"
-                ))
+                return Err(format!("block at offset {at} is a packet block other than an EPB"))
             }
             _ => {}
         }
@@ -143,16 +133,14 @@ fn every_documented_capture_parses_and_has_the_documented_packet_count() {
     for (name, expected) in &documented {
         let path = dir.join(name);
         if !path.exists() {
-            failures.push(format!(
-                "{name}: documented in docs/wireshark.md but missing"
-            ));
+            failures.push(format!("{name}: documented in docs/wireshark.md but missing"));
             continue;
         }
         match count_packets(&path) {
             Ok(n) if n == *expected => {}
-            Ok(n) => failures.push(format!(
-                "{name}: {n} packets, docs/wireshark.md says {expected}"
-            )),
+            Ok(n) => {
+                failures.push(format!("{name}: {n} packets, docs/wireshark.md says {expected}"))
+            }
             Err(e) => failures.push(format!("{name}: {e}")),
         }
         let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);

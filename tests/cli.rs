@@ -55,17 +55,10 @@ fn unknown_flag_exits_2_with_error_and_usage() {
 #[test]
 fn bad_values_exit_2() {
     let client = env!("CARGO_BIN_EXE_udp-rtt-client");
-    for args in [
-        &["--port", "70000"][..],
-        &["--count", "0"],
-        &["--timeout", "-1"],
-        &["--count", "x"],
-    ] {
-        Client::new(client)
-            .args(args)
-            .run()
-            .expect_code(2)
-            .expect_err("error: ");
+    for args in
+        [&["--port", "70000"][..], &["--count", "0"], &["--timeout", "-1"], &["--count", "x"]]
+    {
+        Client::new(client).args(args).run().expect_code(2).expect_err("error: ");
     }
 }
 
@@ -111,12 +104,7 @@ fn a_reader_that_stops_early_ends_the_program_quietly() {
         std::thread::sleep(Duration::from_millis(10));
     };
     let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.is_empty(), "stderr: {err}");
     assert_eq!(status.code(), Some(0), "stderr: {err}");
 }
@@ -191,11 +179,7 @@ fn with_value(bin: &str, arg: &(String, bool), value: &str) -> Vec<String> {
             args.push(value.to_string());
             break;
         }
-        let harmless = if NUMERIC.contains(&name.as_str()) {
-            "1"
-        } else {
-            "127.0.0.1"
-        };
+        let harmless = if NUMERIC.contains(&name.as_str()) { "1" } else { "127.0.0.1" };
         args.push(harmless.to_string());
     }
     args
@@ -211,11 +195,7 @@ fn every_number_on_every_command_line_is_range_checked() {
             }
         }
     }
-    assert!(
-        cases.len() > 300,
-        "too few numeric arguments found: {}",
-        cases.len()
-    );
+    assert!(cases.len() > 300, "too few numeric arguments found: {}", cases.len());
     // Accepted values may start a server or a long run; run a few at a time
     // and stop each after a second.
     // Accepted values may write files (perf-client's graphs): keep them here.
@@ -258,21 +238,13 @@ fn every_number_on_every_command_line_is_range_checked() {
         }
     });
     let failures = failures.into_inner().unwrap();
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Starts udp-upper-server with a stdout pipe the test controls, and returns
 /// the child and its address (read from the `listening on` line).
-fn server_with_raw_stdout() -> (
-    std::process::Child,
-    std::net::SocketAddr,
-    std::process::ChildStdout,
-) {
+fn server_with_raw_stdout() -> (std::process::Child, std::net::SocketAddr, std::process::ChildStdout)
+{
     use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_udp-upper-server"))
@@ -297,9 +269,7 @@ fn server_with_raw_stdout() -> (
 /// Sends `n` long sentences and counts the replies that come back.
 fn answered(server: std::net::SocketAddr, n: usize) -> usize {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(std::time::Duration::from_secs(2)))
-        .unwrap();
+    socket.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
     let sentence = "a long sentence to make a long log line ".repeat(5);
     let mut buf = [0u8; 1024];
     (0..n)

@@ -39,9 +39,8 @@ fn ipv4_and_ipv6_clients_are_echoed_by_one_server_with_defaults() {
         .expect_out("echo: na\u{ef}ve \u{2713}\n")
         .expect_out("connection closed: 3 lines, 18 bytes sent and echoed back");
     assert!(!run.out().contains("not sent"), "{}", run.report());
-    let seen = server
-        .wait_for_line("connection from ", LIMIT)
-        .expect("the server logs the IPv4 client");
+    let seen =
+        server.wait_for_line("connection from ", LIMIT).expect("the server logs the IPv4 client");
     let mapped = seen.contains("[::ffff:127.0.0.1]:")
         && seen.ends_with("(an IPv4 client, seen as the IPv4-mapped address ::ffff:127.0.0.1)");
     // Where [::] is IPv6-only the server's own 0.0.0.0 listener takes the client.
@@ -176,28 +175,18 @@ fn bad_arguments_exit_2_and_bad_answers_are_asked_again() {
         (SERVER, &["--port"], &["65536", "1.5"]),
         (SERVER, &["--port", "0", "--idle-timeout"], &["0", "25h"]),
         (SERVER, &["--port", "0", "--max-time"], &["0", "25h"]),
-        (
-            SERVER,
-            &["--port", "0", "--max-clients"],
-            &["0", "100001", "1.5"],
-        ),
+        (SERVER, &["--port", "0", "--max-clients"], &["0", "100001", "1.5"]),
     ];
     for (bin, args, own) in cases {
         for value in bad.iter().chain(own.iter()) {
             let run = Client::new(bin).args(args).args(&[value]);
             let run = run.limit(LIMIT).run();
-            run.expect_code(2)
-                .expect_err("error: ")
-                .expect_err("usage: ");
+            run.expect_code(2).expect_err("error: ").expect_err("usage: ");
             assert!(!run.err().contains("panicked"), "{}", run.report());
         }
     }
     for (bin, args) in [(CLIENT, &["--bogus"][..]), (CLIENT, &["--host", "a", "b"])] {
-        Client::new(bin)
-            .args(args)
-            .run()
-            .expect_code(2)
-            .expect_err("usage: ");
+        Client::new(bin).args(args).run().expect_code(2).expect_err("usage: ");
     }
 
     // A wrong answer at a prompt is asked again, not the end of the program.
@@ -210,8 +199,7 @@ fn bad_arguments_exit_2_and_bad_answers_are_asked_again() {
         .expect_out("\"70000\" is not an answer here; try again")
         .expect_out("echo: hi\n");
     let run = Client::new(SERVER).stdin("abc\n70000\n").run();
-    run.expect_code(0)
-        .expect_out("\"70000\" is not an answer here; try again");
+    run.expect_code(0).expect_out("\"70000\" is not an answer here; try again");
     assert!(!run.out().contains("listening"), "{}", run.report());
 }
 
@@ -293,9 +281,8 @@ fn a_silent_client_is_dropped_and_others_are_still_served() {
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
         other => panic!("expected the server to hang up, got {other:?}"),
     }
-    let line = server
-        .wait_for_line("dropped the connection", LIMIT)
-        .expect("the server logs the drop");
+    let line =
+        server.wait_for_line("dropped the connection", LIMIT).expect("the server logs the drop");
     assert!(line.contains("silent for --idle-timeout"), "{line}");
     Client::new(CLIENT)
         .args(&["--family", "4", "127.0.0.1", &server.port()])
@@ -321,14 +308,7 @@ fn a_second_client_is_served_while_the_first_stays_connected() {
     assert_eq!(&echo, b"first\n");
     // The first client stays connected, saying nothing more.
     let run = Client::new(CLIENT)
-        .args(&[
-            "--family",
-            "4",
-            "127.0.0.1",
-            &server.port(),
-            "--timeout",
-            "2",
-        ])
+        .args(&["--family", "4", "127.0.0.1", &server.port(), "--timeout", "2"])
         .stdin("second\n")
         .run();
     run.expect_code(0).expect_out("echo: second\n");
@@ -353,18 +333,14 @@ fn one_client_run_is_one_connection() {
     // Read the log up to the end of the connection, counting connections.
     let mut log = Vec::new();
     loop {
-        let line = server
-            .wait_for_line("", LIMIT)
-            .expect("the server logs the end of the connection");
+        let line =
+            server.wait_for_line("", LIMIT).expect("the server logs the end of the connection");
         let done = line.contains("end of stream");
         log.push(line);
         if done {
             break;
         }
     }
-    let connections = log
-        .iter()
-        .filter(|l| l.starts_with("connection from "))
-        .count();
+    let connections = log.iter().filter(|l| l.starts_with("connection from ")).count();
     assert_eq!(connections, 1, "{log:?}");
 }

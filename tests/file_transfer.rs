@@ -71,9 +71,7 @@ fn client_at(port: &str, out: &Path) -> Client {
 fn entries(dir: &Path) -> Vec<String> {
     match std::fs::read_dir(dir) {
         Err(_) => Vec::new(),
-        Ok(list) => list
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect(),
+        Ok(list) => list.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect(),
     }
 }
 
@@ -130,17 +128,12 @@ fn defaults_serve_the_sample_files_from_the_repository_root() {
     let out = TempDir::new();
     // Enter at the prompt takes the original's default, file_1.txt.
     let run = client(&server, out.path()).stdin("\n").run();
-    run.expect_code(0)
-        .expect_out("file name (file_1.txt): ")
-        .expect_out("saved to");
+    run.expect_code(0).expect_out("file name (file_1.txt): ").expect_out("saved to");
     let original = std::fs::read(root.join("lab-files/server_folder/file_1.txt")).unwrap();
     assert_eq!(std::fs::read(out.join("file_1.txt")).unwrap(), original);
     assert!(original.windows(2).any(|w| w == b"  ") && original.contains(&b'\t'));
 
-    client(&server, out.path())
-        .args(&["file_2.txt"])
-        .run()
-        .expect_code(0);
+    client(&server, out.path()).args(&["file_2.txt"]).run().expect_code(0);
     let original = std::fs::read(root.join("lab-files/server_folder/file_2.txt")).unwrap();
     assert_eq!(std::fs::read(out.join("file_2.txt")).unwrap(), original);
     assert!(original.windows(2).any(|w| w == b"  ") && original.contains(&b'\t'));
@@ -191,11 +184,7 @@ fn every_kind_of_content_arrives_byte_identical() {
         let words = original.iter().filter(|&&b| b == b' ').count() + 1;
         run.expect_out(&format!("received {words} words, {} bytes", original.len()));
         // Large files are summarised, not poured onto the screen.
-        assert!(
-            run.stdout.len() < 4096,
-            "{name}: {} bytes of output",
-            run.stdout.len()
-        );
+        assert!(run.stdout.len() < 4096, "{name}: {} bytes of output", run.stdout.len());
     }
     let mut names = entries(&setup.out());
     names.sort();
@@ -206,10 +195,7 @@ fn every_kind_of_content_arrives_byte_identical() {
 
 #[test]
 fn a_large_file_is_summarised_and_a_small_one_shown() {
-    let setup = Setup::new(&[
-        ("small.txt", b"hello\tworld\n"),
-        ("big.txt", &[b'x'; 10_000]),
-    ]);
+    let setup = Setup::new(&[("small.txt", b"hello\tworld\n"), ("big.txt", &[b'x'; 10_000])]);
     let server = setup.start(&[]);
     client(&server, &setup.out())
         .args(&["small.txt"])
@@ -285,11 +271,7 @@ fn bad_names_get_400_and_not_a_byte_of_the_target() {
             .expect_one_error_line()
             .expect_err("400 Bad-File-Name");
     }
-    assert!(
-        !setup.out().exists(),
-        "the client created {:?}",
-        setup.out()
-    );
+    assert!(!setup.out().exists(), "the client created {:?}", setup.out());
     assert_eq!(std::fs::read(&secret).unwrap(), SECRET);
 }
 
@@ -336,11 +318,7 @@ fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
     });
     let tmp = TempDir::new();
     let out = tmp.join("out");
-    for name in [
-        "../escape.txt",
-        "nested/escape.txt",
-        tmp.join("abs.txt").to_str().unwrap(),
-    ] {
+    for name in ["../escape.txt", "nested/escape.txt", tmp.join("abs.txt").to_str().unwrap()] {
         client_at(&port, &out)
             .args(&[name])
             .run()
@@ -396,16 +374,10 @@ fn broken_requests_end_only_their_own_connection() {
             s.write_all(&frame_bytes(b'W', b"1")).unwrap();
             s
         }),
-        (
-            "non-numeric index",
-            after_name(&frame_bytes(b'W', b"WORD_1")),
-        ),
+        ("non-numeric index", after_name(&frame_bytes(b'W', b"WORD_1"))),
         ("negative index", after_name(&frame_bytes(b'W', b"-1"))),
         ("second name", after_name(&frame_bytes(b'N', b"three.txt"))),
-        (
-            "reply tag from a client",
-            after_name(&frame_bytes(b'D', b"x")),
-        ),
+        ("reply tag from a client", after_name(&frame_bytes(b'D', b"x"))),
         ("truncated frame", {
             let s = after_name(&[b'W', 0, 0, 0, 9, b'1']);
             s.shutdown(Shutdown::Write).unwrap();
@@ -415,18 +387,9 @@ fn broken_requests_end_only_their_own_connection() {
     for (what, mut stream) in cases {
         let started = Instant::now();
         let bytes = rest(&mut stream);
-        assert_eq!(
-            bytes,
-            bad_request,
-            "{what}: {:?}",
-            String::from_utf8_lossy(&bytes)
-        );
+        assert_eq!(bytes, bad_request, "{what}: {:?}", String::from_utf8_lossy(&bytes));
         // Answered at once, not after the read timeout.
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "{what}: {:?}",
-            started.elapsed()
-        );
+        assert!(started.elapsed() < Duration::from_secs(3), "{what}: {:?}", started.elapsed());
     }
     server
         .wait_for_line(
@@ -442,14 +405,8 @@ fn broken_requests_end_only_their_own_connection() {
     assert_eq!(reply(&mut patient).payload, b"three");
     send(&mut patient, b'W', b"3");
     assert_eq!(reply(&mut patient).tag, b'E');
-    client(&server, &setup.out())
-        .args(&["three.txt"])
-        .run()
-        .expect_code(0);
-    assert_eq!(
-        std::fs::read(setup.out().join("three.txt")).unwrap(),
-        b"one two three"
-    );
+    client(&server, &setup.out()).args(&["three.txt"]).run().expect_code(0);
+    assert_eq!(std::fs::read(setup.out().join("three.txt")).unwrap(), b"one two three");
 }
 
 #[test]
@@ -459,29 +416,14 @@ fn words_can_be_asked_for_in_any_order() {
     let mut stream = raw(&server);
     send(&mut stream, b'N', b"w.txt");
     assert_eq!(reply(&mut stream).payload, b"zero");
-    for (index, expected) in [
-        ("3", &b"three"[..]),
-        ("2", b""),
-        ("0", b"zero"),
-        ("003", b"three"),
-    ] {
+    for (index, expected) in [("3", &b"three"[..]), ("2", b""), ("0", b"zero"), ("003", b"three")] {
         send(&mut stream, b'W', index.as_bytes());
         let frame = reply(&mut stream);
-        assert_eq!(
-            (frame.tag, &frame.payload[..]),
-            (b'D', expected),
-            "W {index}"
-        );
+        assert_eq!((frame.tag, &frame.payload[..]), (b'D', expected), "W {index}");
     }
     for past in ["4", "18446744073709551615"] {
         send(&mut stream, b'W', past.as_bytes());
-        assert_eq!(
-            reply(&mut stream),
-            Frame {
-                tag: b'E',
-                payload: Vec::new()
-            }
-        );
+        assert_eq!(reply(&mut stream), Frame { tag: b'E', payload: Vec::new() });
     }
     // An index too big for any machine is not a number we can use.
     send(&mut stream, b'W', b"18446744073709551616");
@@ -490,10 +432,7 @@ fn words_can_be_asked_for_in_any_order() {
 
 #[test]
 fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
-    let text: Vec<u8> = (0..200)
-        .map(|i| format!("w{i} "))
-        .collect::<String>()
-        .into_bytes();
+    let text: Vec<u8> = (0..200).map(|i| format!("w{i} ")).collect::<String>().into_bytes();
     let setup = Setup::new(&[("many.txt", &text)]);
     let server = setup.start(&[]);
 
@@ -512,9 +451,7 @@ fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
     }
     // "left after 3 of 201 words" or, if its close came as a reset,
     // "dropped after serving 3 of 201 words: connection reset by peer".
-    server
-        .wait_for_line(" of 201 words", WAIT)
-        .expect("a log line for the client that left");
+    server.wait_for_line(" of 201 words", WAIT).expect("a log line for the client that left");
 
     for i in 1..=200u32 {
         send(&mut patient, b'W', i.to_string().as_bytes());
@@ -525,10 +462,7 @@ fn a_client_that_vanishes_mid_transfer_disturbs_no_one() {
             assert_eq!(frame.payload, b"", "the word after the last space");
         }
     }
-    client(&server, &setup.out())
-        .args(&["many.txt"])
-        .run()
-        .expect_code(0);
+    client(&server, &setup.out()).args(&["many.txt"]).run().expect_code(0);
     assert_eq!(std::fs::read(setup.out().join("many.txt")).unwrap(), text);
 }
 
@@ -544,20 +478,13 @@ fn a_silent_client_is_dropped_and_delays_no_one() {
     // While both are connected and silent, another client is served at once.
     let run = client(&server, &setup.out()).args(&["a.txt"]).run();
     run.expect_code(0);
-    assert_eq!(
-        std::fs::read(setup.out().join("a.txt")).unwrap(),
-        b"quick brown fox"
-    );
+    assert_eq!(std::fs::read(setup.out().join("a.txt")).unwrap(), b"quick brown fox");
 
     // After the read timeout the server closes both silent connections.
     let started = Instant::now();
     assert_eq!(rest(&mut silent), b"");
     assert_eq!(rest(&mut silent_after_name), b"");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     server
         .wait_for_line("dropped after 1 of 3 words: read failed: timed out", WAIT)
         .expect("a log line for the silent client");
@@ -572,23 +499,12 @@ fn delay_paces_every_reply_and_verbose_logs_each_one() {
         let run = client(&server, &setup.out()).args(&["three.txt"]).run();
         run.expect_code(0);
         // Three requests (two words and the end mark), each answered after 40 ms.
-        assert!(
-            run.elapsed >= Duration::from_millis(120),
-            "{:?}",
-            run.elapsed
-        );
-        server
-            .wait_for_line("W 2 -> \"three\"", WAIT)
-            .expect("a verbose line per word");
+        assert!(run.elapsed >= Duration::from_millis(120), "{:?}", run.elapsed);
+        server.wait_for_line("W 2 -> \"three\"", WAIT).expect("a verbose line per word");
     }
     let server = setup.start(&["--verbose"]);
-    client(&server, &setup.out())
-        .args(&["three.txt"])
-        .run()
-        .expect_code(0);
-    server
-        .wait_for_line("W 3 -> E", WAIT)
-        .expect("a verbose line for the end");
+    client(&server, &setup.out()).args(&["three.txt"]).run().expect_code(0);
+    server.wait_for_line("W 3 -> E", WAIT).expect("a verbose line for the end");
 }
 
 #[test]
@@ -605,9 +521,7 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         &["--nope"],
     ] {
         let run = Client::new(SERVER).args(args).run();
-        run.expect_code(2)
-            .expect_err("error: ")
-            .expect_err("usage: file-server");
+        run.expect_code(2).expect_err("error: ").expect_err("usage: file-server");
     }
     for args in [
         &["--timeout", "0", "x"][..],
@@ -616,20 +530,11 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
         &["--max-size", "0", "x"],
         &["--max-time", "NaN", "x"],
     ] {
-        Client::new(CLIENT)
-            .args(args)
-            .run()
-            .expect_code(2)
-            .expect_err("usage: file-client");
+        Client::new(CLIENT).args(args).run().expect_code(2).expect_err("usage: file-client");
     }
     // A missing folder: exit 1, one line naming --dir.
     Client::new(SERVER)
-        .args(&[
-            "--port",
-            "0",
-            "--dir",
-            setup.tmp.join("nowhere").to_str().unwrap(),
-        ])
+        .args(&["--port", "0", "--dir", setup.tmp.join("nowhere").to_str().unwrap()])
         .run()
         .expect_code(1)
         .expect_one_error_line()
@@ -748,15 +653,9 @@ fn a_client_killed_mid_transfer_leaves_only_a_part_file_the_next_run_clears() {
     // Killed processes run no clean-up: at most their hidden part file is left,
     // never slow.txt, and the next client removes it at start-up.
     let left = entries(&setup.out());
-    assert!(
-        left.iter().all(|n| n.starts_with(".slow.txt.part-")),
-        "{left:?}"
-    );
+    assert!(left.iter().all(|n| n.starts_with(".slow.txt.part-")), "{left:?}");
     let server = setup.start(&[]);
-    client(&server, &setup.out())
-        .args(&["slow.txt"])
-        .run()
-        .expect_code(0);
+    client(&server, &setup.out()).args(&["slow.txt"]).run().expect_code(0);
     assert_eq!(entries(&setup.out()), ["slow.txt"]);
 }
 
@@ -783,9 +682,7 @@ fn a_word_spelled_eof_is_only_a_word() {
 /// How long the attack tests run: `ATTACK_SECS` (default 2 s; the script
 /// `tests/attack-file-server.sh` runs them longer).
 fn attack_time() -> Duration {
-    let secs = std::env::var("ATTACK_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok());
+    let secs = std::env::var("ATTACK_SECS").ok().and_then(|s| s.parse().ok());
     Duration::from_secs_f64(secs.unwrap_or(2.0))
 }
 
@@ -832,11 +729,8 @@ fn attack_symlink_and_fifo_swaps_never_leak_and_never_stick() {
     let threads_before = 3;
     let stop = Arc::new(AtomicBool::new(false));
     let swapper = {
-        let (stop, served, secret) = (
-            Arc::clone(&stop),
-            setup.served(),
-            setup.tmp.join("secret.txt"),
-        );
+        let (stop, served, secret) =
+            (Arc::clone(&stop), setup.served(), setup.tmp.join("secret.txt"));
         std::thread::spawn(move || {
             let mut swaps = 0u64;
             while !stop.load(SeqCst) {
@@ -965,12 +859,7 @@ fn attack_memory_stays_bounded_under_huge_names_and_idle_readers() {
     assert_eq!(reply(&mut legit).payload, b"plain");
     let peak = proc_status(server.pid(), "VmHWM:");
     drop(readers);
-    let longest = server
-        .lines_so_far()
-        .iter()
-        .map(|l| l.len())
-        .max()
-        .unwrap_or(0);
+    let longest = server.lines_so_far().iter().map(|l| l.len()).max().unwrap_or(0);
     eprintln!("12 names of 16 MiB + 12 idle readers of a 16 MiB file of spaces: peak RSS {peak} KiB, longest log line {longest} bytes");
     assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
     assert!(longest <= 1024, "a log line of {longest} bytes");
@@ -986,30 +875,19 @@ fn a_trickling_client_is_dropped_at_max_time_and_others_are_served() {
     let started = Instant::now();
     let header = [b'N', 0, 0, 0, 200];
     let mut sent = 0;
-    while trickler
-        .write_all(&[header.get(sent).copied().unwrap_or(b'x')])
-        .is_ok()
+    while trickler.write_all(&[header.get(sent).copied().unwrap_or(b'x')]).is_ok()
         && started.elapsed() < Duration::from_secs(8)
     {
         sent += 1;
         if sent == 3 {
             // Meanwhile, a legitimate client is served at once.
-            client(&server, &setup.out())
-                .args(&["a.txt"])
-                .run()
-                .expect_code(0);
+            client(&server, &setup.out()).args(&["a.txt"]).run().expect_code(0);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     let took = started.elapsed();
-    assert!(
-        took >= Duration::from_secs(1) && took < Duration::from_secs(5),
-        "{took:?}"
-    );
-    assert_eq!(
-        std::fs::read(setup.out().join("a.txt")).unwrap(),
-        b"quick brown fox"
-    );
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(std::fs::read(setup.out().join("a.txt")).unwrap(), b"quick brown fox");
 }
 
 /// A server that trickles a word one byte at a time: the client's idle
@@ -1032,9 +910,7 @@ fn a_trickling_server_is_cut_off_at_max_time() {
         .args(&["--timeout", "5", "--max-time", "1", "--out-dir"])
         .args(&[tmp.path().to_str().unwrap(), "slow.txt"])
         .run();
-    run.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("it took longer than --max-time (1 s)");
+    run.expect_code(1).expect_one_error_line().expect_err("it took longer than --max-time (1 s)");
     assert!(run.elapsed < Duration::from_secs(4), "{:?}", run.elapsed);
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
@@ -1043,21 +919,12 @@ fn a_trickling_server_is_cut_off_at_max_time() {
 /// fit 255 bytes, the final name is the one asked for.
 #[test]
 fn names_up_to_255_bytes_are_saved() {
-    let names: Vec<String> = [243, 250, 255]
-        .iter()
-        .map(|n| "n".repeat(n - 4) + ".txt")
-        .collect();
-    let files: Vec<(&str, &[u8])> = names
-        .iter()
-        .map(|n| (n.as_str(), &b"long name"[..]))
-        .collect();
+    let names: Vec<String> = [243, 250, 255].iter().map(|n| "n".repeat(n - 4) + ".txt").collect();
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"long name"[..])).collect();
     let setup = Setup::new(&files);
     let server = setup.start(&[]);
     for name in &names {
-        client(&server, &setup.out())
-            .args(&[name])
-            .run()
-            .expect_code(0);
+        client(&server, &setup.out()).args(&[name]).run().expect_code(0);
         assert_eq!(std::fs::read(setup.out().join(name)).unwrap(), b"long name");
     }
     assert_eq!(entries(&setup.out()).len(), 3);
@@ -1073,13 +940,7 @@ fn a_huge_refusal_from_a_server_makes_a_short_error_line() {
             let _ = stream.write_all(&frame_bytes(b'F', &status));
         });
         let run = Client::new(CLIENT)
-            .args(&[
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &addr.port().to_string(),
-                "x.txt",
-            ])
+            .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string(), "x.txt"])
             .run();
         run.expect_code(1).expect_one_error_line();
         assert!(run.err().len() < 1000, "{} bytes", run.err().len());

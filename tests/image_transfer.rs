@@ -29,8 +29,7 @@ fn pattern(len: usize) -> Vec<u8> {
 
 fn entries(dir: &Path) -> Vec<String> {
     let list = std::fs::read_dir(dir).unwrap();
-    list.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect()
+    list.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
 }
 
 fn text(path: &Path) -> String {
@@ -70,10 +69,7 @@ fn round_trip(content: &[u8], framed: &[&str]) {
     assert!(std::fs::read(&out).unwrap() == content, "the file differs");
     assert_eq!(entries(&dir.join("out")), vec!["a.jpg".to_string()]);
     let sent = server.wait_for_line("sent ", LIMIT).expect("a log line");
-    assert!(
-        sent.starts_with(&format!("sent {} bytes to ", content.len())),
-        "{sent}"
-    );
+    assert!(sent.starts_with(&format!("sent {} bytes to ", content.len())), "{sent}");
 }
 
 #[test]
@@ -108,12 +104,7 @@ fn the_labs_client_with_a_recv_loop_gets_the_whole_image() {
         }
         data.extend_from_slice(&buf[..n]);
     }
-    assert!(
-        data == sample,
-        "{} of {} bytes, or different",
-        data.len(),
-        sample.len()
-    );
+    assert!(data == sample, "{} of {} bytes, or different", data.len(), sample.len());
 }
 
 #[test]
@@ -124,11 +115,7 @@ fn our_client_saves_the_whole_image_from_a_lab_style_server() {
     let out = dir.join("a.jpg");
     let run = fetch(&port, &out, &[]);
     run.expect_code(0).expect_out("received 182332 bytes");
-    assert!(
-        run.err().is_empty(),
-        "no warning for a whole JPEG\n{}",
-        run.report()
-    );
+    assert!(run.err().is_empty(), "no warning for a whole JPEG\n{}", run.report());
     assert!(std::fs::read(&out).unwrap() == sample);
 }
 
@@ -180,10 +167,7 @@ fn a_file_over_max_size_is_refused_raw_and_framed() {
         .expect_code(1)
         .expect_one_error_line()
         .expect_err("the file is larger than --max-size 1000 bytes");
-    let framed = Server::start(
-        SERVER,
-        &["--port", "0", "--framed", "--file", &text(&source)],
-    );
+    let framed = Server::start(SERVER, &["--port", "0", "--framed", "--file", &text(&source)]);
     fetch(&framed.port(), &out, &["--framed", "--max-size", "1000"])
         .expect_code(1)
         .expect_err("it announces 5000 bytes, more than --max-size 1000");
@@ -207,14 +191,8 @@ fn a_trickling_server_is_given_up_at_max_time() {
         &dir.join("a.jpg"),
         &["--timeout", "5", "--max-time", "0.5"],
     );
-    run.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("--max-time 500ms passed");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    run.expect_code(1).expect_one_error_line().expect_err("--max-time 500ms passed");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
 
@@ -224,14 +202,10 @@ fn a_silent_server_times_out_and_leaves_no_file() {
         let _ = stream.read(&mut [0u8; 1]); // says nothing until the client goes
     });
     let dir = TempDir::new();
-    fetch(
-        &addr.port().to_string(),
-        &dir.join("a.jpg"),
-        &["--timeout", "0.2"],
-    )
-    .expect_code(1)
-    .expect_one_error_line()
-    .expect_err("timed out after 0 bytes");
+    fetch(&addr.port().to_string(), &dir.join("a.jpg"), &["--timeout", "0.2"])
+        .expect_code(1)
+        .expect_one_error_line()
+        .expect_err("timed out after 0 bytes");
     assert!(entries(dir.path()).is_empty());
 }
 
@@ -256,11 +230,7 @@ fn once_serves_one_client_then_exits_and_otherwise_serves_on() {
     assert!(line.is_some(), "{}", once.stderr());
     let deadline = Instant::now() + LIMIT;
     while once.is_running() {
-        assert!(
-            Instant::now() < deadline,
-            "{} is still running",
-            once.command()
-        );
+        assert!(Instant::now() < deadline, "{} is still running", once.command());
         std::thread::sleep(Duration::from_millis(5)); // polling for exit, with a deadline
     }
     let server = Server::start(SERVER, &["--port", "0", "--file", &text(&source)]);
@@ -277,23 +247,15 @@ fn clients_beyond_the_cap_are_refused_and_idle_ones_dropped() {
     std::fs::write(&source, pattern(20_000_000)).unwrap(); // more than the socket buffers hold
     let args = ["--port", "0", "--max-clients", "2", "--idle-timeout", "0.3"];
     let server = Server::start(SERVER, &[&args[..], &["--file", &text(&source)]].concat());
-    let idle: Vec<TcpStream> = (0..2)
-        .map(|_| TcpStream::connect(server.addr).unwrap())
-        .collect();
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
     for _ in 0..2 {
-        server
-            .wait_for_line("connection from", LIMIT)
-            .expect("both served");
+        server.wait_for_line("connection from", LIMIT).expect("both served");
     }
     let extra = TcpStream::connect(server.addr).unwrap();
-    let refused = server
-        .wait_for_line("refused", LIMIT)
-        .expect("a refusal line");
+    let refused = server.wait_for_line("refused", LIMIT).expect("a refusal line");
     assert!(refused.contains("(--max-clients)"), "{refused}");
     for _ in 0..2 {
-        let line = server
-            .wait_for_line("failed", LIMIT)
-            .expect("an idle client dropped");
+        let line = server.wait_for_line("failed", LIMIT).expect("an idle client dropped");
         assert!(line.contains("timed out"), "{line}");
     }
     drop((idle, extra));
@@ -309,24 +271,13 @@ fn show_without_a_viewer_is_a_warning_not_a_failure() {
     let empty = dir.join("empty-path"); // as PATH: no xdg-open (or open) to find
     std::fs::create_dir(&empty).unwrap();
     let result = std::process::Command::new(CLIENT)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--show",
-            "--out",
-            &text(&out),
-        ])
+        .args(["--host", "127.0.0.1", "--port", &port, "--show", "--out", &text(&out)])
         .env("PATH", &empty)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.starts_with("warning: cannot open an image viewer: "),
-        "{stderr}"
-    );
+    assert!(stderr.starts_with("warning: cannot open an image viewer: "), "{stderr}");
     assert!(stderr.contains("not found"), "{stderr}");
     assert_eq!(std::fs::read(&out).unwrap(), pattern(100));
 }
@@ -345,12 +296,9 @@ fn no_server_means_connection_refused() {
 #[test]
 fn a_bad_file_or_target_is_refused_before_any_network_traffic() {
     let dir = TempDir::new();
-    let run = Client::new(SERVER)
-        .args(&["--port", "0", "--file", &text(&dir.join("missing.jpg"))])
-        .run();
-    run.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("missing.jpg: not found");
+    let run =
+        Client::new(SERVER).args(&["--port", "0", "--file", &text(&dir.join("missing.jpg"))]).run();
+    run.expect_code(1).expect_one_error_line().expect_err("missing.jpg: not found");
     assert!(!run.out().contains("listening on"), "{}", run.report());
     Client::new(SERVER)
         .args(&["--port", "0", "--file", &text(dir.path())])
@@ -388,21 +336,12 @@ fn every_numeric_flag_is_range_checked() {
             // --port 0 first: should a value pass, no fixed port is taken.
             let run = Client::new(bin).args(&["--port", "0", flag, value]);
             let run = run.limit(Duration::from_secs(5)).run();
-            run.expect_code(2)
-                .expect_err("error: ")
-                .expect_err("usage: ");
+            run.expect_code(2).expect_err("error: ").expect_err("usage: ");
             assert!(!run.err().contains("panicked"), "{}", run.report());
         }
     }
-    for (bin, args) in [
-        (SERVER, &["--nope"][..]),
-        (SERVER, &["--once=yes"]),
-        (CLIENT, &["--out"]),
-    ] {
-        Client::new(bin)
-            .args(args)
-            .run()
-            .expect_code(2)
-            .expect_err("usage: ");
+    for (bin, args) in [(SERVER, &["--nope"][..]), (SERVER, &["--once=yes"]), (CLIENT, &["--out"])]
+    {
+        Client::new(bin).args(args).run().expect_code(2).expect_err("usage: ");
     }
 }

@@ -15,9 +15,7 @@ const LAB_CHECK: &str = env!("CARGO_BIN_EXE_lab-check");
 
 fn bin(name: &str) -> String {
     let dir = PathBuf::from(LAB_CHECK).parent().unwrap().to_path_buf();
-    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-        .to_string_lossy()
-        .into_owned()
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)).to_string_lossy().into_owned()
 }
 
 fn example(name: &str) -> String {
@@ -61,10 +59,7 @@ impl Graded {
 
 fn field(line: &str, key: &str) -> String {
     let tag = format!("\"{key}\":\"");
-    let start = line
-        .find(&tag)
-        .map(|at| at + tag.len())
-        .unwrap_or(line.len());
+    let start = line.find(&tag).map(|at| at + tag.len()).unwrap_or(line.len());
     let rest = &line[start..];
     let mut end = 0;
     let bytes = rest.as_bytes();
@@ -84,10 +79,7 @@ fn grade(exercise: &str, role: &str, timeout: &str, program: &[String]) -> Grade
         "--".to_string(),
     ];
     args.extend(program.iter().cloned());
-    let run = Client::new(LAB_CHECK)
-        .args(&args)
-        .limit(Duration::from_secs(60))
-        .run();
+    let run = Client::new(LAB_CHECK).args(&args).limit(Duration::from_secs(60)).run();
     let rows = run
         .out()
         .lines()
@@ -134,17 +126,8 @@ fn our_server(exercise: &str) -> Vec<String> {
     argv
 }
 
-const EXERCISES: [&str; 9] = [
-    "udp-upper",
-    "tcp-upper",
-    "udp-rtt",
-    "tcp-rtt",
-    "ping",
-    "perf",
-    "dual-stack",
-    "image",
-    "file",
-];
+const EXERCISES: [&str; 9] =
+    ["udp-upper", "tcp-upper", "udp-rtt", "tcp-rtt", "ping", "perf", "dual-stack", "image", "file"];
 
 fn assert_all_pass(g: &Graded, what: &str) {
     assert!(!g.rows.is_empty(), "{what}: no cases\n{}", g.show());
@@ -180,78 +163,37 @@ fn peer(mode: &str, tail: &str) -> Vec<String> {
 
 #[test]
 fn a_client_that_never_times_out_fails_only_no_server() {
-    let g = grade(
-        "udp-upper",
-        "client",
-        "2",
-        &peer("udp-client-no-timeout", "{port}"),
-    );
+    let g = grade("udp-upper", "client", "2", &peer("udp-client-no-timeout", "{port}"));
     assert_eq!(g.failing(), ["no-server"], "{}", g.show());
-    assert!(
-        g.reason("no-server").contains("still running after 2 s"),
-        "{}",
-        g.show()
-    );
+    assert!(g.reason("no-server").contains("still running after 2 s"), "{}", g.show());
     assert_eq!(g.run.code(), Some(1));
     // The hung client cost its case's limit, not more.
-    assert!(
-        g.run.elapsed < Duration::from_secs(15),
-        "{:?}",
-        g.run.elapsed
-    );
+    assert!(g.run.elapsed < Duration::from_secs(15), "{:?}", g.run.elapsed);
 }
 
 #[test]
 fn a_server_that_reads_once_fails_only_long_input() {
-    let g = grade(
-        "tcp-upper",
-        "server",
-        "3",
-        &peer("tcp-server-read-once", "{port}"),
-    );
+    let g = grade("tcp-upper", "server", "3", &peer("tcp-server-read-once", "{port}"));
     assert_eq!(g.failing(), ["long-input"], "{}", g.show());
 }
 
 #[test]
 fn a_server_that_serves_one_client_at_a_time_fails_only_two_clients() {
-    let g = grade(
-        "tcp-upper",
-        "server",
-        "2",
-        &peer("tcp-server-one-at-a-time", "{port}"),
-    );
+    let g = grade("tcp-upper", "server", "2", &peer("tcp-server-one-at-a-time", "{port}"));
     assert_eq!(g.failing(), ["two-clients"], "{}", g.show());
-    assert!(
-        g.reason("two-clients").contains("own thread"),
-        "{}",
-        g.show()
-    );
+    assert!(g.reason("two-clients").contains("own thread"), "{}", g.show());
 }
 
 #[test]
 fn a_server_that_truncates_images_fails_only_image_over_100kb() {
-    let g = grade(
-        "image",
-        "server",
-        "3",
-        &peer("image-server-truncate", "{port} {file}"),
-    );
+    let g = grade("image", "server", "3", &peer("image-server-truncate", "{port} {file}"));
     assert_eq!(g.failing(), ["image-over-100kB"], "{}", g.show());
-    assert!(
-        g.reason("image-over-100kB").contains("100000 of 150000"),
-        "{}",
-        g.show()
-    );
+    assert!(g.reason("image-over-100kB").contains("100000 of 150000"), "{}", g.show());
 }
 
 #[test]
 fn a_file_client_that_splits_on_runs_of_spaces_fails_only_runs_of_spaces() {
-    let g = grade(
-        "file",
-        "client",
-        "3",
-        &peer("file-client-split-runs", "{port} {dir}"),
-    );
+    let g = grade("file", "client", "3", &peer("file-client-split-runs", "{port} {dir}"));
     assert_eq!(g.failing(), ["runs-of-spaces"], "{}", g.show());
 }
 
@@ -265,42 +207,17 @@ fn missing_crashing_and_silent_programs_fail_clearly_and_in_time() {
     }
 
     let client = grade("udp-upper", "client", "2", &peer("crash", ""));
-    assert_eq!(
-        client.failing().len(),
-        client.rows.len(),
-        "{}",
-        client.show()
-    );
-    assert!(
-        client
-            .reason("basic")
-            .contains("panicked: deliberate crash"),
-        "{}",
-        client.show()
-    );
+    assert_eq!(client.failing().len(), client.rows.len(), "{}", client.show());
+    assert!(client.reason("basic").contains("panicked: deliberate crash"), "{}", client.show());
 
     let server = grade("tcp-upper", "server", "2", &peer("crash", ""));
     assert_eq!(server.failing().len(), 6, "{}", server.show());
-    assert!(
-        server
-            .reason("listens")
-            .contains("ended before it listened"),
-        "{}",
-        server.show()
-    );
+    assert!(server.reason("listens").contains("ended before it listened"), "{}", server.show());
 
     let silent = grade("file", "server", "1", &peer("hang", "silent-server"));
     assert_eq!(silent.failing().len(), 6, "{}", silent.show());
-    assert!(
-        silent.reason("two-clients").starts_with("not run"),
-        "{}",
-        silent.show()
-    );
-    assert!(
-        silent.run.elapsed < Duration::from_secs(10),
-        "{:?}",
-        silent.run.elapsed
-    );
+    assert!(silent.reason("two-clients").starts_with("not run"), "{}", silent.show());
+    assert!(silent.run.elapsed < Duration::from_secs(10), "{:?}", silent.run.elapsed);
 }
 
 #[cfg(target_os = "linux")]
@@ -309,10 +226,8 @@ fn still_running(marker: &str) -> Vec<String> {
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = stat
-            .rfind(')')
-            .map(|at| stat[at + 1..].trim_start().starts_with('Z'))
-            .unwrap_or(false);
+        let zombie =
+            stat.rfind(')').map(|at| stat[at + 1..].trim_start().starts_with('Z')).unwrap_or(false);
         let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if text.contains(marker) && !zombie {
             found.push(format!("{:?}: {text}", entry.file_name()));
@@ -328,18 +243,9 @@ fn no_process_is_left_behind() {
     // forever: lab-check must end the whole tree, case after case.
     let marker = format!("left-behind-{}", std::process::id());
     let client = grade("tcp-upper", "client", "1", &peer("hang", &marker));
-    assert_eq!(
-        client.failing().len(),
-        client.rows.len(),
-        "{}",
-        client.show()
-    );
+    assert_eq!(client.failing().len(), client.rows.len(), "{}", client.show());
     let server = grade("tcp-upper", "server", "1", &peer("hang", &marker));
-    assert!(
-        server.reason("listens").contains("nothing listened"),
-        "{}",
-        server.show()
-    );
+    assert!(server.reason("listens").contains("nothing listened"), "{}", server.show());
     let left = still_running(&marker);
     assert!(left.is_empty(), "left running: {left:?}");
 }
@@ -381,14 +287,8 @@ fn every_starter_keeps_its_todos() {
     for (name, ..) in STARTERS {
         let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
         let todos = text.matches("todo!(\"").count();
-        assert!(
-            todos >= 2,
-            "{name}.rs has {todos} todo!s: the answers must not be committed"
-        );
-        assert!(
-            text.contains("see socket_labs::"),
-            "{name}.rs: hints point at a module"
-        );
+        assert!(todos >= 2, "{name}.rs has {todos} todo!s: the answers must not be committed");
+        assert!(text.contains("see socket_labs::"), "{name}.rs: hints point at a module");
         assert!(
             manifest.contains(&format!("path = \"lab-files/starters/{name}.rs\"")),
             "{name} is a [[example]]"
@@ -426,11 +326,9 @@ fn bad_command_lines_exit_2_and_help_lists_the_exercises() {
     for exercise in EXERCISES {
         assert!(help.out().contains(exercise), "{}", help.out());
     }
-    for bad in [
-        &["nope", "client", "--", "x"][..],
-        &["ping", "client"],
-        &["ping", "sideways", "--", "x"],
-    ] {
+    for bad in
+        [&["nope", "client", "--", "x"][..], &["ping", "client"], &["ping", "sideways", "--", "x"]]
+    {
         let run = Client::new(LAB_CHECK).args(bad).run();
         assert_eq!(run.code(), Some(2), "{bad:?}: {}", run.err());
         assert!(run.err().starts_with("error: "), "{}", run.err());

@@ -91,9 +91,7 @@ fn send_in_batches(socket: &UdpSocket, to: SocketAddr, count: usize, batch: usiz
 fn predicted_losses(seed: u64, link: Impairments, count: usize) -> BTreeSet<usize> {
     let mut out = Decider::for_stream(seed, 1, Direction::ToServer, link);
     let mut back = Decider::for_stream(seed, 1, Direction::ToClient, link);
-    (0..count)
-        .filter(|_| out.next().lost || back.next().lost)
-        .collect()
+    (0..count).filter(|_| out.next().lost || back.next().lost).collect()
 }
 
 /// Reads the emulator's summary (printed at the end of `--duration`): for
@@ -166,23 +164,8 @@ fn bad_arguments_exit_2_with_an_error_line() {
         vec!["--listen", "127.0.0.1:0", "--to", "127.0.0.1:0"],
     ];
     // Every numeric flag with the values that once panicked or make no sense.
-    let extreme = [
-        "-1",
-        "1e300",
-        "NaN",
-        "inf",
-        "",
-        "18446744073709551616",
-        "lots",
-    ];
-    for flag in [
-        "--delay",
-        "--jitter",
-        "--loss",
-        "--duplicate",
-        "--reorder",
-        "--rate",
-    ] {
+    let extreme = ["-1", "1e300", "NaN", "inf", "", "18446744073709551616", "lots"];
+    for flag in ["--delay", "--jitter", "--loss", "--duplicate", "--reorder", "--rate"] {
         for value in extreme {
             cases.push([&base[..], &[flag, value]].concat());
         }
@@ -254,9 +237,7 @@ fn a_to_that_comes_back_to_the_emulator_itself_is_refused() {
 fn run_time_failures_are_one_line_and_exit_1() {
     let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
     let listen = taken.local_addr().unwrap().to_string();
-    let run = Client::new(BIN)
-        .args(&["--listen", &listen, "--to", "127.0.0.1:9"])
-        .run();
+    let run = Client::new(BIN).args(&["--listen", &listen, "--to", "127.0.0.1:9"]).run();
     run.expect_code(1)
         .expect_one_error_line()
         .expect_err("already in use")
@@ -274,28 +255,12 @@ fn run_time_failures_are_one_line_and_exit_1() {
 fn the_banner_says_what_the_link_does_and_the_run_ends_with_a_summary() {
     let server = emulator(
         peers::udp_echo(),
-        &[
-            "--delay",
-            "3",
-            "--jitter",
-            "1",
-            "--loss",
-            "2.5",
-            "--seed",
-            "77",
-            "--duration",
-            "0.3",
-        ],
+        &["--delay", "3", "--jitter", "1", "--loss", "2.5", "--seed", "77", "--duration", "0.3"],
     );
-    let banner = server
-        .wait_for_line("relaying udp", Duration::from_secs(5))
-        .unwrap();
+    let banner = server.wait_for_line("relaying udp", Duration::from_secs(5)).unwrap();
     assert!(banner.ends_with(", seed 77"), "{banner}");
     let link = server.wait_for_line("", Duration::from_secs(5)).unwrap();
-    assert!(
-        link.starts_with("each direction: delay 3 ms ± 1 ms, loss 2.5%"),
-        "{link}"
-    );
+    assert!(link.starts_with("each direction: delay 3 ms ± 1 ms, loss 2.5%"), "{link}");
     let ways = summary(&server);
     assert_eq!(count(&ways, "client->server", "received"), 0);
 }
@@ -308,9 +273,7 @@ fn a_perfect_link_delivers_every_datagram_unchanged_and_in_order() {
     let server = emulator(sink, &[]);
     let client = client_socket();
     for i in 0..300 {
-        client
-            .send_to(format!("d{i}").as_bytes(), server.addr)
-            .unwrap();
+        client.send_to(format!("d{i}").as_bytes(), server.addr).unwrap();
         if i % 50 == 49 {
             // Let the emulator drain a batch: no kernel buffer may overflow.
             for j in i - 49..=i {
@@ -327,9 +290,7 @@ fn any_datagram_size_up_to_65507_bytes_crosses_unchanged() {
     for extra in [&[][..], &["--delay", "1", "--duplicate", "0"][..]] {
         let server = emulator(echo, extra);
         let client = client_socket();
-        client
-            .set_read_timeout(Some(Duration::from_secs(2)))
-            .unwrap();
+        client.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
         for size in [0usize, 1, 1472, 8192, 65_507] {
             let payload: Vec<u8> = (0..size).map(|i| (i * 7 + size) as u8).collect();
             client.send_to(&payload, server.addr).unwrap();
@@ -346,9 +307,7 @@ fn any_datagram_size_up_to_65507_bytes_crosses_unchanged() {
 fn delay_adds_twice_the_delay_to_the_rtt() {
     let echo = peers::udp_echo();
     let client = client_socket();
-    client
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let direct = Summary::of(&rtts(&client, echo, 20)).unwrap();
     let server = emulator(echo, &["--delay", "10"]);
     let through = rtts(&client, server.addr, 20);
@@ -409,36 +368,23 @@ fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
     };
     let server = emulator(echo, &["--delay", "8", "--jitter", "5", "--seed", "3"]);
     let client = client_socket();
-    client
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     let measured = rtts(&client, server.addr, 40);
     let mut out = Decider::for_stream(3, 1, Direction::ToServer, link);
     let mut back = Decider::for_stream(3, 1, Direction::ToClient, link);
-    let predicted: Vec<f64> = (0..40)
-        .map(|_| (out.next().delay + back.next().delay).as_secs_f64() * 1000.0)
-        .collect();
+    let predicted: Vec<f64> =
+        (0..40).map(|_| (out.next().delay + back.next().delay).as_secs_f64() * 1000.0).collect();
     // Stop-and-wait: each message crosses an empty link, so its RTT is its two
     // delays plus loopback time; never less. A busy machine can only add.
-    let errors: Vec<f64> = measured
-        .iter()
-        .zip(&predicted)
-        .map(|(m, p)| m - p)
-        .collect();
+    let errors: Vec<f64> = measured.iter().zip(&predicted).map(|(m, p)| m - p).collect();
     // A run off the seed's schedule (RTTs spread over 6 to 26 ms) would fall
     // short of the prediction for some of 40 messages.
     assert!(errors.iter().all(|&e| e >= 0.0), "{errors:?}");
     // And the quickest exchange shows the link alone: an emulator that added
     // more than the seed's delays would miss here, however busy the machine.
     let closest = errors.iter().cloned().fold(f64::INFINITY, f64::min);
-    assert!(
-        closest < 1.5,
-        "no RTT within 1.5 ms of the seed's: {errors:?}"
-    );
-    let (m, p) = (
-        Summary::of(&measured).unwrap(),
-        Summary::of(&predicted).unwrap(),
-    );
+    assert!(closest < 1.5, "no RTT within 1.5 ms of the seed's: {errors:?}");
+    let (m, p) = (Summary::of(&measured).unwrap(), Summary::of(&predicted).unwrap());
     // Uniform ±5 ms each way: mdev about 5 × sqrt(2/3) = 4.1 ms; a plain delay has ~0.
     assert!(p.mdev > 2.5, "{p:?}");
     assert!(m.mdev > p.mdev - 0.3, "mdev {:.3} vs {:.3}", m.mdev, p.mdev);
@@ -447,10 +393,7 @@ fn jitter_spreads_the_rtt_exactly_as_the_seed_says() {
 #[test]
 fn loss_30_loses_about_half_the_echoes_and_the_same_ones_every_run() {
     let echo = peers::udp_echo();
-    let link = Impairments {
-        loss: 30.0,
-        ..Impairments::none()
-    };
+    let link = Impairments { loss: 30.0, ..Impairments::none() };
     let predicted = predicted_losses(1, link, 1000);
     // Two runs side by side, each through its own emulator with the same seed.
     let runs: Vec<BTreeSet<usize>> = (0..2)
@@ -458,9 +401,7 @@ fn loss_30_loses_about_half_the_echoes_and_the_same_ones_every_run() {
             thread::spawn(move || {
                 let server = emulator(echo, &["--loss", "30", "--seed", "1"]);
                 let client = client_socket();
-                client
-                    .set_read_timeout(Some(Duration::from_millis(50)))
-                    .unwrap();
+                client.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
                 let replies = send_in_batches(&client, server.addr, 1000, 100);
                 assert!(replies.iter().all(|&r| r <= 1));
                 (0..1000).filter(|&i| replies[i] == 0).collect()
@@ -484,25 +425,17 @@ fn verbose_says_which_datagrams_were_lost() {
     let server = emulator(echo, &["--loss", "50", "--seed", "4", "--verbose"]);
     let client = client_socket();
     for i in 0..10 {
-        client
-            .send_to(format!("m{i}").as_bytes(), server.addr)
-            .unwrap();
+        client.send_to(format!("m{i}").as_bytes(), server.addr).unwrap();
     }
     let mut decider = Decider::for_stream(
         4,
         1,
         Direction::ToServer,
-        Impairments {
-            loss: 50.0,
-            ..Impairments::none()
-        },
+        Impairments { loss: 50.0, ..Impairments::none() },
     );
     for k in 1..=10 {
         let line = server
-            .wait_for_line(
-                &format!("flow 1 client->server #{k} "),
-                Duration::from_secs(5),
-            )
+            .wait_for_line(&format!("flow 1 client->server #{k} "), Duration::from_secs(5))
             .unwrap();
         let lost = decider.next().lost;
         assert_eq!(line.ends_with(": lost"), lost, "{line}");
@@ -532,9 +465,7 @@ fn reorder_delivers_a_held_datagram_right_after_the_next_one() {
     let server = emulator(sink, &["--reorder", "100", "--duration", "0.6"]);
     let client = client_socket();
     for i in 1..=10 {
-        client
-            .send_to(format!("{i}").as_bytes(), server.addr)
-            .unwrap();
+        client.send_to(format!("{i}").as_bytes(), server.addr).unwrap();
     }
     let order: Vec<String> = (0..10)
         .map(|_| {
@@ -611,9 +542,7 @@ fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
         .map(|c| {
             thread::spawn(move || {
                 let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-                socket
-                    .set_read_timeout(Some(Duration::from_secs(3)))
-                    .unwrap();
+                socket.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
                 let mut buf = [0u8; 64];
                 for m in 0..20 {
                     let payload = format!("client {c} message {m}");
@@ -630,9 +559,7 @@ fn fifty_concurrent_clients_each_get_only_their_own_echoes() {
     for worker in workers {
         worker.join().unwrap();
     }
-    assert!(server
-        .wait_for_line(": flow 50, relayed to", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line(": flow 50, relayed to", Duration::from_secs(5)).is_some());
 }
 
 #[test]
@@ -643,8 +570,7 @@ fn vanishing_clients_are_forgotten_and_others_carry_on() {
         // Sends and is gone before the echoes come back 40 ms later.
         let gone = UdpSocket::bind("127.0.0.1:0").unwrap();
         for i in 0..3 {
-            gone.send_to(format!("bye {i}").as_bytes(), server.addr)
-                .unwrap();
+            gone.send_to(format!("bye {i}").as_bytes(), server.addr).unwrap();
         }
     }
     let line = server
@@ -652,9 +578,7 @@ fn vanishing_clients_are_forgotten_and_others_carry_on() {
         .unwrap_or_else(|| panic!("flow never closed\n{}", server.stderr()));
     assert!(line.contains("3 datagrams to the server, 3 back"), "{line}");
     let client = client_socket();
-    client
-        .set_read_timeout(Some(Duration::from_secs(2)))
-        .unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
     assert!(exchange(&client, server.addr, b"still there?").is_some());
 }
 
@@ -683,10 +607,7 @@ fn with_the_udp_server_down_datagrams_are_counted_as_refused() {
 #[test]
 fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
     let echo = peers::tcp_echo();
-    let server = emulator(
-        echo,
-        &["--tcp", "--delay", "5", "--jitter", "1", "--seed", "9"],
-    );
+    let server = emulator(echo, &["--tcp", "--delay", "5", "--jitter", "1", "--seed", "9"]);
 
     // The handshake is with the emulator itself: it does not pay the delay.
     let started = Instant::now();
@@ -695,9 +616,7 @@ fn tcp_mode_delivers_every_byte_and_delays_each_round_trip() {
     // (Through the link it would take two crossings: 10 ms at least.)
     assert!(connect_time < Duration::from_millis(10), "{connect_time:?}");
     stream.set_nodelay(true).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
 
     // Request/reply, one byte each: every exchange pays 2 × (5 ± 1) ms, never less.
     let mut times = Vec::new();
@@ -736,9 +655,7 @@ fn tcp_mode_respects_the_rate() {
     // 8000 kbit/s = 1 MB/s: 100 kB take 100 ms each way (overlapping).
     let server = emulator(echo, &["--tcp", "--rate", "8000"]);
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let started = Instant::now();
     let mut writer = stream.try_clone().unwrap();
     let sender = thread::spawn(move || {
@@ -749,11 +666,7 @@ fn tcp_mode_respects_the_rate() {
     stream.read_to_end(&mut back).unwrap();
     sender.join().unwrap();
     assert_eq!(back.len(), 100_000);
-    assert!(
-        started.elapsed() >= Duration::from_millis(100),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
 }
 
 #[test]
@@ -763,9 +676,7 @@ fn with_the_tcp_server_down_clients_are_closed_and_the_emulator_carries_on() {
         // The handshake succeeds (it is with the emulator); then the emulator
         // finds no server and closes the connection.
         let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let _ = stream.write_all(b"hello?");
         let mut buf = [0u8; 16];
         match stream.read(&mut buf) {
@@ -778,9 +689,7 @@ fn with_the_tcp_server_down_clients_are_closed_and_the_emulator_carries_on() {
                 "{e}"
             ),
         }
-        let line = server
-            .wait_for_line("cannot reach", Duration::from_secs(5))
-            .unwrap();
+        let line = server.wait_for_line("cannot reach", Duration::from_secs(5)).unwrap();
         assert!(line.contains("connection refused"), "{line}");
     }
     assert!(server.is_running());
@@ -814,13 +723,8 @@ fn ping(addr: SocketAddr, args: &[&str]) -> Ping {
         .find_map(|l| l.split(" sent, ").nth(1)?.split(' ').next()?.parse().ok())
         .unwrap_or_else(|| panic!("no statistics\n{}", run.report()));
     let mut rtt = [f64::NAN; 4];
-    if let Some(line) = out
-        .lines()
-        .find(|l| l.starts_with("rtt min/avg/max/mdev = "))
-    {
-        let figures = line
-            .trim_start_matches("rtt min/avg/max/mdev = ")
-            .trim_end_matches(" ms");
+    if let Some(line) = out.lines().find(|l| l.starts_with("rtt min/avg/max/mdev = ")) {
+        let figures = line.trim_start_matches("rtt min/avg/max/mdev = ").trim_end_matches(" ms");
         for (slot, x) in rtt.iter_mut().zip(figures.split('/')) {
             *slot = x.parse().unwrap();
         }
@@ -830,11 +734,7 @@ fn ping(addr: SocketAddr, args: &[&str]) -> Ping {
         .filter(|l| l.starts_with("message ") && l.ends_with(" lost"))
         .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
         .collect();
-    Ping {
-        received,
-        rtt,
-        lost,
-    }
+    Ping { received, rtt, lost }
 }
 
 fn ping_server() -> Server {
@@ -865,10 +765,7 @@ fn ping_through_a_20_ms_link_reports_40_ms_more() {
 #[test]
 fn ping_shows_jitter_in_mdev() {
     let server = ping_server();
-    let link = emulator(
-        server.addr,
-        &["--delay", "10", "--jitter", "5", "--seed", "2"],
-    );
+    let link = emulator(server.addr, &["--delay", "10", "--jitter", "5", "--seed", "2"]);
     // A generous timeout: a starved machine may hold an echo up, not lose it.
     let jittery = ping(link.addr, &["--timeout", "5", "50", "0.03"]);
     assert_eq!(jittery.received, 50);
@@ -879,9 +776,8 @@ fn ping_shows_jitter_in_mdev() {
     };
     let mut out = Decider::for_stream(2, 1, Direction::ToServer, spec);
     let mut back = Decider::for_stream(2, 1, Direction::ToClient, spec);
-    let predicted: Vec<f64> = (0..50)
-        .map(|_| (out.next().delay + back.next().delay).as_secs_f64() * 1000.0)
-        .collect();
+    let predicted: Vec<f64> =
+        (0..50).map(|_| (out.next().delay + back.next().delay).as_secs_f64() * 1000.0).collect();
     let predicted = Summary::of(&predicted).unwrap();
     // Each way ±5 ms uniform: an RTT mdev near 4.1 ms, where a plain delay gives ~0.
     assert!(jittery.rtt[0] >= predicted.min, "{:?}", jittery.rtt);
@@ -918,26 +814,15 @@ fn lossy_ping_run(server: SocketAddr) -> Option<Ping> {
 #[test]
 fn ping_loss_30_loses_the_same_half_of_1000_messages_every_time() {
     let server = ping_server();
-    let link = Impairments {
-        loss: 30.0,
-        ..Impairments::none()
-    };
+    let link = Impairments { loss: 30.0, ..Impairments::none() };
     // ping numbers messages from 1.
-    let predicted: BTreeSet<usize> = predicted_losses(1, link, 1000)
-        .into_iter()
-        .map(|i| i + 1)
-        .collect();
+    let predicted: BTreeSet<usize> =
+        predicted_losses(1, link, 1000).into_iter().map(|i| i + 1).collect();
     // 99% band of Binomial(1000, 0.51): 510 ± 2.576 × 15.8.
-    assert!(
-        (470..=551).contains(&predicted.len()),
-        "{}",
-        predicted.len()
-    );
+    assert!((470..=551).contains(&predicted.len()), "{}", predicted.len());
     // Two runs side by side, each through its own emulator with the same seed.
     let addr = server.addr;
-    let pair: Vec<_> = (0..2)
-        .map(|_| thread::spawn(move || lossy_ping_run(addr)))
-        .collect();
+    let pair: Vec<_> = (0..2).map(|_| thread::spawn(move || lossy_ping_run(addr))).collect();
     let mut runs: Vec<_> = pair.into_iter().filter_map(|t| t.join().unwrap()).collect();
     for _ in 0..2 {
         if runs.len() < 2 {
@@ -973,31 +858,14 @@ fn perf_rows(addr: SocketAddr, args: &[&str]) -> Vec<f64> {
     let port = addr.port().to_string();
     let dir = support::TempDir::new();
     let out_dir = dir.path().to_string_lossy().into_owned();
-    let mut all = vec![
-        "--csv",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--out-dir",
-        &out_dir,
-    ];
+    let mut all = vec!["--csv", "--host", "127.0.0.1", "--port", &port, "--out-dir", &out_dir];
     all.extend_from_slice(args);
     let run = Client::new(PERF_CLIENT).args(&all).run();
     run.expect_code(0);
     let out = run.out();
     let mut lines = out.lines();
-    assert!(
-        lines
-            .next()
-            .unwrap_or("")
-            .starts_with("second,throughput_kBps"),
-        "{}",
-        run.report()
-    );
-    let rows: Vec<f64> = lines
-        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
-        .collect();
+    assert!(lines.next().unwrap_or("").starts_with("second,throughput_kBps"), "{}", run.report());
+    let rows: Vec<f64> = lines.map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
     assert!(!rows.is_empty(), "{}", run.report());
     rows
 }
@@ -1016,10 +884,7 @@ fn perf_through_a_10_ms_link_moves_one_window_per_round_trip() {
     let window = windowed.join().unwrap();
     assert!(window <= 16.0 * 50.0, "{window} kB/s");
     let ratio = window / single;
-    assert!(
-        (13.0..=18.0).contains(&ratio),
-        "{window} / {single} = {ratio}"
-    );
+    assert!((13.0..=18.0).contains(&ratio), "{window} / {single} = {ratio}");
 }
 
 #[test]
@@ -1054,9 +919,7 @@ fn a_full_flow_table_evicts_the_least_recently_used_idle_flow() {
     }
     let newcomer = client_socket();
     newcomer.send_to(b"first", server.addr).unwrap();
-    assert!(server
-        .wait_for_line("3 busy clients at once", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line("3 busy clients at once", Duration::from_secs(5)).is_some());
     // The squatters keep their source ports alive; once their echoes are
     // home, the least recently used one makes room for the newcomer.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -1070,14 +933,9 @@ fn a_full_flow_table_evicts_the_least_recently_used_idle_flow() {
         answered = matches!(newcomer.recv_from(&mut buf), Ok((5, _)));
     }
     assert!(answered, "the newcomer was never relayed");
-    let evicted = server
-        .wait_for_line("evicted", Duration::from_secs(5))
-        .unwrap();
+    let evicted = server.wait_for_line("evicted", Duration::from_secs(5)).unwrap();
     let first = squatters[0].local_addr().unwrap();
-    assert!(
-        evicted.starts_with(&format!("client {first}: flow 1 evicted")),
-        "{evicted}"
-    );
+    assert!(evicted.starts_with(&format!("client {first}: flow 1 evicted")), "{evicted}");
 }
 
 #[test]
@@ -1105,9 +963,7 @@ fn tcp_mode_caps_connections_and_frees_the_place_when_one_closes() {
     let server = emulator(echo, &["--tcp", "--max-clients", "2"]);
     let connect = || {
         let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let _ = stream.write_all(b"hi");
         let mut buf = [0u8; 2];
         let echoed = matches!(stream.read(&mut buf), Ok(n) if n > 0);
@@ -1119,10 +975,7 @@ fn tcp_mode_caps_connections_and_frees_the_place_when_one_closes() {
     let (_third, ok3) = connect();
     assert!(!ok3, "a third connection was relayed");
     assert!(server
-        .wait_for_line(
-            "refused, 2 clients already connected",
-            Duration::from_secs(5)
-        )
+        .wait_for_line("refused, 2 clients already connected", Duration::from_secs(5))
         .is_some());
     // One leaves: its place is free again once both directions have closed.
     first.shutdown(Shutdown::Both).unwrap();

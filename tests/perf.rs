@@ -19,14 +19,7 @@ const CSV_HEADER: &str = "second,throughput_kBps,avg_delay_ms,sent,received,lost
 fn client(port: u16, dir: &TempDir, args: &[&str]) -> support::Outcome {
     let port = port.to_string();
     let out_dir = dir.path().to_str().unwrap().to_string();
-    let mut all = vec![
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--out-dir",
-        &out_dir,
-    ];
+    let mut all = vec!["--host", "127.0.0.1", "--port", &port, "--out-dir", &out_dir];
     all.extend_from_slice(args);
     Client::new(CLIENT).args(&all).run()
 }
@@ -94,35 +87,17 @@ fn summary(out: &str) -> (String, (u64, u64, u64)) {
     assert!(lines[at + 2].starts_with("goodput ") && lines[at + 2].contains(" Mbit/s"));
     assert!(lines[at + 3].starts_with("RTT/2 ") && lines[at + 3].contains("symmetric path"));
     // No line is wider than 100 columns (the graphs' paths are the user's own).
-    assert!(
-        lines
-            .iter()
-            .filter(|l| !l.starts_with("graph"))
-            .all(|l| l.len() <= 100),
-        "{out}"
-    );
+    assert!(lines.iter().filter(|l| !l.starts_with("graph")).all(|l| l.len() <= 100), "{out}");
     (lines[at].to_string(), summary_counts(lines[at + 1]))
 }
 
 /// The summary's "N sent, N received, N lost" figures.
 fn summary_counts(line: &str) -> (u64, u64, u64) {
     let number_before = |word: &str| -> u64 {
-        let at = line
-            .find(word)
-            .unwrap_or_else(|| panic!("{word:?} in {line}"));
-        line[..at]
-            .trim_end()
-            .rsplit(' ')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+        let at = line.find(word).unwrap_or_else(|| panic!("{word:?} in {line}"));
+        line[..at].trim_end().rsplit(' ').next().unwrap().parse().unwrap()
     };
-    (
-        number_before(" sent,"),
-        number_before(" received,"),
-        number_before(" lost ("),
-    )
+    (number_before(" sent,"), number_before(" received,"), number_before(" lost ("))
 }
 
 fn check_graphs(dir: &TempDir) {
@@ -138,9 +113,7 @@ fn check_graphs(dir: &TempDir) {
 /// `drop(n)` is true (n counts arrivals from 0). Ends after 20 s of silence.
 fn lossy_echo(drop: fn(u64) -> bool) -> SocketAddr {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let addr = socket.local_addr().unwrap();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 70_000];
@@ -187,10 +160,7 @@ fn two_seconds_give_two_rows_a_summary_and_two_graphs() {
         assert!(row.delay.unwrap() > 0.0 && row.jitter >= 0.0, "{row:?}");
     }
     let (first, (sent, received, lost)) = summary(&out);
-    assert!(
-        first.contains(" perf statistics: 2 s, 2-byte payloads, window 1"),
-        "{out}"
-    );
+    assert!(first.contains(" perf statistics: 2 s, 2-byte payloads, window 1"), "{out}");
     assert_eq!(sent, rows.iter().map(|r| r.sent).sum::<u64>());
     assert_eq!(received, rows.iter().map(|r| r.received).sum::<u64>());
     assert_eq!((sent, lost), (received, 0));
@@ -202,11 +172,7 @@ fn two_seconds_give_two_rows_a_summary_and_two_graphs() {
 fn csv_output_has_the_header_and_parseable_rows_only() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let dir = TempDir::new();
-    let run = client(
-        server.addr.port(),
-        &dir,
-        &["1", "1024", "--window", "4", "--csv"],
-    );
+    let run = client(server.addr.port(), &dir, &["1", "1024", "--window", "4", "--csv"]);
     run.expect_code(0);
     let out = run.out();
     let lines: Vec<&str> = out.lines().collect();
@@ -227,11 +193,7 @@ fn throughput_counts_only_bytes_that_came_back() {
     // Every other datagram is dropped; each loss costs one 50 ms timeout.
     let addr = lossy_echo(|n| n % 2 == 1);
     let dir = TempDir::new();
-    let run = client(
-        addr.port(),
-        &dir,
-        &["1", "100", "--timeout", "0.05", "--csv"],
-    );
+    let run = client(addr.port(), &dir, &["1", "100", "--timeout", "0.05", "--csv"]);
     run.expect_code(0);
     let out = run.out();
     let row = parse_row(&out.lines().nth(1).unwrap().split(',').collect::<Vec<_>>());
@@ -263,21 +225,14 @@ fn a_server_that_dies_mid_run_costs_one_timeout_per_datagram_in_flight() {
     });
     let dir = TempDir::new();
     let started = Instant::now();
-    let run = client(
-        addr.port(),
-        &dir,
-        &["2", "16", "--window", "4", "--timeout", "0.2"],
-    );
+    let run = client(addr.port(), &dir, &["2", "16", "--window", "4", "--timeout", "0.2"]);
     let elapsed = started.elapsed();
     run.expect_code(0);
     let out = run.out();
     let rows = text_rows(&out);
     assert_eq!(rows.len(), 2, "{out}");
     let (_, (sent, received, lost)) = summary(&out);
-    assert!(
-        sent > 100,
-        "two seconds are enough for 100 round trips:\n{out}"
-    );
+    assert!(sent > 100, "two seconds are enough for 100 round trips:\n{out}");
     assert_eq!((received, lost), (100, sent - 100), "{out}");
     // Each loss holds its window slot for one 0.2 s timeout: at most 4 datagrams
     // per timeout, over 2 s of sending plus the last timeout.
@@ -294,16 +249,7 @@ fn a_killed_server_process_still_gives_the_summary_and_graphs() {
     let port = server.port();
     let started = Instant::now();
     let mut child = Command::new(CLIENT)
-        .args([
-            "2",
-            "2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--timeout",
-            "0.2",
-        ])
+        .args(["2", "2", "--host", "127.0.0.1", "--port", &port, "--timeout", "0.2"])
         .arg("--out-dir")
         .arg(dir.path())
         .stdout(Stdio::piped())
@@ -341,23 +287,12 @@ fn a_killed_server_process_still_gives_the_summary_and_graphs() {
 
 #[test]
 fn no_server_is_exit_1_with_a_hint_and_still_a_summary() {
-    let port = UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = TempDir::new();
     let run = client(port, &dir, &["1", "2", "--timeout", "0.1"]);
     // The socket is connected, so Linux reports the ICMP port unreachable.
-    let icmp = if cfg!(target_os = "linux") {
-        "ICMP port unreachable"
-    } else {
-        "no echo from"
-    };
-    run.expect_code(1)
-        .expect_one_error_line()
-        .expect_err(icmp)
-        .expect_out("note: ");
+    let icmp = if cfg!(target_os = "linux") { "ICMP port unreachable" } else { "no echo from" };
+    run.expect_code(1).expect_one_error_line().expect_err(icmp).expect_out("note: ");
     let rows = text_rows(&run.out());
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].received, rows[0].delay), (0, None));
@@ -372,14 +307,7 @@ fn the_largest_payload_works() {
     let dir = TempDir::new();
     let run = client(server.addr.port(), &dir, &["1", "65507", "--csv"]);
     run.expect_code(0);
-    let row = parse_row(
-        &run.out()
-            .lines()
-            .nth(1)
-            .unwrap()
-            .split(',')
-            .collect::<Vec<_>>(),
-    );
+    let row = parse_row(&run.out().lines().nth(1).unwrap().split(',').collect::<Vec<_>>());
     assert!(row.received > 0, "{}", run.report());
     assert_throughput(&row, 65_507.0, true);
 }
@@ -388,9 +316,7 @@ fn the_largest_payload_works() {
 fn bad_datagrams_never_kill_the_server() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = vec![0u8; 70_000];
     let big = vec![0xAB; 65_000];
     for payload in [&b"\xff\xfe\x00"[..], &big[..], b""] {
@@ -409,15 +335,9 @@ fn bad_datagrams_never_kill_the_server() {
 fn bad_arguments_exit_2_with_a_clear_error() {
     let dir = TempDir::new();
     for (args, says) in [
-        (
-            vec!["0"],
-            "for DURATION: expected a whole number from 1 to 3600",
-        ),
+        (vec!["0"], "for DURATION: expected a whole number from 1 to 3600"),
         (vec!["1.5"], "for DURATION"),
-        (
-            vec!["1", "0"],
-            "for SIZE: expected a whole number from 1 to 65507",
-        ),
+        (vec!["1", "0"], "for SIZE: expected a whole number from 1 to 65507"),
         (vec!["1", "65508"], "for SIZE"),
         (vec!["1", "2", "--window", "0"], "--window"),
         (vec!["1", "1", "--window", "300"], "too large for SIZE 1"),
@@ -460,17 +380,7 @@ fn help_lists_every_flag_with_its_default() {
 /// aborted on a 240 GB allocation): exit 2 and a clear error, never a panic.
 #[test]
 fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = [
-        "0",
-        "-1",
-        "1.5",
-        "1e30",
-        "NaN",
-        "inf",
-        "18446744073709551615",
-        "",
-        "3000000000",
-    ];
+    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "3000000000"];
     for value in bad {
         for (bin, args, fine) in [
             (CLIENT, vec![value], &[][..]),
@@ -483,10 +393,7 @@ fn extreme_numbers_are_usage_errors_never_panics() {
             if fine.contains(&value) {
                 continue;
             }
-            let run = Client::new(bin)
-                .args(&args)
-                .limit(Duration::from_secs(10))
-                .run();
+            let run = Client::new(bin).args(&args).limit(Duration::from_secs(10)).run();
             run.expect_code(2).expect_err("error: ");
             assert!(!run.err().contains("panicked"), "{}", run.report());
         }
@@ -530,11 +437,6 @@ fn duplicates_and_foreign_datagrams_do_not_count() {
         .expect_out("late or duplicate echoes ignored: ")
         .expect_out("datagrams that were no echo of ours ignored: ");
     let rows = text_rows(&run.out());
-    assert_eq!(
-        rows[0].sent,
-        rows[0].received + rows[0].lost,
-        "{}",
-        run.report()
-    );
+    assert_eq!(rows[0].sent, rows[0].received + rows[0].lost, "{}", run.report());
     assert_throughput(&rows[0], 3.0, true);
 }

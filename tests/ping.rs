@@ -30,10 +30,7 @@ fn statistics(out: &str) -> (usize, usize, String, Option<[f64; 4]>) {
         .position(|l| l.starts_with("--- ") && l.ends_with(" ping statistics ---"))
         .unwrap_or_else(|| panic!("no statistics header in:\n{out}"));
     let tail = &lines[at + 1..];
-    assert!(
-        tail.len() == 1 || tail.len() == 2,
-        "the run must end with the statistics:\n{out}"
-    );
+    assert!(tail.len() == 1 || tail.len() == 2, "the run must end with the statistics:\n{out}");
     let words: Vec<&str> = tail[0].split(' ').collect();
     assert_eq!(words.len(), 9, "{}", tail[0]);
     assert_eq!(
@@ -65,17 +62,9 @@ fn ten_quick_messages_all_come_back() {
     run.expect_code(0);
     let out = run.out();
     let (sent, received, loss, rtt) = statistics(&out);
-    assert_eq!(
-        (sent, received, loss.as_str()),
-        (10, 10, "0"),
-        "{}",
-        run.report()
-    );
+    assert_eq!((sent, received, loss.as_str()), (10, 10, "0"), "{}", run.report());
     let [min, avg, max, mdev] = rtt.expect("rtt line");
-    assert!(
-        min > 0.0 && min <= avg && avg <= max && mdev >= 0.0,
-        "{out}"
-    );
+    assert!(min > 0.0 && min <= avg && avg <= max && mdev >= 0.0, "{out}");
 
     // Every message: one "sent" line, then one "received" line with the same
     // payload; payloads are 8 characters of A-Z0-9, all different.
@@ -85,15 +74,11 @@ fn ten_quick_messages_all_come_back() {
         let line = out.lines().find(|l| l.starts_with(&sent)).unwrap();
         let payload = &line[sent.len()..];
         assert_eq!(payload.len(), 8, "{line}");
-        assert!(payload
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        assert!(payload.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
         assert!(payloads.insert(payload.to_string()), "repeated {payload}");
         let received = format!("message {n} received: {payload} rtt=");
         let sent_at = out.find(&sent).unwrap();
-        let received_at = out
-            .find(&received)
-            .unwrap_or_else(|| panic!("no {received:?}\n{out}"));
+        let received_at = out.find(&received).unwrap_or_else(|| panic!("no {received:?}\n{out}"));
         assert!(sent_at < received_at, "{out}");
     }
     // The server logged each of them once, with the client's address.
@@ -113,10 +98,7 @@ fn plot_writes_a_well_formed_svg() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let dir = TempDir::new();
     let path = dir.join("rtt.svg");
-    let run = client(
-        server.addr.port(),
-        &["4", "0.01", "3", "--plot", path.to_str().unwrap()],
-    );
+    let run = client(server.addr.port(), &["4", "0.01", "3", "--plot", path.to_str().unwrap()]);
     run.expect_code(0).expect_out("RTT chart written to");
     let svg = std::fs::read_to_string(&path).unwrap();
     support::xml::well_formed(&svg).unwrap();
@@ -124,13 +106,8 @@ fn plot_writes_a_well_formed_svg() {
     assert_eq!(svg.matches("<circle").count(), 4);
 
     // A folder that does not exist is refused before the run.
-    let run = client(
-        server.addr.port(),
-        &["4", "0.01", "3", "--plot", "/no/such/folder/rtt.svg"],
-    );
-    run.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("does the folder /no/such/folder exist?");
+    let run = client(server.addr.port(), &["4", "0.01", "3", "--plot", "/no/such/folder/rtt.svg"]);
+    run.expect_code(1).expect_one_error_line().expect_err("does the folder /no/such/folder exist?");
     assert!(!run.out().contains("message 1 sent"), "{}", run.report());
 }
 
@@ -150,32 +127,25 @@ fn no_server_means_full_loss_exit_1_after_count_intervals_and_a_timeout() {
     }
     // The last message leaves at 2 x 0.1 s and is given up 0.3 s later; it
     // cannot end sooner, and must not hang.
-    assert!(
-        run.elapsed >= Duration::from_millis(500),
-        "{:?}",
-        run.elapsed
-    );
+    assert!(run.elapsed >= Duration::from_millis(500), "{:?}", run.elapsed);
     assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
 }
 
 #[test]
 fn a_path_that_drops_every_other_datagram_loses_half() {
-    let addr = support::peers::udp(|n, payload, _| {
-        if n % 2 == 0 {
-            vec![payload.to_vec()]
-        } else {
-            vec![]
-        }
-    });
+    let addr = support::peers::udp(
+        |n, payload, _| {
+            if n % 2 == 0 {
+                vec![payload.to_vec()]
+            } else {
+                vec![]
+            }
+        },
+    );
     let run = client(addr.port(), &["10", "0.01", "4", "--timeout", "0.3"]);
     run.expect_code(0);
     let (sent, received, loss, rtt) = statistics(&run.out());
-    assert_eq!(
-        (sent, received, loss.as_str()),
-        (10, 5, "50"),
-        "{}",
-        run.report()
-    );
+    assert_eq!((sent, received, loss.as_str()), (10, 5, "50"), "{}", run.report());
     assert!(rtt.is_some());
     for n in [2, 4, 6, 8, 10] {
         run.expect_out(&format!("message {n} lost"));
@@ -201,12 +171,7 @@ fn late_replies_are_not_counted_as_on_time() {
     run.expect_code(0);
     let out = run.out();
     let (sent, received, loss, _) = statistics(&out);
-    assert_eq!(
-        (sent, received, loss.as_str()),
-        (4, 1, "75"),
-        "{}",
-        run.report()
-    );
+    assert_eq!((sent, received, loss.as_str()), (4, 1, "75"), "{}", run.report());
     for n in 1..=3 {
         run.expect_out(&format!("message {n} lost"));
         run.expect_out(&format!("message {n} late: "));
@@ -219,9 +184,7 @@ fn late_replies_are_not_counted_as_on_time() {
 fn a_slow_real_server_gives_only_late_replies() {
     let server = Server::start(SERVER, &["--port", "0", "--delay", "0.4"]);
     let run = client(server.addr.port(), &["2", "0.05", "3", "--timeout", "0.2"]);
-    run.expect_code(1)
-        .expect_err("no reply")
-        .expect_err("nothing within 0.2 s");
+    run.expect_code(1).expect_err("no reply").expect_err("nothing within 0.2 s");
     let (sent, received, loss, rtt) = statistics(&run.out());
     assert_eq!((sent, received, loss.as_str()), (2, 0, "100"));
     assert!(rtt.is_none());
@@ -234,12 +197,7 @@ fn duplicates_are_counted_once() {
     let run = client(addr.port(), &["5", "0.01", "3"]);
     run.expect_code(0);
     let (sent, received, loss, _) = statistics(&run.out());
-    assert_eq!(
-        (sent, received, loss.as_str()),
-        (5, 5, "0"),
-        "{}",
-        run.report()
-    );
+    assert_eq!((sent, received, loss.as_str()), (5, 5, "0"), "{}", run.report());
     // The copies of messages 1-4 arrive before the next message's echo; the
     // run may end before the last copy arrives.
     let out = run.out();
@@ -270,9 +228,7 @@ fn replies_that_match_no_message_are_ignored() {
 fn bad_datagrams_never_kill_the_server() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = vec![0u8; 70_000];
     let big = vec![b'z'; 65_000];
     for payload in [&b"\xff\xfe\xc3("[..], &big[..], b""] {
@@ -284,12 +240,8 @@ fn bad_datagrams_never_kill_the_server() {
     assert!(server
         .wait_for_line("message: \"\\xff\\xfe\\xc3(\" from", Duration::from_secs(5))
         .is_some());
-    assert!(server
-        .wait_for_line("... (65000 bytes) from", Duration::from_secs(5))
-        .is_some());
-    assert!(server
-        .wait_for_line("message: \"\" from", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line("... (65000 bytes) from", Duration::from_secs(5)).is_some());
+    assert!(server.wait_for_line("message: \"\" from", Duration::from_secs(5)).is_some());
     client(server.addr.port(), &["3", "0.01"])
         .expect_code(0)
         .expect_out("3 sent, 3 received, 0% loss");
@@ -321,11 +273,7 @@ fn bad_arguments_exit_2_with_a_usage_line() {
     let run = Client::new(CLIENT).args(&["40", "0.1", "1"]).run();
     run.expect_err("use SIZE 2 or more");
     for args in [vec!["--port", "x"], vec!["--delay", "-1"], vec!["extra"]] {
-        Client::new(SERVER)
-            .args(&args)
-            .run()
-            .expect_code(2)
-            .expect_err("usage: ping-server");
+        Client::new(SERVER).args(&args).run().expect_code(2).expect_err("usage: ping-server");
     }
 }
 
@@ -370,9 +318,7 @@ fn echoes_from_another_address_are_ignored() {
     let server = UdpSocket::bind("127.0.0.1:0").unwrap();
     let impostor = UdpSocket::bind("127.0.0.1:0").unwrap();
     let impostor_addr = impostor.local_addr().unwrap();
-    server
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    server.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let port = server.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 70_000];
@@ -388,9 +334,7 @@ fn echoes_from_another_address_are_ignored() {
     });
     let run = client(port, &["3", "0.01", "3", "--timeout", "0.3"]);
     run.expect_code(0)
-        .expect_out(&format!(
-            "ignored a datagram from {impostor_addr}: not the server"
-        ))
+        .expect_out(&format!("ignored a datagram from {impostor_addr}: not the server"))
         .expect_out("message 2 lost");
     let (sent, received, _, _) = statistics(&run.out());
     assert_eq!((sent, received), (3, 2), "{}", run.report());
@@ -401,22 +345,18 @@ fn ping_style_flags_work_and_win_over_positionals() {
     let server = Server::start(SERVER, &["--port", "0"]);
     let port = server.addr.port();
     let run = client(port, &["-c", "3", "-i", "10ms", "-s", "5", "-W", "2s"]);
-    run.expect_code(0)
-        .expect_out("3 messages of 5 bytes, every 0.01 s, timeout 2 s");
+    run.expect_code(0).expect_out("3 messages of 5 bytes, every 0.01 s, timeout 2 s");
     assert_eq!(statistics(&run.out()).1, 3, "{}", run.report());
     // A flag wins over the positional it stands for.
     let run = client(port, &["5", "0.01", "--count", "2", "--interval=20ms"]);
-    run.expect_code(0)
-        .expect_out("2 messages of 3 bytes, every 0.02 s");
+    run.expect_code(0).expect_out("2 messages of 3 bytes, every 0.02 s");
     assert_eq!(statistics(&run.out()).0, 2, "{}", run.report());
 }
 
 #[test]
 fn plot_refuses_a_name_that_is_not_svg() {
     for name in ["rtt.png", "rtt", "rtt.svg.txt"] {
-        let run = Client::new(CLIENT)
-            .args(&["3", "0", "3", "--plot", name])
-            .run();
+        let run = Client::new(CLIENT).args(&["3", "0", "3", "--plot", name]).run();
         run.expect_code(2).expect_err("--plot writes SVG");
         assert!(run.out().is_empty(), "{}", run.report());
     }
@@ -426,17 +366,7 @@ fn plot_refuses_a_name_that_is_not_svg() {
 /// once panicked or aborted: always exit 2, a clear error, no panic.
 #[test]
 fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = [
-        "0",
-        "-1",
-        "1.5",
-        "1e30",
-        "NaN",
-        "inf",
-        "18446744073709551615",
-        "",
-        "4000000000",
-    ];
+    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "4000000000"];
     for value in bad {
         // Each case: binary, arguments, and the listed values it rightly accepts.
         for (bin, args, fine) in [
@@ -454,10 +384,7 @@ fn extreme_numbers_are_usage_errors_never_panics() {
             if fine.contains(&value) {
                 continue;
             }
-            let run = Client::new(bin)
-                .args(&args)
-                .limit(Duration::from_secs(10))
-                .run();
+            let run = Client::new(bin).args(&args).limit(Duration::from_secs(10)).run();
             run.expect_code(2).expect_err("error: ");
             assert!(!run.err().contains("panicked"), "{}", run.report());
         }
@@ -474,25 +401,13 @@ fn memory_does_not_grow_with_count() {
     use std::process::{Command, Stdio};
     let port = support::closed_port().to_string();
     let mut child = Command::new(CLIENT)
-        .args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "20000000",
-            "0",
-            "13",
-        ])
+        .args(["--host", "127.0.0.1", "--port", &port, "20000000", "0", "13"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let sent = lines
-        .map_while(|l| l.ok())
-        .filter(|l| l.contains(" sent: "))
-        .take(20_000)
-        .count();
+    let sent = lines.map_while(|l| l.ok()).filter(|l| l.contains(" sent: ")).take(20_000).count();
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
     let _ = child.kill();
     let _ = child.wait();
@@ -510,9 +425,7 @@ fn the_hint_says_what_arrived_when_something_did() {
     // Every echo comes back from another socket than the one the client asked.
     let server = UdpSocket::bind("127.0.0.1:0").unwrap();
     let impostor = UdpSocket::bind("127.0.0.1:0").unwrap();
-    server
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    server.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let port = server.local_addr().unwrap().port();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 70_000];

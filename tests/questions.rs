@@ -27,32 +27,22 @@ fn median(out: &str, row: &str) -> f64 {
         .unwrap_or_else(|| panic!("no row {row:?} in\n{out}"));
     let figures: Vec<f64> = line[row.len()..]
         .split_whitespace()
-        .map(|w| {
-            w.parse()
-                .unwrap_or_else(|_| panic!("bad figure in {line:?}"))
-        })
+        .map(|w| w.parse().unwrap_or_else(|_| panic!("bad figure in {line:?}")))
         .collect();
     assert_eq!(figures.len(), 3, "{line}");
-    assert!(
-        figures[0] <= figures[1] && figures[1] <= figures[2],
-        "{line}"
-    );
+    assert!(figures[0] <= figures[1] && figures[1] <= figures[2], "{line}");
     figures[1]
 }
 
 #[test]
 fn rtt_compare_prints_figures_and_asks_why_first() {
-    let run = Client::new(COMPARE)
-        .args(&["--count", "20"])
-        .limit(Duration::from_secs(20))
-        .run();
+    let run = Client::new(COMPARE).args(&["--count", "20"]).limit(Duration::from_secs(20)).run();
     run.expect_code(0);
     let out = run.out();
     for row in ROWS {
         assert!(median(&out, row) > 0.0, "{out}");
     }
-    run.expect_out("Where it ran (")
-        .expect_out("Answer first; then run again with --explain.");
+    run.expect_out("Where it ran (").expect_out("Answer first; then run again with --explain.");
     assert!(!out.contains("handshake (connect) was"), "{out}");
     assert!(out.lines().all(|l| l.chars().count() <= 100), "{out}");
 }
@@ -76,31 +66,16 @@ fn rtt_compare_explains_from_its_own_figures() {
 fn rtt_compare_measures_servers_started_apart() {
     let udp = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let tcp = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let args = [
-        "--host",
-        "127.0.0.1",
-        "--udp-port",
-        &udp.port(),
-        "--tcp-port",
-        &tcp.port(),
-    ];
+    let args = ["--host", "127.0.0.1", "--udp-port", &udp.port(), "--tcp-port", &tcp.port()];
     let run = Client::new(COMPARE).args(&args).args(&["-c", "5"]).run();
-    run.expect_code(0)
-        .expect_out("5 rounds with the servers at");
+    run.expect_code(0).expect_out("5 rounds with the servers at");
 }
 
 #[test]
 fn rtt_compare_with_no_tcp_server_is_one_error_line() {
     let udp = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let dead = support::closed_port().to_string();
-    let args = [
-        "--host",
-        "127.0.0.1",
-        "--udp-port",
-        &udp.port(),
-        "--tcp-port",
-        &dead,
-    ];
+    let args = ["--host", "127.0.0.1", "--udp-port", &udp.port(), "--tcp-port", &dead];
     Client::new(COMPARE)
         .args(&args)
         .run()
@@ -134,9 +109,7 @@ fn no_server_table_fits_and_keeps_its_explanation_back() {
     }
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     assert!(!text.contains("ICMP port-unreachable"), "{text}");
-    let explained = Client::new(NO_SERVER)
-        .args(&["--timeout", "200ms", "--explain"])
-        .run();
+    let explained = Client::new(NO_SERVER).args(&["--timeout", "200ms", "--explain"]).run();
     explained.expect_code(0).expect_out("WSAECONNRESET (10054)");
     assert!(explained.out().lines().all(|l| l.chars().count() <= 100));
 }

@@ -13,10 +13,7 @@ const TCP_RTT: &str = env!("CARGO_BIN_EXE_tcp-rtt-client");
 
 /// Checks `YYYY-MM-DD HH:MM:SS.ffffff UTC` at the end of `line`, after `prefix`.
 fn assert_timestamp(line: &str, prefix: &str) {
-    assert!(
-        line.starts_with(prefix),
-        "{line:?} should start with {prefix:?}"
-    );
+    assert!(line.starts_with(prefix), "{line:?} should start with {prefix:?}");
     let stamp = line[prefix.len()..].trim_start();
     let bytes = stamp.as_bytes();
     assert_eq!(stamp.len(), 30, "{stamp:?}");
@@ -36,17 +33,11 @@ fn assert_timestamp(line: &str, prefix: &str) {
 }
 
 fn number_after(text: &str, marker: &str) -> f64 {
-    let at = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker:?} not in {text:?}"))
-        + marker.len();
+    let at =
+        text.find(marker).unwrap_or_else(|| panic!("{marker:?} not in {text:?}")) + marker.len();
     let rest = &text[at..];
-    let end = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    rest[..end]
-        .parse()
-        .unwrap_or_else(|e| panic!("number after {marker:?} in {text:?}: {e}"))
+    let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    rest[..end].parse().unwrap_or_else(|e| panic!("number after {marker:?} in {text:?}: {e}"))
 }
 
 #[test]
@@ -69,15 +60,7 @@ fn udp_rtt_client_prints_times_and_rtt() {
 fn udp_rtt_client_count_adds_min_avg_max() {
     let server = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let out = Client::new(UDP_RTT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "--count",
-            "4",
-            "hi",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "--count", "4", "hi"])
         .run();
     out.expect_code(0)
         .expect_out("4 requests, 4 replies, 0 late, 0 duplicate")
@@ -91,17 +74,7 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port().to_string();
     let out = Client::new(UDP_RTT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--count",
-            "2",
-            "--timeout",
-            "0.1",
-            "hi",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &port, "--count", "2", "--timeout", "0.1", "hi"])
         .run();
     out.expect_code(1)
         .expect_out("2 requests, 0 replies")
@@ -115,15 +88,7 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
 fn tcp_rtt_client_splits_connect_from_request_reply() {
     let server = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
     let out = Client::new(TCP_RTT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "--count",
-            "3",
-            "hello",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "--count", "3", "hello"])
         .run();
     out.expect_code(0).expect_out("From server: HELLO\n");
     let text = out.out();
@@ -133,15 +98,10 @@ fn tcp_rtt_client_splits_connect_from_request_reply() {
     let connect = number_after(&text, "connect (handshake) ");
     let rr = number_after(&text, "request/reply ");
     let total = number_after(&text, "= total ");
-    assert!(
-        (connect + rr - total).abs() < 0.0015,
-        "{connect} + {rr} != {total}"
-    );
-    for label in [
-        "connect       min/avg/max",
-        "request/reply min/avg/max",
-        "total         min/avg/max",
-    ] {
+    assert!((connect + rr - total).abs() < 0.0015, "{connect} + {rr} != {total}");
+    for label in
+        ["connect       min/avg/max", "request/reply min/avg/max", "total         min/avg/max"]
+    {
         out.expect_out(label);
     }
 }
@@ -149,12 +109,8 @@ fn tcp_rtt_client_splits_connect_from_request_reply() {
 #[test]
 fn tcp_rtt_client_with_no_server_fails_fast() {
     let port = support::closed_port().to_string();
-    let out = Client::new(TCP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "hi"])
-        .run();
-    out.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("connection refused");
+    let out = Client::new(TCP_RTT).args(&["--host", "127.0.0.1", "--port", &port, "hi"]).run();
+    out.expect_code(1).expect_one_error_line().expect_err("connection refused");
     assert!(out.elapsed < Duration::from_secs(1));
 }
 
@@ -211,9 +167,5 @@ fn udp_rtt_client_names_malformed_replies() {
         .expect_out("reply matching no recent request (ignored): \"garbage\"")
         .expect_out("1 other datagram(s) came")
         .expect_err("all 2 requests went unanswered");
-    assert!(
-        !out.out().contains("is the server running"),
-        "{}",
-        out.report()
-    );
+    assert!(!out.out().contains("is the server running"), "{}", out.report());
 }

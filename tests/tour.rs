@@ -22,9 +22,7 @@ fn the_tour_passes_every_stop() {
 
 #[test]
 fn the_tour_can_run_one_stop_and_rejects_unknown_ones() {
-    let out = Client::new(env!("CARGO_BIN_EXE_tour"))
-        .args(&["--only", "tcp-upper"])
-        .run();
+    let out = Client::new(env!("CARGO_BIN_EXE_tour")).args(&["--only", "tcp-upper"]).run();
     out.expect_code(0).expect_out("1 passed, 0 failed");
     Client::new(env!("CARGO_BIN_EXE_tour"))
         .args(&["--only", "no-such-stop"])

@@ -40,13 +40,7 @@ fn long_sentence() -> String {
 fn udp_client_gets_unicode_uppercase() {
     let server = udp_server();
     Client::new(UDP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "hello wörld",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello wörld"])
         .run()
         .expect_code(0)
         .expect_out("HELLO WÖRLD\n");
@@ -102,9 +96,7 @@ fn sixty_thousand_bytes_come_back_whole_over_udp_and_tcp() {
 fn udp_server_survives_bad_datagrams() {
     let server = udp_server();
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = vec![0u8; 70_000];
     let big = vec![b'x'; 65_000];
     let cases: [(&[u8], Vec<u8>); 3] = [
@@ -115,24 +107,11 @@ fn udp_server_survives_bad_datagrams() {
     for (request, expected) in cases.iter() {
         socket.send_to(request, server.addr).unwrap();
         let (n, _) = socket.recv_from(&mut buf).unwrap();
-        assert_eq!(
-            &buf[..n],
-            &expected[..],
-            "reply to a {}-byte datagram",
-            request.len()
-        );
+        assert_eq!(&buf[..n], &expected[..], "reply to a {}-byte datagram", request.len());
     }
-    assert!(server
-        .wait_for_line("not valid UTF-8", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line("not valid UTF-8", Duration::from_secs(5)).is_some());
     Client::new(UDP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "still here",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "still here"])
         .run()
         .expect_code(0)
         .expect_out("STILL HERE");
@@ -142,21 +121,12 @@ fn udp_server_survives_bad_datagrams() {
 fn tcp_client_gets_unicode_uppercase_and_server_logs_it() {
     let server = tcp_server(&[]);
     Client::new(TCP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "hello wörld",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello wörld"])
         .run()
         .expect_code(0)
         .expect_out("From server: HELLO WÖRLD\n");
     let line = server.wait_for_line("->", Duration::from_secs(5)).unwrap();
-    assert!(
-        line.contains("\"hello wörld\" -> \"HELLO WÖRLD\""),
-        "{line}"
-    );
+    assert!(line.contains("\"hello wörld\" -> \"HELLO WÖRLD\""), "{line}");
 }
 
 #[test]
@@ -166,30 +136,18 @@ fn silent_tcp_client_blocks_nobody_and_is_dropped_after_the_timeout() {
     // Another client is served while the silent one holds its connection.
     let started = Instant::now();
     Client::new(TCP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &server.port(),
-            "next please",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &server.port(), "next please"])
         .run()
         .expect_code(0)
         .expect_out("NEXT PLEASE");
-    assert!(
-        started.elapsed() < Duration::from_millis(450),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_millis(450), "{:?}", started.elapsed());
     let line = server
         .wait_for_line("dropped a silent client", Duration::from_secs(5))
         .expect("the server should log the dropped client");
     assert!(line.contains("(0 bytes received)"), "{line}");
     // The server closed its side: our read sees end of stream.
     let mut silent = silent;
-    silent
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    silent.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut rest = Vec::new();
     let _ = silent.read_to_end(&mut rest);
     assert!(rest.is_empty());
@@ -202,9 +160,7 @@ fn half_a_character_then_disconnect_does_not_hurt_the_server() {
         let mut stream = TcpStream::connect(server.addr).unwrap();
         stream.write_all(b"ab\xc3").unwrap(); // the first byte of a two-byte character
     } // dropped: the connection closes without a shutdown
-    assert!(server
-        .wait_for_line("not valid UTF-8", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line("not valid UTF-8", Duration::from_secs(5)).is_some());
     // And raw non-UTF-8 over a proper exchange comes back with ASCII uppercased.
     let mut stream = TcpStream::connect(server.addr).unwrap();
     stream.write_all(b"x\xffy").unwrap();
@@ -224,9 +180,7 @@ fn oversized_tcp_request_is_refused_and_logged() {
         let _ = stream.write_all(&vec![b'a'; 100_000]);
         stream
     });
-    let line = server
-        .wait_for_line("request refused", Duration::from_secs(5))
-        .unwrap();
+    let line = server.wait_for_line("request refused", Duration::from_secs(5)).unwrap();
     assert!(line.contains("more than 65536 bytes"), "{line}");
     writer.join().unwrap();
 }
@@ -235,9 +189,7 @@ fn oversized_tcp_request_is_refused_and_logged() {
 fn no_server_tcp_is_refused_quickly_udp_times_out() {
     // A port with nothing behind it: bind, read the port, close.
     let port = support::closed_port().to_string();
-    let out = Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "hi"])
-        .run();
+    let out = Client::new(TCP_CLIENT).args(&["--host", "127.0.0.1", "--port", &port, "hi"]).run();
     out.expect_code(1)
         .expect_one_error_line()
         .expect_err("connection refused")
@@ -245,30 +197,14 @@ fn no_server_tcp_is_refused_quickly_udp_times_out() {
     assert!(out.elapsed < Duration::from_secs(1), "{}", out.report());
 
     let out = Client::new(UDP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--timeout",
-            "0.3",
-            "hi",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &port, "--timeout", "0.3", "hi"])
         .run();
     out.expect_code(1)
         .expect_one_error_line()
         .expect_err("nothing within 0.3 s")
         .expect_err("is the server running?");
-    assert!(
-        out.elapsed >= Duration::from_millis(300),
-        "{}",
-        out.report()
-    );
-    assert!(
-        out.elapsed < Duration::from_millis(1300),
-        "{}",
-        out.report()
-    );
+    assert!(out.elapsed >= Duration::from_millis(300), "{}", out.report());
+    assert!(out.elapsed < Duration::from_millis(1300), "{}", out.report());
 }
 
 /// A name the C library rejects before sending any DNS query (a label longer
@@ -355,19 +291,13 @@ fn tcp_client_reads_the_sentence_before_it_connects() {
             .run()
     });
     let (mut stream, _) = listener.accept().unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut request = Vec::new();
     stream.read_to_end(&mut request).unwrap();
     assert_eq!(request, b"typed slowly");
     stream.write_all(b"TYPED SLOWLY").unwrap();
     drop(stream);
-    client
-        .join()
-        .unwrap()
-        .expect_code(0)
-        .expect_out("From server: TYPED SLOWLY");
+    client.join().unwrap().expect_code(0).expect_out("From server: TYPED SLOWLY");
 }
 
 /// The lab's own TCP client: connect, send, one `recv(1024)`, close. It never
@@ -378,19 +308,13 @@ fn the_original_tcp_client_gets_its_reply_in_under_a_second() {
     let server = tcp_server(&[]);
     let started = Instant::now();
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     stream.write_all("hello wörld".as_bytes()).unwrap();
     let mut buf = [0u8; 1024];
     let n = stream.read(&mut buf).unwrap();
     drop(stream);
     assert_eq!(&buf[..n], "HELLO WÖRLD".as_bytes());
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
 }
 
 /// `nc` typed into line by line: each line comes back before the next is
@@ -399,9 +323,7 @@ fn the_original_tcp_client_gets_its_reply_in_under_a_second() {
 fn an_interactive_peer_gets_each_line_back_at_once() {
     let server = tcp_server(&[]);
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     for (line, want) in [("hello\n", "HELLO\n"), ("grüße\n", "GRÜSSE\n")] {
         stream.write_all(line.as_bytes()).unwrap();
         let mut got = Vec::new();
@@ -425,9 +347,7 @@ fn an_interactive_peer_gets_each_line_back_at_once() {
 fn a_character_split_between_reads_stays_whole() {
     let server = tcp_server(&[]);
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     stream.write_all(b"w\xc3").unwrap();
     // Wait for the "W" so the second half surely arrives in another read.
     let mut first = [0u8; 8];
@@ -445,15 +365,7 @@ fn extra_words_are_one_sentence() {
     let server = tcp_server(&[]);
     let port = server.port();
     Client::new(TCP_CLIENT)
-        .args(&[
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "hello",
-            "big",
-            "world",
-        ])
+        .args(&["--host", "127.0.0.1", "--port", &port, "hello", "big", "world"])
         .run()
         .expect_code(0)
         .expect_out("From server: HELLO BIG WORLD\n");
@@ -487,15 +399,11 @@ fn tcp_client_prints_a_reply_from_a_server_that_stays_open() {
 #[test]
 fn connections_beyond_the_cap_are_refused_and_logged() {
     let server = tcp_server(&["--max-clients", "2"]);
-    let holders: Vec<TcpStream> = (0..5)
-        .map(|_| TcpStream::connect(server.addr).unwrap())
-        .collect();
+    let holders: Vec<TcpStream> =
+        (0..5).map(|_| TcpStream::connect(server.addr).unwrap()).collect();
     for _ in 0..3 {
         server
-            .wait_for_line(
-                "refused, 2 clients already connected",
-                Duration::from_secs(5),
-            )
+            .wait_for_line("refused, 2 clients already connected", Duration::from_secs(5))
             .expect("a refusal line per connection beyond the cap");
     }
     let released = Instant::now();
@@ -503,9 +411,7 @@ fn connections_beyond_the_cap_are_refused_and_logged() {
     // Try until served: a freed slot is given back when its thread ends.
     let reply = loop {
         let mut stream = TcpStream::connect(server.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         stream.write_all(b"served").unwrap();
         stream.shutdown(std::net::Shutdown::Write).unwrap();
         let mut reply = Vec::new();
@@ -515,11 +421,7 @@ fn connections_beyond_the_cap_are_refused_and_logged() {
         }
     };
     assert_eq!(reply, b"SERVED");
-    assert!(
-        released.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        released.elapsed()
-    );
+    assert!(released.elapsed() < Duration::from_secs(2), "{:?}", released.elapsed());
 }
 
 /// A client that sends a byte every 100 ms never trips the idle timeout; the
@@ -548,14 +450,8 @@ fn a_reply_from_another_address_is_named_not_taken() {
         .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
         .args(&["--timeout", "300ms", "hi"])
         .run();
-    out.expect_code(1)
-        .expect_one_error_line()
-        .expect_err("1 datagram(s) came from 127.0.0.1:");
-    assert!(
-        !out.err().contains("is the server running"),
-        "{}",
-        out.report()
-    );
+    out.expect_code(1).expect_one_error_line().expect_err("1 datagram(s) came from 127.0.0.1:");
+    assert!(!out.err().contains("is the server running"), "{}", out.report());
 }
 
 /// "ΐ" is 2 bytes and its capital 6: 20,000 of them make a 120,000-byte
@@ -565,23 +461,14 @@ fn a_reply_from_another_address_is_named_not_taken() {
 fn an_uppercase_reply_too_big_for_a_datagram_gets_an_error_datagram() {
     let server = udp_server();
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    socket
-        .send_to("ΐ".repeat(20_000).as_bytes(), server.addr)
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    socket.send_to("ΐ".repeat(20_000).as_bytes(), server.addr).unwrap();
     let mut buf = vec![0u8; 65_535];
     let (n, _) = socket.recv_from(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-    assert!(
-        text.starts_with("error: the reply would be 120000 bytes"),
-        "{text}"
-    );
+    assert!(text.starts_with("error: the reply would be 120000 bytes"), "{text}");
     assert!(n < 200, "{n}");
-    assert!(server
-        .wait_for_line("does not fit one datagram", Duration::from_secs(5))
-        .is_some());
+    assert!(server.wait_for_line("does not fit one datagram", Duration::from_secs(5)).is_some());
 }
 
 /// Every numeric flag of the group refuses the values that make no sense,
@@ -597,11 +484,7 @@ fn numeric_flags_refuse_nonsense() {
         (TCP_SERVER, "--max-time", &["0", "25h"]),
         (UDP_CLIENT, "--port", &["0", "1.5"]),
         (TCP_CLIENT, "--timeout", &["0", "0s"]),
-        (
-            env!("CARGO_BIN_EXE_udp-rtt-client"),
-            "--count",
-            &["0", "1.5"],
-        ),
+        (env!("CARGO_BIN_EXE_udp-rtt-client"), "--count", &["0", "1.5"]),
         (env!("CARGO_BIN_EXE_tcp-rtt-client"), "-c", &["0", "1.5"]),
         (env!("CARGO_BIN_EXE_udp-rtt-client"), "--timeout", &["0"]),
     ];

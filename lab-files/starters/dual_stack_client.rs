@@ -25,29 +25,20 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
 
 fn run() -> Result<()> {
-    let m = Command::new(
-        "dual_stack_client",
-        "starter: TCP line echo over IPv4 or IPv6",
-    )
-    .positional("HOST", "localhost", "server name or address")
-    .positional("PORT", "4567", "server TCP port")
-    .flag("family", "4|6", "4", "IP version")
-    .parse_env()?;
+    let m = Command::new("dual_stack_client", "starter: TCP line echo over IPv4 or IPv6")
+        .positional("HOST", "localhost", "server name or address")
+        .positional("PORT", "4567", "server TCP port")
+        .flag("family", "4|6", "4", "IP version")
+        .parse_env()?;
     let port: u16 = m.parse("PORT")?;
     let want_v6 = m.value("family") == "6";
     let addrs: Vec<SocketAddr> = (m.value("HOST"), port)
         .to_socket_addrs()
         .map_err(|e| Error::io(format!("cannot resolve '{}'", m.value("HOST")), &e))?
         .collect();
-    let addr = addrs
-        .into_iter()
-        .find(|a| a.is_ipv6() == want_v6)
-        .ok_or_else(|| {
-            Error::failed(
-                "cannot connect",
-                "the host has no address of that IP version",
-            )
-        })?;
+    let addr = addrs.into_iter().find(|a| a.is_ipv6() == want_v6).ok_or_else(|| {
+        Error::failed("cannot connect", "the host has no address of that IP version")
+    })?;
 
     let mut stream: TcpStream =
         todo!("connect to addr: TcpStream::connect(addr) — see socket_labs::dual_stack::client");

@@ -43,10 +43,7 @@ fn read_frame(stream: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
     );
     let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
     if len > 16 << 20 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame over 16 MiB",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame over 16 MiB"));
     }
     let mut payload = vec![0u8; len];
     todo!("read exactly len payload bytes: stream.read_exact(&mut payload)? — see socket_labs::framing");
@@ -58,12 +55,7 @@ fn run() -> Result<()> {
         .positional_opt("NAME", "file to fetch; asked for when missing")
         .flag("host", "HOST", "127.0.0.1", "server address")
         .flag("port", "PORT", "5678", "server TCP port")
-        .flag(
-            "out-dir",
-            "DIR",
-            "lab-files/client_folder",
-            "where the copy goes",
-        )
+        .flag("out-dir", "DIR", "lab-files/client_folder", "where the copy goes")
         .parse_env()?;
     let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
     let name = match m.get("NAME") {

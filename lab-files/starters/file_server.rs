@@ -43,10 +43,7 @@ fn read_frame(stream: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
     );
     let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
     if len > 16 << 20 {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "frame over 16 MiB",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame over 16 MiB"));
     }
     let mut payload = vec![0u8; len];
     todo!("read exactly len payload bytes: stream.read_exact(&mut payload)? — see socket_labs::framing");
@@ -73,9 +70,7 @@ fn serve(mut stream: TcpStream, dir: PathBuf) -> io::Result<()> {
     send_frame(&mut stream, b'D', words[0])?;
     loop {
         let (tag, index) = read_frame(&mut stream)?;
-        let index: usize = String::from_utf8_lossy(&index)
-            .parse()
-            .unwrap_or(usize::MAX);
+        let index: usize = String::from_utf8_lossy(&index).parse().unwrap_or(usize::MAX);
         match words.get(index) {
             Some(word) if tag == b'W' => send_frame(&mut stream, b'D', word)?,
             _ => return send_frame(&mut stream, b'E', b""),
@@ -87,12 +82,7 @@ fn run() -> Result<()> {
     let m = Command::new("file_server", "starter: hand out files word by word")
         .flag("host", "HOST", "127.0.0.1", "address to listen on")
         .flag("port", "PORT", "5678", "TCP port (0 = any free port)")
-        .flag(
-            "dir",
-            "DIR",
-            "lab-files/server_folder",
-            "folder whose files are served",
-        )
+        .flag("dir", "DIR", "lab-files/server_folder", "folder whose files are served")
         .parse_env()?;
     let addr = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
     let dir = PathBuf::from(m.value("dir"));

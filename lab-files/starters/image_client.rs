@@ -29,12 +29,7 @@ fn run() -> Result<()> {
     let m = Command::new("image_client", "starter: receive an image over TCP")
         .flag("host", "HOST", "127.0.0.1", "server address")
         .flag("port", "PORT", "4567", "server TCP port")
-        .flag(
-            "out",
-            "FILE",
-            "lab-files/ClientFolder/a.jpg",
-            "where to save it",
-        )
+        .flag("out", "FILE", "lab-files/ClientFolder/a.jpg", "where to save it")
         .parse_env()?;
     let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
     let out = m.value("out").to_string();

@@ -31,12 +31,7 @@ fn run() -> Result<()> {
     let m = Command::new("image_server", "starter: send an image to every client")
         .flag("host", "HOST", "127.0.0.1", "address to listen on")
         .flag("port", "PORT", "4567", "TCP port (0 = any free port)")
-        .flag(
-            "file",
-            "FILE",
-            "lab-files/ServerFolder/b.jpg",
-            "the image to send",
-        )
+        .flag("file", "FILE", "lab-files/ServerFolder/b.jpg", "the image to send")
         .parse_env()?;
     let addr = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
     let file = m.value("file");

@@ -56,11 +56,7 @@ fn run() -> Result<()> {
                 rtt_sum += sent_at.elapsed().as_secs_f64() * 1000.0;
             }
         }
-        let delay = if received > 0 {
-            rtt_sum / received as f64 / 2.0
-        } else {
-            0.0
-        };
+        let delay = if received > 0 { rtt_sum / received as f64 / 2.0 } else { 0.0 };
         outln!(
             "{second:>6}  {:>15.3}  {delay:>12.4}  {sent:>4}  {received:>8}  {:>4}",
             bytes as f64 / 1000.0,

@@ -26,14 +26,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 fn run() -> Result<()> {
-    let m = Command::new(
-        "tcp_rtt_client",
-        "starter: time a TCP connect and request/reply",
-    )
-    .positional_opt("SENTENCE", "the sentence to send; asked for when missing")
-    .flag("host", "HOST", "127.0.0.1", "server address")
-    .flag("port", "PORT", "12000", "server TCP port")
-    .parse_env()?;
+    let m = Command::new("tcp_rtt_client", "starter: time a TCP connect and request/reply")
+        .positional_opt("SENTENCE", "the sentence to send; asked for when missing")
+        .flag("host", "HOST", "127.0.0.1", "server address")
+        .flag("port", "PORT", "12000", "server TCP port")
+        .parse_env()?;
     let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
     let sentence = match m.get("SENTENCE") {
         Some(given) => given.to_string(),

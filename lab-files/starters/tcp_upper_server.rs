@@ -48,13 +48,10 @@ fn serve(mut stream: TcpStream) {
 }
 
 fn run() -> Result<()> {
-    let m = Command::new(
-        "tcp_upper_server",
-        "starter: answer each connection in capitals",
-    )
-    .flag("host", "HOST", "0.0.0.0", "address to listen on")
-    .flag("port", "PORT", "12000", "TCP port (0 = any free port)")
-    .parse_env()?;
+    let m = Command::new("tcp_upper_server", "starter: answer each connection in capitals")
+        .flag("host", "HOST", "0.0.0.0", "address to listen on")
+        .flag("port", "PORT", "12000", "TCP port (0 = any free port)")
+        .parse_env()?;
     let addr = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
 
     let listener: TcpListener =

@@ -10,17 +10,8 @@ fn command() -> Command {
         "tour",
         "run every exercise in-process on free loopback ports, with a PASS/FAIL summary",
     )
-    .option(
-        "only",
-        "NAME",
-        "run only the stops whose name contains NAME",
-    )
-    .flag(
-        "out-dir",
-        "DIR",
-        "target/tour",
-        "where graphs and received files go",
-    )
+    .option("only", "NAME", "run only the stops whose name contains NAME")
+    .flag("out-dir", "DIR", "target/tour", "where graphs and received files go")
     .example("cargo run -- --only ping")
 }
 

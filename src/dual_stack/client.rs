@@ -89,17 +89,13 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
             }
             (writer.join(), got)
         });
-        let (failed, want) = (
-            |why| Error::failed(format!("no echo from {peer}"), why),
-            line.len(),
-        );
+        let (failed, want) = (|why| Error::failed(format!("no echo from {peer}"), why), line.len());
         match got {
             Ok(_) if echo.ends_with(b"\n") => {}
             Ok(n) if n > want => return Err(failed("it is longer than the line sent".into())),
             Ok(n) => {
-                let err = failed(format!(
-                    "the server closed the connection after {n} of {want} bytes"
-                ));
+                let err =
+                    failed(format!("the server closed the connection after {n} of {want} bytes"));
                 return Err(if n > 0 { err } else { err.hint(IDLE) });
             }
             Err(e) if is_timeout(&e) => {
@@ -118,11 +114,7 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
     }
     // close(): shutdown(Write) first, so the server sees the end of the stream.
     let _ = stream.shutdown(Shutdown::Write);
-    let (lines, bytes, s) = (
-        totals.lines,
-        totals.bytes,
-        if totals.lines == 1 { "" } else { "s" },
-    );
+    let (lines, bytes, s) = (totals.lines, totals.bytes, if totals.lines == 1 { "" } else { "s" });
     outln!("connection closed: {lines} line{s}, {bytes} bytes sent and echoed back");
     Ok(totals)
 }

@@ -132,9 +132,7 @@ pub fn ask_until<T>(
     parse: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>> {
     while let Some(answer) = crate::prompt::ask_from(question, input)? {
-        let answer = Some(answer.trim())
-            .filter(|a| !a.is_empty())
-            .unwrap_or(default);
+        let answer = Some(answer.trim()).filter(|a| !a.is_empty()).unwrap_or(default);
         match parse(answer) {
             Some(value) => return Ok(Some(value)),
             None => crate::outln!(
@@ -154,7 +152,5 @@ pub fn ask_until<T>(
 pub fn ask_port(input: &mut impl BufRead, lowest: u16) -> Result<Option<u16>> {
     let question = format!("Port number [{DEFAULT_PORT}]: ");
     let default = DEFAULT_PORT.to_string();
-    ask_until(input, &question, &default, |a| {
-        a.parse::<u16>().ok().filter(|p| *p >= lowest)
-    })
+    ask_until(input, &question, &default, |a| a.parse::<u16>().ok().filter(|p| *p >= lowest))
 }

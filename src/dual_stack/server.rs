@@ -24,10 +24,7 @@ use std::time::Instant;
 pub fn run(args: Args) -> Result<()> {
     // input("Port number:"), when --port is not given; the end of input ends quietly.
     let stdin = std::io::stdin();
-    let port = match args
-        .port
-        .map_or_else(|| ask_port(&mut stdin.lock(), 0), |p| Ok(Some(p)))?
-    {
+    let port = match args.port.map_or_else(|| ask_port(&mut stdin.lock(), 0), |p| Ok(Some(p)))? {
         Some(port) => port,
         None => return Ok(()),
     };
@@ -89,15 +86,9 @@ pub fn bind(host: &str, port: u16) -> Result<Listeners> {
     // With --port 0 the system picked the port: IPv4 must join on that one.
     let port = net::local_addr_of(main.local_addr())?.port();
     let (also, note) = match TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)) {
-        Ok(v4) => (
-            Some(v4),
-            format!("[::] is IPv6-only here: IPv4 clients use 0.0.0.0:{port}"),
-        ),
+        Ok(v4) => (Some(v4), format!("[::] is IPv6-only here: IPv4 clients use 0.0.0.0:{port}")),
         Err(e) if e.kind() == ErrorKind::AddrInUse => (None, format!("[::]:{port} {DUAL}")),
-        Err(e) => (
-            None,
-            format!("[::] is IPv6-only; 0.0.0.0 failed: {}", describe(&e)),
-        ),
+        Err(e) => (None, format!("[::] is IPv6-only; 0.0.0.0 failed: {}", describe(&e))),
     };
     Ok(Listeners { main, also, note })
 }
@@ -157,9 +148,7 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
         log.line(format_args!("{peer}: echoed {n} bytes"));
     }
     let secs = started.elapsed().as_secs_f64();
-    log.line(format_args!(
-        "{peer}: end of stream after {secs:.1} s; {total} bytes echoed"
-    ));
+    log.line(format_args!("{peer}: end of stream after {secs:.1} s; {total} bytes echoed"));
     Ok(())
 }
 
@@ -212,10 +201,7 @@ impl cli::Args for Args {
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
             host: m.value("host").to_string(),
-            port: m
-                .get("port")
-                .map(|_| m.number("port", 0, 65535))
-                .transpose()?,
+            port: m.get("port").map(|_| m.number("port", 0, 65535)).transpose()?,
             options: TcpOptions::from_matches(m, Log::stdout())?,
         })
     }

@@ -40,11 +40,7 @@ pub const PREVIEW_BYTES: usize = 2048;
 /// every case no file is left in `--out-dir`.
 pub fn run(args: Args) -> Result<()> {
     // input("file name (file_1.txt) :"), asked again for a name we could not save.
-    let name = match args
-        .name
-        .clone()
-        .map_or_else(ask_name, |name| Ok(Some(name)))?
-    {
+    let name = match args.name.clone().map_or_else(ask_name, |name| Ok(Some(name)))? {
         Some(name) => name,
         None => return Ok(()), // end of input: nothing asked, nothing to do
     };
@@ -58,23 +54,13 @@ pub fn run(args: Args) -> Result<()> {
     crate::server::set_timeouts(&stream, args.timeout)?;
     let _watch = Watchdog::start()?.watch(&stream, args.max_time)?;
     let _ = stream.set_nodelay(true); // see crate::framing: a defence, not a speed-up
-    outln!(
-        "connected to {}, asking for {name}",
-        net::local_addr_of(stream.peer_addr())?
-    );
+    outln!("connected to {}, asking for {name}", net::local_addr_of(stream.peer_addr())?);
     let (mut reader, mut writer) = (BufReader::new(&stream), &stream);
     let shown = preview(name.as_bytes(), 80);
     let started = Instant::now();
-    let late = format!(
-        "it took longer than --max-time ({})",
-        secs_text(args.max_time)
-    );
+    let late = format!("it took longer than --max-time ({})", secs_text(args.max_time));
     let failed = |why: String| {
-        let why = if started.elapsed() < args.max_time {
-            why
-        } else {
-            late.clone()
-        };
+        let why = if started.elapsed() < args.max_time { why } else { late.clone() };
         Error::failed(format!("transfer of {shown} failed"), why)
     };
 
@@ -88,9 +74,7 @@ pub fn run(args: Args) -> Result<()> {
         let frame = match read_frame(&mut reader, &limits).map_err(|e| failed(e.to_string()))? {
             Incoming::Frame(frame) => frame,
             Incoming::Closed => {
-                return Err(failed(
-                    "the server closed the connection before the end mark".into(),
-                ))
+                return Err(failed("the server closed the connection before the end mark".into()))
             }
             Incoming::Broken(why) => {
                 return Err(failed(format!("bad reply from the server: {why}")))
@@ -115,10 +99,7 @@ pub fn run(args: Args) -> Result<()> {
         let space = u64::from(words > 0);
         bytes += space + frame.payload.len() as u64;
         if bytes > args.max_size {
-            return Err(failed(format!(
-                "the file is over --max-size ({} bytes)",
-                args.max_size
-            )));
+            return Err(failed(format!("the file is over --max-size ({} bytes)", args.max_size)));
         }
         if saved.is_none() {
             saved = Some(open_part(&args, &name)?);
@@ -181,19 +162,11 @@ fn open_part(args: &Args, name: &str) -> Result<(BufWriter<PartFile>, PathBuf)> 
 
 fn hint_for(status: &[u8]) -> &'static str {
     let hints = [
-        (
-            "404",
-            "the server serves the files in its --dir folder; check the name",
-        ),
-        (
-            "400 Bad-File-Name",
-            "ask for a plain file name in the server's folder",
-        ),
+        ("404", "the server serves the files in its --dir folder; check the name"),
+        ("400 Bad-File-Name", "ask for a plain file name in the server's folder"),
         ("413", "the server hands out files of at most 16 MiB"),
     ];
-    let found = hints
-        .iter()
-        .find(|(start, _)| status.starts_with(start.as_bytes()));
+    let found = hints.iter().find(|(start, _)| status.starts_with(start.as_bytes()));
     found.map_or("the server did not accept the request", |(_, hint)| hint)
 }
 
@@ -220,11 +193,7 @@ fn report(words: u64, bytes: u64, elapsed: Duration, shown: &[u8]) -> Vec<String
         ),
     };
     let lines = text.split(|&b| b == b'\n').filter(|_| !shown.is_empty());
-    [summary, head]
-        .into_iter()
-        .chain(lines.map(printable))
-        .chain([tail])
-        .collect()
+    [summary, head].into_iter().chain(lines.map(printable)).chain([tail]).collect()
 }
 
 /// The command line of `file-client`.
@@ -281,10 +250,7 @@ mod tests {
     #[test]
     fn small_files_are_shown_whole_with_escapes_and_large_ones_cut() {
         let lines = report(3, 15, Duration::from_millis(2), b"one\ttwo\n\xffthree\n");
-        assert_eq!(
-            lines[0],
-            "received 3 words, 15 bytes in 2.0 ms (1500 words/s)"
-        );
+        assert_eq!(lines[0], "received 3 words, 15 bytes in 2.0 ms (1500 words/s)");
         assert_eq!(lines[1..3], ["--- content ---", "one\\ttwo"]);
         assert_eq!(lines[3..5], ["\\xffthree", "--- end of content ---"]);
         let lines = report(1, 100_000, Duration::from_millis(2), &[b'a'; PREVIEW_BYTES]);

@@ -185,10 +185,8 @@ pub const MAX_FILE_SIZE: u64 = crate::framing::MAX_PAYLOAD as u64;
 /// ```
 pub fn name_problem(name: &str) -> Option<&'static str> {
     let mut components = Path::new(name).components();
-    let one_normal = matches!(
-        (components.next(), components.next()),
-        (Some(Component::Normal(_)), None)
-    );
+    let one_normal =
+        matches!((components.next(), components.next()), (Some(Component::Normal(_)), None));
     if name.is_empty() {
         Some("it is empty")
     } else if name.contains('/') || name.contains('\\') {
@@ -227,13 +225,7 @@ mod tests {
 
     #[test]
     fn every_escape_is_refused_with_a_reason() {
-        for name in [
-            "file_1.txt",
-            ".hidden",
-            "with space.txt",
-            "ünïcode.txt",
-            "a..b",
-        ] {
+        for name in ["file_1.txt", ".hidden", "with space.txt", "ünïcode.txt", "a..b"] {
             assert_eq!(name_problem(name), None, "{name:?}");
         }
         let cases = [

@@ -96,9 +96,7 @@ pub fn handle(
     let file = match folder.load(&name) {
         Ok(file) => file,
         Err(Refusal { status, reason }) => {
-            log.line(format_args!(
-                "client {peer} asked for {shown}: {status} ({reason})"
-            ));
+            log.line(format_args!("client {peer} asked for {shown}: {status} ({reason})"));
             let _ = write_frame(&mut writer, tag::FAIL.0, status.as_bytes());
             linger(stream);
             return Ok(());
@@ -107,15 +105,9 @@ pub fn handle(
 
     // split(" "): the one split, walked lazily: nothing is stored per word.
     let (data, total) = (&file.0, file.1);
-    let mut words = Words {
-        data,
-        rest: split_words(data),
-        next: 0,
-    };
+    let mut words = Words { data, rest: split_words(data), next: 0 };
     let size = data.len();
-    log.line(format_args!(
-        "client {peer} asked for {shown}: {size} bytes, {total} words"
-    ));
+    log.line(format_args!("client {peer} asked for {shown}: {size} bytes, {total} words"));
     let (started, mut served) = (Instant::now(), 0);
     let lost =
         |e: Error, n| Error::failed(format!("dropped after {n} of {total} words"), e.to_string());
@@ -148,9 +140,7 @@ pub fn handle(
     }
     // close(): after the client has closed, so the TIME_WAIT lands on the client.
     let took = crate::clock::ms(started.elapsed());
-    log.line(format_args!(
-        "client {peer} done: {served} of {total} words in {took:.1} ms"
-    ));
+    log.line(format_args!("client {peer} done: {served} of {total} words in {took:.1} ms"));
     Ok(())
 }
 
@@ -190,9 +180,7 @@ fn refuse(stream: &TcpStream, status: &str, why: &str) -> Result<()> {
 /// client still sends, for at most 200 ms and 64 KiB.
 fn linger(stream: &TcpStream) {
     if stream.shutdown(Shutdown::Write).is_ok()
-        && stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .is_ok()
+        && stream.set_read_timeout(Some(Duration::from_millis(200))).is_ok()
     {
         let _ = std::io::copy(&mut stream.take(64 * 1024), &mut std::io::sink());
     }
@@ -205,10 +193,7 @@ struct Refusal {
 }
 
 fn refusal(status: &'static str, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        reason: reason.into(),
-    }
+    Refusal { status, reason: reason.into() }
 }
 
 /// A file as it was read: its path, length and modification time.
@@ -237,16 +222,11 @@ impl Folder {
     pub fn open(dir: &Path) -> Result<Folder> {
         let what = format!("cannot serve files from {}", dir.display());
         let hint = "run from the repository root, or pass --dir FOLDER";
-        let root = dir
-            .canonicalize()
-            .map_err(|e| Error::io(what.clone(), &e).hint(hint))?;
+        let root = dir.canonicalize().map_err(|e| Error::io(what.clone(), &e).hint(hint))?;
         if !root.is_dir() {
             return Err(Error::failed(what, "it is not a directory").hint(hint));
         }
-        Ok(Folder {
-            root,
-            held: Mutex::new(Vec::new()),
-        })
+        Ok(Folder { root, held: Mutex::new(Vec::new()) })
     }
 
     /// The bytes of the file `name`, or why not.
@@ -283,28 +263,16 @@ impl Folder {
             return Err(refusal(status::TOO_LARGE, "it is over 16 MiB"));
         }
         let key = (real, meta.len(), meta.modified().ok());
-        let mut held = self
-            .held
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut held = self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         held.retain(|(_, data)| data.strong_count() > 0);
-        if let Some(data) = held
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, d)| d.upgrade())
-        {
+        if let Some(data) = held.iter().find(|(k, _)| *k == key).and_then(|(_, d)| d.upgrade()) {
             return Ok(data);
         }
         let mut data = Vec::new();
         // One byte over the limit is enough to know the file grew too large.
         file.take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut data)
-            .map_err(|e| {
-                refusal(
-                    status::NOT_FOUND,
-                    format!("cannot read it: {}", describe(&e)),
-                )
-            })?;
+            .map_err(|e| refusal(status::NOT_FOUND, format!("cannot read it: {}", describe(&e))))?;
         if data.len() as u64 > MAX_FILE_SIZE {
             return Err(refusal(status::TOO_LARGE, "it grew over 16 MiB"));
         }
@@ -333,10 +301,7 @@ const NOFOLLOW_NONBLOCK: i32 = match (cfg!(target_os = "macos"), cfg!(target_os 
 fn open_once(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();
-    options
-        .read(true)
-        .custom_flags(NOFOLLOW_NONBLOCK)
-        .open(path)
+    options.read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
 }
 
 /// Whether the opened handle's metadata is that of the checked entry: on
@@ -448,9 +413,7 @@ mod tests {
         symlink(dir.join("secret.txt"), served.join("escape.txt")).unwrap();
         symlink("/nonexistent/nowhere", served.join("dangling.txt")).unwrap();
         std::fs::create_dir(served.join("sub")).unwrap();
-        let fifo = std::process::Command::new("mkfifo")
-            .arg(served.join("pipe"))
-            .status();
+        let fifo = std::process::Command::new("mkfifo").arg(served.join("pipe")).status();
         let folder = Folder::open(&served).unwrap();
         let alias = folder.load(b"alias.txt").unwrap_or_else(|_| panic!());
         assert_eq!(*alias, (b"inside".to_vec(), 1));
@@ -478,19 +441,14 @@ mod tests {
         std::fs::write(&path, b"one two").unwrap();
         let folder = Folder::open(&dir.join("served")).unwrap();
         let (first, second) = (folder.load(b"a.txt"), folder.load(b"a.txt"));
-        let (first, second) = (
-            first.unwrap_or_else(|_| panic!()),
-            second.unwrap_or_else(|_| panic!()),
-        );
+        let (first, second) =
+            (first.unwrap_or_else(|_| panic!()), second.unwrap_or_else(|_| panic!()));
         assert!(Arc::ptr_eq(&first, &second));
         std::fs::write(&path, b"one two three").unwrap();
         let reloaded = folder.load(b"a.txt").unwrap_or_else(|_| panic!());
         assert_eq!(*reloaded, (b"one two three".to_vec(), 3));
         // Sparse: its size is set, no data is written.
-        std::fs::File::create(&path)
-            .unwrap()
-            .set_len(MAX_FILE_SIZE + 1)
-            .unwrap();
+        std::fs::File::create(&path).unwrap().set_len(MAX_FILE_SIZE + 1).unwrap();
         assert_eq!(status_of(&folder, "a.txt"), status::TOO_LARGE);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -195,12 +195,7 @@ impl cli::Args for Args {
             .switch("framed", framed)
             .flag("timeout", "DURATION", "10s", idle)
             .flag("max-time", "DURATION", "5m", max_time)
-            .flag(
-                "max-size",
-                "BYTES",
-                "104857600",
-                "refuse a bigger file (100 MiB)",
-            )
+            .flag("max-size", "BYTES", "104857600", "refuse a bigger file (100 MiB)")
             .example("image-client --out lab-files/ClientFolder/a.jpg --show")
     }
 

@@ -128,11 +128,7 @@ pub const CHUNK: usize = 64 * 1024;
 /// ```
 pub fn took(bytes: u64, elapsed: std::time::Duration) -> String {
     let secs = elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        bytes as f64 / secs / 1e6
-    } else {
-        0.0
-    };
+    let rate = if secs > 0.0 { bytes as f64 / secs / 1e6 } else { 0.0 };
     format!("in {:.1} ms ({rate:.1} MB/s)", secs * 1000.0)
 }
 
@@ -167,8 +163,7 @@ impl Ends {
     pub fn see(&mut self, piece: &[u8]) {
         let room = 8usize.saturating_sub(self.head.len());
         self.head.extend(piece.iter().take(room));
-        self.tail
-            .extend_from_slice(&piece[piece.len().saturating_sub(8)..]);
+        self.tail.extend_from_slice(&piece[piece.len().saturating_sub(8)..]);
         let cut = self.tail.len().saturating_sub(8);
         self.tail.drain(..cut);
     }

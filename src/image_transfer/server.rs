@@ -27,10 +27,7 @@ pub fn run(args: Args) -> Result<()> {
     // socket() + bind((host, port)) + listen(): std does all three in one call.
     let listener = net::bind_tcp(&args.host, args.port)?;
     net::announce("image-server", net::local_addr_of(listener.local_addr())?);
-    let (name, framed) = (
-        args.file.display(),
-        if args.framed { ", framed" } else { "" },
-    );
+    let (name, framed) = (args.file.display(), if args.framed { ", framed" } else { "" });
     outln!("serving {name} ({len} bytes{framed})");
     serve(listener, &args)
 }
@@ -44,9 +41,7 @@ pub fn serve(listener: TcpListener, args: &Args) -> Result<()> {
     let (log, options) = (args.options.log.clone(), args.options.clone());
     if args.once {
         // accept(): one client, then stop, as the original did.
-        let (stream, peer) = listener
-            .accept()
-            .map_err(|e| Error::io("accept failed", &e))?;
+        let (stream, peer) = listener.accept().map_err(|e| Error::io("accept failed", &e))?;
         // Hardening: an idle timeout and a deadline, so a client that stops reading cannot hold us.
         server::set_timeouts(&stream, args.options.read_timeout)?;
         let _watch = server::Watchdog::start()?.watch(&stream, args.options.max_time)?;
@@ -57,9 +52,7 @@ pub fn serve(listener: TcpListener, args: &Args) -> Result<()> {
     // Every client, each on its own thread: this is the accept loop you saw in
     // `uppercase`, made reusable (a cap on clients, timeouts, a deadline).
     let args = args.clone();
-    server::serve_tcp(listener, options, move |s, p, log| {
-        send_file(s, p, &args, log).map(drop)
-    })
+    server::serve_tcp(listener, options, move |s, p, log| send_file(s, p, &args, log).map(drop))
 }
 
 /// What the original did after `accept()`: open the image, `sendall` it,
@@ -76,9 +69,7 @@ pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log
     let file = File::open(path).map_err(cannot_read)?;
     let len = file.metadata().map_err(cannot_read)?.len();
     let name = path.display();
-    log.line(format_args!(
-        "connection from {peer}: sending {name} ({len} bytes)"
-    ));
+    log.line(format_args!("connection from {peer}: sending {name} ({len} bytes)"));
     let failed = |e: std::io::Error| Error::io(format!("sending to {peer} failed"), &e);
     // Hardening (--framed): the length first, so the client can tell a cut file from a whole one.
     if args.framed {
@@ -119,12 +110,10 @@ pub fn check_file(path: &Path) -> Result<u64> {
     if path.is_dir() {
         return Err(Error::failed(what, "it is not a regular file"));
     }
-    let meta = File::open(path)
-        .and_then(|f| f.metadata())
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::io(what.clone(), &e).hint(hint),
-            _ => Error::io(what.clone(), &e),
-        })?;
+    let meta = File::open(path).and_then(|f| f.metadata()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::io(what.clone(), &e).hint(hint),
+        _ => Error::io(what.clone(), &e),
+    })?;
     if !meta.is_file() {
         return Err(Error::failed(what, "it is not a regular file"));
     }

@@ -71,10 +71,7 @@ fn shows(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
     } else if got == 0 {
         Err(format!("{what} is not in the output"))
     } else {
-        Err(format!(
-            "{what} was cut: {got} of {} bytes printed — {hint}",
-            expected.len()
-        ))
+        Err(format!("{what} was cut: {got} of {} bytes printed — {hint}", expected.len()))
     }
 }
 
@@ -101,9 +98,7 @@ enum Nobody {
 impl Nobody {
     fn new(udp: bool) -> Checked<Nobody> {
         if udp {
-            UdpSocket::bind("127.0.0.1:0")
-                .map(Nobody::Udp)
-                .map_err(|e| format!("lab-check: {e}"))
+            UdpSocket::bind("127.0.0.1:0").map(Nobody::Udp).map_err(|e| format!("lab-check: {e}"))
         } else {
             free_tcp_port().map(Nobody::Tcp).map_err(|e| e.to_string())
         }
@@ -127,10 +122,7 @@ impl Nobody {
                 if arrived {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "the client never sent a datagram ({})",
-                        ran.fault()
-                    ))
+                    Err(format!("the client never sent a datagram ({})", ran.fault()))
                 }
             }
             Nobody::Tcp(_) => {
@@ -162,29 +154,21 @@ fn must_give_up(ran: &Ran, udp: bool) -> Checked<()> {
             "ended with exit status 0 although no server answered: report it as an error (exit 1)"
                 .to_string(),
         ),
-        Some(_) if ran.crashed() => Err(format!(
-            "crashed instead of reporting the error: {}",
-            ran.fault()
-        )),
+        Some(_) if ran.crashed() => {
+            Err(format!("crashed instead of reporting the error: {}", ran.fault()))
+        }
         Some(_) => Ok(()),
     }
 }
 
 fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
-    let server = if udp {
-        "udp-upper-server"
-    } else {
-        "tcp-upper-server"
-    };
+    let server = if udp { "udp-upper-server" } else { "tcp-upper-server" };
     ctx.reference(server)?;
     let t = ctx.args.timeout;
     let exchange = |ctx: &Ctx, sentence: &str| -> Checked<(Ran, String)> {
         let dir = scratch()?;
         let (server, port) = ctx.reference_server(server, &[], &dir.path)?;
-        let place = Place {
-            port,
-            ..Place::default()
-        };
+        let place = Place { port, ..Place::default() };
         let input = format!("{sentence}\n");
         let ran = ctx.run_student(&place, &[], input.as_bytes(), t)?;
         Ok((ran, server.out()))
@@ -209,20 +193,12 @@ fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
         } else {
             "read until the server closes (the original read 1024 bytes once)"
         };
-        shows(
-            &ran,
-            &sentence.to_uppercase(),
-            "the uppercased sentence",
-            hint,
-        )?;
+        shows(&ran, &sentence.to_uppercase(), "the uppercased sentence", hint)?;
         ended_well(&ran)
     });
     ctx.case("no-server", t, |ctx| {
         let nobody = Nobody::new(udp)?;
-        let place = Place {
-            port: nobody.port(),
-            ..Place::default()
-        };
+        let place = Place { port: nobody.port(), ..Place::default() };
         let ran = ctx.run_student(&place, &[], b"hello\n", t)?;
         must_give_up(&ran, udp)?;
         nobody.tried(&ran)
@@ -245,10 +221,8 @@ pub fn reported_loss(out: &str) -> Option<f64> {
     for line in out.lines().filter(|l| l.to_lowercase().contains("loss")) {
         if let Some(at) = line.find('%') {
             let head = &line[..at];
-            let start = head
-                .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-                .map(|i| i + 1)
-                .unwrap_or(0);
+            let start =
+                head.rfind(|c: char| !(c.is_ascii_digit() || c == '.')).map(|i| i + 1).unwrap_or(0);
             if let Ok(value) = head[start..].parse() {
                 return Some(value);
             }
@@ -271,17 +245,10 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     ctx.case("basic", t, |ctx| {
         let dir = scratch()?;
         let (server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
-        let place = Place {
-            port,
-            ..Place::default()
-        };
+        let place = Place { port, ..Place::default() };
         let ran = ctx.run_student(&place, &["5", "0.05", "4"], b"", t)?;
         ended_well(&ran)?;
-        let seen = server
-            .out()
-            .lines()
-            .filter(|l| l.contains("message"))
-            .count();
+        let seen = server.out().lines().filter(|l| l.contains("message")).count();
         if seen != 5 {
             return Err(format!("asked for 5 messages, the server got {seen}"));
         }
@@ -298,10 +265,7 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
         let dir = scratch()?;
         let (_server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
         let (_link, port) = ctx.lossy_link(port, 30, 3)?;
-        let place = Place {
-            port,
-            ..Place::default()
-        };
+        let place = Place { port, ..Place::default() };
         let ran = ctx.run_student(&place, &["6", "0.05", "4"], b"", t + 6 * per_message)?;
         if ran.crashed() {
             return Err(ran.fault());
@@ -315,18 +279,12 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
         match reported_loss(&ran.out()) {
             Some(loss) if loss > 0.0 => Ok(()),
             Some(_) => Err("reported 0% loss through a link that drops 30%".to_string()),
-            None => Err(format!(
-                "no loss figure in the output{}",
-                fault_or_empty(&ran)
-            )),
+            None => Err(format!("no loss figure in the output{}", fault_or_empty(&ran))),
         }
     });
     ctx.case("no-server", t + 3 * per_message, |ctx| {
         let nobody = Nobody::new(true)?;
-        let place = Place {
-            port: nobody.port(),
-            ..Place::default()
-        };
+        let place = Place { port: nobody.port(), ..Place::default() };
         let ran = ctx.run_student(&place, &["3", "0.05", "4"], b"", t + 3 * per_message)?;
         let all_lost = reported_loss(&ran.out()) == Some(100.0);
         if !(ran.status.is_some() && all_lost) {
@@ -379,11 +337,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
     ctx.case("no-server", t + second, |ctx| {
         let dir = scratch()?;
         let nobody = Nobody::new(true)?;
-        let place = Place {
-            port: nobody.port(),
-            file: None,
-            dir: Some(dir.path.clone()),
-        };
+        let place = Place { port: nobody.port(), file: None, dir: Some(dir.path.clone()) };
         let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
         if ran.status.is_none() || ran.crashed() {
             must_give_up(&ran, true)?;
@@ -399,10 +353,7 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
     let echo = |ctx: &Ctx, input: &str| -> Checked<Ran> {
         let dir = scratch()?;
         let (_server, port) = ctx.reference_server("dual-stack-server", &[], &dir.path)?;
-        let place = Place {
-            port,
-            ..Place::default()
-        };
+        let place = Place { port, ..Place::default() };
         ctx.run_student(&place, &[], input.as_bytes(), t)
     };
     ctx.case("basic", t, |ctx| {
@@ -424,10 +375,7 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let nobody = Nobody::new(false)?;
-        let place = Place {
-            port: nobody.port(),
-            ..Place::default()
-        };
+        let place = Place { port: nobody.port(), ..Place::default() };
         let ran = ctx.run_student(&place, &[], b"hello\nend\n", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)
@@ -452,16 +400,12 @@ pub fn same_file(path: &Path, expected: &[u8], hint: &str) -> Checked<()> {
     match std::fs::read(path) {
         Err(_) => Err(format!("no file at {}", path.display())),
         Ok(got) if got == expected => Ok(()),
-        Ok(got) if got.len() != expected.len() => Err(format!(
-            "the saved file has {} of {} bytes — {hint}",
-            got.len(),
-            expected.len()
-        )),
+        Ok(got) if got.len() != expected.len() => {
+            Err(format!("the saved file has {} of {} bytes — {hint}", got.len(), expected.len()))
+        }
         Ok(got) => {
             let at = got.iter().zip(expected).take_while(|(a, b)| a == b).count();
-            Err(format!(
-                "the saved file differs from byte {at} on (same length) — {hint}"
-            ))
+            Err(format!("the saved file differs from byte {at} on (same length) — {hint}"))
         }
     }
 }
@@ -477,28 +421,16 @@ fn image(ctx: &mut Ctx) -> Result<()> {
         let (_server, port) =
             ctx.reference_server("image-server", &["--file", &served], &dir.path)?;
         let out = dir.path.join("received.jpg");
-        let place = Place {
-            port,
-            file: Some(out.clone()),
-            dir: None,
-        };
+        let place = Place { port, file: Some(out.clone()), dir: None };
         let ran = ctx.run_student(&place, &[], b"", t)?;
         ended_well(&ran)?;
-        same_file(
-            &out,
-            &image,
-            "read until the server closes (the original read one recv(100000))",
-        )
+        same_file(&out, &image, "read until the server closes (the original read one recv(100000))")
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
         let nobody = Nobody::new(false)?;
         let out = dir.path.join("received.jpg");
-        let place = Place {
-            port: nobody.port(),
-            file: Some(out.clone()),
-            dir: None,
-        };
+        let place = Place { port: nobody.port(), file: Some(out.clone()), dir: None };
         let ran = ctx.run_student(&place, &[], b"", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)?;
@@ -532,11 +464,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
         let served_text = served.to_string_lossy().into_owned();
         let (server, port) =
             ctx.reference_server("file-server", &["--dir", &served_text], &dir.path)?;
-        let place = Place {
-            port,
-            file: None,
-            dir: Some(out.clone()),
-        };
+        let place = Place { port, file: None, dir: Some(out.clone()) };
         let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
         Ok((ran, out.join(name), dir, server.out()))
     };
@@ -548,34 +476,20 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     ctx.case("runs-of-spaces", t, |ctx| {
         let (ran, saved, _dir, _) = fetch(ctx, "spaces.txt")?;
         ended_well(&ran)?;
-        same_file(
-            &saved,
-            SPACES,
-            "keep the empty words: join every word with one space, drop none",
-        )
+        same_file(&saved, SPACES, "keep the empty words: join every word with one space, drop none")
     });
     ctx.case("not-found", t, |ctx| {
         let (ran, saved, _dir, seen) = fetch(ctx, "missing.txt")?;
         if !seen.contains("missing.txt") {
-            return Err(format!(
-                "the server was never asked for missing.txt ({})",
-                ran.fault()
-            ));
+            return Err(format!("the server was never asked for missing.txt ({})", ran.fault()));
         }
         if ran.crashed() {
-            return Err(format!(
-                "crashed instead of reporting the missing file: {}",
-                ran.fault()
-            ));
+            return Err(format!("crashed instead of reporting the missing file: {}", ran.fault()));
         }
         if ran.status.is_none() || ran.success() {
             return Err(format!(
                 "asked for a missing file, {}: expected an error (exit 1)",
-                if ran.success() {
-                    "ended with exit status 0".to_string()
-                } else {
-                    ran.fault()
-                }
+                if ran.success() { "ended with exit status 0".to_string() } else { ran.fault() }
             ));
         }
         if saved.exists() {
@@ -586,11 +500,7 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
         let nobody = Nobody::new(false)?;
-        let place = Place {
-            port: nobody.port(),
-            file: None,
-            dir: Some(dir.path.clone()),
-        };
+        let place = Place { port: nobody.port(), file: None, dir: Some(dir.path.clone()) };
         let ran = ctx.run_student(&place, &[], b"plain.txt\n", t)?;
         must_give_up(&ran, false)?;
         nobody.tried(&ran)
@@ -604,15 +514,9 @@ mod tests {
 
     #[test]
     fn loss_is_read_in_both_styles() {
-        assert_eq!(
-            reported_loss("5 sent, 5 received, 0% loss, time 1 ms"),
-            Some(0.0)
-        );
+        assert_eq!(reported_loss("5 sent, 5 received, 0% loss, time 1 ms"), Some(0.0));
         assert_eq!(reported_loss("loss percentage=12.5"), Some(12.5));
-        assert_eq!(
-            reported_loss("8 sent, 6 received, 25.0% packet loss"),
-            Some(25.0)
-        );
+        assert_eq!(reported_loss("8 sent, 6 received, 25.0% packet loss"), Some(25.0));
         assert_eq!(reported_loss("nothing here"), None);
     }
 

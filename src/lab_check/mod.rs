@@ -45,32 +45,14 @@ use std::time::{Duration, Instant};
 
 /// The exercises lab-check knows, with the reference programs each one uses.
 pub const EXERCISES: &[(&str, &str)] = &[
-    (
-        "udp-upper",
-        "UDP uppercase (udp-upper-client, udp-upper-server)",
-    ),
-    (
-        "tcp-upper",
-        "TCP uppercase (tcp-upper-client, tcp-upper-server)",
-    ),
-    (
-        "udp-rtt",
-        "UDP RTT client (server role: same cases as udp-upper)",
-    ),
-    (
-        "tcp-rtt",
-        "TCP RTT client (server role: same cases as tcp-upper)",
-    ),
+    ("udp-upper", "UDP uppercase (udp-upper-client, udp-upper-server)"),
+    ("tcp-upper", "TCP uppercase (tcp-upper-client, tcp-upper-server)"),
+    ("udp-rtt", "UDP RTT client (server role: same cases as udp-upper)"),
+    ("tcp-rtt", "TCP RTT client (server role: same cases as tcp-upper)"),
     ("ping", "UDP ping with loss (ping-client, ping-server)"),
     ("perf", "iperf-like UDP echo (perf-client, perf-server)"),
-    (
-        "dual-stack",
-        "TCP line echo (dual-stack-client, dual-stack-server)",
-    ),
-    (
-        "image",
-        "image transfer, raw bytes then close (image-client, image-server)",
-    ),
+    ("dual-stack", "TCP line echo (dual-stack-client, dual-stack-server)"),
+    ("image", "image transfer, raw bytes then close (image-client, image-server)"),
     ("file", "file by words, framed (file-client, file-server)"),
 ];
 
@@ -100,10 +82,7 @@ pub fn command() -> Command {
     )
     .positional_opt("EXERCISE", "which exercise (see the list below)")
     .positional_opt("ROLE", "client or server: which program the student wrote")
-    .switch(
-        "json",
-        "print one JSON record per case instead of the table",
-    )
+    .switch("json", "print one JSON record per case instead of the table")
     .flag(
         "timeout",
         "SECS",
@@ -176,21 +155,13 @@ impl Args {
                     .to_string(),
             ));
         }
-        Ok(Args {
-            exercise,
-            role,
-            json: m.is_set("json"),
-            timeout: m.timeout("timeout")?,
-            program,
-        })
+        Ok(Args { exercise, role, json: m.is_set("json"), timeout: m.timeout("timeout")?, program })
     }
 }
 
 fn more_help() -> String {
-    let list: String = EXERCISES
-        .iter()
-        .map(|(name, about)| format!("  {name:<11} {about}\n"))
-        .collect();
+    let list: String =
+        EXERCISES.iter().map(|(name, about)| format!("  {name:<11} {about}\n")).collect();
     MORE_HELP.replace("EXERCISES\n", &list)
 }
 
@@ -262,9 +233,7 @@ impl Ctx {
     ///
     /// When it is not there (lab-check was copied away from its siblings).
     pub fn reference(&self, name: &str) -> Result<String> {
-        let path = self
-            .bin_dir
-            .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        let path = self.bin_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
         if !path.is_file() {
             return Err(Error::failed(
                 format!("cannot find the reference program {}", path.display()),
@@ -299,9 +268,7 @@ impl Ctx {
         stdin: Option<Vec<u8>>,
     ) -> Checked<process::Proc> {
         let show = |p: &Option<PathBuf>| {
-            p.as_ref()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default()
+            p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
         };
         let values = [
             ("host", "127.0.0.1".to_string()),
@@ -310,10 +277,8 @@ impl Ctx {
             ("dir", show(&place.dir)),
         ];
         let argv = substitute(&self.args.program, &values, extra);
-        let env: Vec<(String, String)> = values
-            .iter()
-            .map(|(k, v)| (format!("LAB_{}", k.to_uppercase()), v.clone()))
-            .collect();
+        let env: Vec<(String, String)> =
+            values.iter().map(|(k, v)| (format!("LAB_{}", k.to_uppercase()), v.clone())).collect();
         process::Proc::start(&argv, &env, None, stdin).map_err(|e| e.to_string())
     }
 
@@ -326,9 +291,7 @@ impl Ctx {
         limit: Duration,
     ) -> Checked<process::Ran> {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        Ok(self
-            .start_student(place, &extra, Some(stdin.to_vec()))?
-            .wait(limit))
+        Ok(self.start_student(place, &extra, Some(stdin.to_vec()))?.wait(limit))
     }
 
     /// Starts our reference server `name` on a free loopback port (with `extra`
@@ -377,11 +340,7 @@ impl Ctx {
             process::Proc::start(&argv, &[], Some(cwd), None).map_err(|e| e.to_string())?;
         match proc.listening(Duration::from_secs(10)) {
             Some(addr) => Ok((proc, addr.port())),
-            None => Err(format!(
-                "lab-check's own {} did not start: {}",
-                argv[0],
-                proc.fault()
-            )),
+            None => Err(format!("lab-check's own {} did not start: {}", argv[0], proc.fault())),
         }
     }
 
@@ -421,11 +380,7 @@ pub fn shown_prefix(out: &str, expected: &str) -> usize {
     let probe: String = expected.chars().take(8).collect();
     match out.find(&probe) {
         None => 0,
-        Some(at) => out[at..]
-            .bytes()
-            .zip(expected.bytes())
-            .take_while(|(a, b)| a == b)
-            .count(),
+        Some(at) => out[at..].bytes().zip(expected.bytes()).take_while(|(a, b)| a == b).count(),
     }
 }
 
@@ -443,20 +398,12 @@ pub fn run(args: Args) -> Result<()> {
         outln!(
             "lab-check {} {}: {}",
             args.exercise,
-            if args.role == Role::Client {
-                "client"
-            } else {
-                "server"
-            },
+            if args.role == Role::Client { "client" } else { "server" },
             process::shorten(&args.program.join(" "), 70)
         );
         outln!("{:<18} {:<6} {:>7}  reason", "case", "result", "time");
     }
-    let mut ctx = Ctx {
-        args,
-        bin_dir,
-        outcomes: Vec::new(),
-    };
+    let mut ctx = Ctx { args, bin_dir, outcomes: Vec::new() };
     match ctx.args.role {
         Role::Client => client_cases::run(&mut ctx)?,
         Role::Server => server_cases::run(&mut ctx)?,
@@ -475,12 +422,7 @@ pub fn run(args: Args) -> Result<()> {
 /// The table row; a reason too long for 100 columns continues on indented lines.
 fn print_row(o: &Outcome) {
     let result = if o.passed() { "PASS" } else { "FAIL" };
-    let head = format!(
-        "{:<18} {:<6} {:>6.2}s  ",
-        o.name,
-        result,
-        o.took.as_secs_f64()
-    );
+    let head = format!("{:<18} {:<6} {:>6.2}s  ", o.name, result, o.took.as_secs_f64());
     let mut lines = wrap(&o.reason, 100 - head.len()).into_iter();
     outln!("{head}{}", lines.next().unwrap_or_default());
     for rest in lines {
@@ -572,10 +514,9 @@ mod tests {
 
     #[test]
     fn command_splits_at_the_double_dash() {
-        let args = Args::parse(strings(&[
-            "ping", "client", "--json", "--", "python3", "p.py", "--json",
-        ]))
-        .unwrap();
+        let args =
+            Args::parse(strings(&["ping", "client", "--json", "--", "python3", "p.py", "--json"]))
+                .unwrap();
         assert_eq!(args.exercise, "ping");
         assert_eq!(args.role, Role::Client);
         assert!(args.json);
@@ -602,10 +543,7 @@ mod tests {
 
     #[test]
     fn placeholders_and_case_arguments() {
-        let values = [
-            ("host", "127.0.0.1".to_string()),
-            ("port", "4000".to_string()),
-        ];
+        let values = [("host", "127.0.0.1".to_string()), ("port", "4000".to_string())];
         let extra = strings(&["3", "0.1"]);
         assert_eq!(
             substitute(&strings(&["c", "--port={port}", "{host}"]), &values, &extra),

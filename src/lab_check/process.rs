@@ -110,11 +110,7 @@ pub fn secs(d: Duration) -> String {
 /// traceback its final line (`ConnectionRefusedError: ...`).
 pub fn last_words(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     for (i, line) in lines.iter().enumerate() {
         if let Some(at) = line.find("panicked at ") {
             let rest = &line[at + "panicked at ".len()..];
@@ -166,11 +162,7 @@ impl Proc {
         };
         let mut cmd = Command::new(program);
         cmd.args(args)
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
+            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (key, value) in env {
@@ -179,9 +171,8 @@ impl Proc {
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| Error::io(format!("cannot start '{program}'"), &e))?;
+        let mut child =
+            cmd.spawn().map_err(|e| Error::io(format!("cannot start '{program}'"), &e))?;
         if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), stdin) {
             // A program that never reads its stdin must not block us: write on a thread.
             let spawned = thread::Builder::new().spawn(move || {
@@ -195,13 +186,7 @@ impl Proc {
         }
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        Ok(Proc {
-            child,
-            shown,
-            stdout,
-            stderr,
-            status: None,
-        })
+        Ok(Proc { child, shown, stdout, stderr, status: None })
     }
 
     /// The exit status, if it has ended.
@@ -221,12 +206,7 @@ impl Proc {
         }
         let status = self.exited();
         self.stop();
-        Ran {
-            status,
-            stdout: settled(&self.stdout),
-            stderr: settled(&self.stderr),
-            limit,
-        }
+        Ran { status, stdout: settled(&self.stdout), stderr: settled(&self.stderr), limit }
     }
 
     /// Its stdout so far, as text.
@@ -237,13 +217,8 @@ impl Proc {
     /// What went wrong, for a program that ended when it should not have.
     pub fn fault(&mut self) -> String {
         let status = self.exited();
-        Ran {
-            status,
-            stdout: Vec::new(),
-            stderr: settled(&self.stderr),
-            limit: Duration::ZERO,
-        }
-        .fault()
+        Ran { status, stdout: Vec::new(), stderr: settled(&self.stderr), limit: Duration::ZERO }
+            .fault()
     }
 
     /// Waits at most `limit` for a stdout line `... listening on ADDR` and returns ADDR.
@@ -330,10 +305,7 @@ fn kill_tree(pid: u32) {
     signal("-STOP", &all);
     // Look again after the freeze: a process forked just before it shows up now.
     for _ in 0..3 {
-        let new: Vec<u32> = descendants(pid)
-            .into_iter()
-            .filter(|p| !all.contains(p))
-            .collect();
+        let new: Vec<u32> = descendants(pid).into_iter().filter(|p| !all.contains(p)).collect();
         if new.is_empty() {
             break;
         }
@@ -417,10 +389,8 @@ fn kill_tree(_pid: u32) {}
 pub fn free_tcp_port() -> Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Error::io("cannot find a free TCP port", &e))?;
-    let port = listener
-        .local_addr()
-        .map_err(|e| Error::io("cannot find a free TCP port", &e))?
-        .port();
+    let port =
+        listener.local_addr().map_err(|e| Error::io("cannot find a free TCP port", &e))?.port();
     Ok(port)
 }
 
@@ -428,10 +398,8 @@ pub fn free_tcp_port() -> Result<u16> {
 pub fn free_udp_port() -> Result<u16> {
     let socket =
         UdpSocket::bind("127.0.0.1:0").map_err(|e| Error::io("cannot find a free UDP port", &e))?;
-    let port = socket
-        .local_addr()
-        .map_err(|e| Error::io("cannot find a free UDP port", &e))?
-        .port();
+    let port =
+        socket.local_addr().map_err(|e| Error::io("cannot find a free UDP port", &e))?.port();
     Ok(port)
 }
 
@@ -520,10 +488,7 @@ mod tests {
         let new = b"\nthread 'main' panicked at x.rs:3:5:\nnot yet implemented: bind it\nnote: run with `RUST_BACKTRACE=1` environment variable\n";
         assert_eq!(last_words(new), "panicked: not yet implemented: bind it");
         let py = b"Traceback (most recent call last):\n  File \"c.py\", line 3\nConnectionRefusedError: [Errno 111] Connection refused\n";
-        assert_eq!(
-            last_words(py),
-            "ConnectionRefusedError: [Errno 111] Connection refused"
-        );
+        assert_eq!(last_words(py), "ConnectionRefusedError: [Errno 111] Connection refused");
     }
 
     #[test]
@@ -540,9 +505,7 @@ mod tests {
         }
         let argv = vec!["sleep".to_string(), "30".to_string()];
         let started = Instant::now();
-        let ran = Proc::start(&argv, &[], None, None)
-            .unwrap()
-            .wait(Duration::from_millis(200));
+        let ran = Proc::start(&argv, &[], None, None).unwrap().wait(Duration::from_millis(200));
         assert!(ran.status.is_none());
         assert!(started.elapsed() < Duration::from_secs(5));
         assert!(ran.fault().starts_with("still running after 0.2 s"));

@@ -40,37 +40,17 @@ fn clients(exercise: &str) -> &'static [&'static str] {
 fn case_names(exercise: &str) -> &'static [&'static str] {
     match exercise {
         "udp-upper" => &["basic", "long-input", "non-utf8"],
-        "tcp-upper" => &[
-            "basic",
-            "long-input",
-            "non-utf8",
-            "two-clients",
-            "early-disconnect",
-        ],
+        "tcp-upper" => &["basic", "long-input", "non-utf8", "two-clients", "early-disconnect"],
         "ping" | "perf" => &["basic", "non-utf8-long"],
-        "dual-stack" => &[
-            "basic",
-            "long-line",
-            "non-utf8",
-            "two-clients",
-            "early-disconnect",
-        ],
+        "dual-stack" => &["basic", "long-line", "non-utf8", "two-clients", "early-disconnect"],
         "image" => &["image-over-100kB", "early-disconnect"],
-        _ => &[
-            "basic",
-            "runs-of-spaces",
-            "not-found",
-            "two-clients",
-            "early-disconnect",
-        ],
+        _ => &["basic", "runs-of-spaces", "not-found", "two-clients", "early-disconnect"],
     }
 }
 
 fn not_run(ctx: &mut Ctx, exercise: &str) {
     for name in case_names(exercise) {
-        ctx.case(name, Duration::ZERO, |_| {
-            Err("not run: the server never listened".to_string())
-        });
+        ctx.case(name, Duration::ZERO, |_| Err("not run: the server never listened".to_string()));
     }
 }
 
@@ -92,14 +72,8 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
     }
     let udp = matches!(exercise.as_str(), "udp-upper" | "ping" | "perf");
     let files = TempDir::new()?;
-    let mut place = Place {
-        port: if udp {
-            free_udp_port()?
-        } else {
-            free_tcp_port()?
-        },
-        ..Place::default()
-    };
+    let mut place =
+        Place { port: if udp { free_udp_port()? } else { free_tcp_port()? }, ..Place::default() };
     if exercise == "image" {
         place.file = Some(files.write("served.jpg", &test_image())?);
     }
@@ -109,16 +83,13 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         place.dir = Some(files.path.clone());
     }
     let t = ctx.args.timeout;
-    let started = ctx
-        .start_student(&place, &[], None)
-        .map_err(|why| Error::failed("lab-check", why));
+    let started =
+        ctx.start_student(&place, &[], None).map_err(|why| Error::failed("lab-check", why));
     let server = match started {
         Ok(proc) => RefCell::new(proc),
         Err(err) => {
             let why = err.to_string();
-            ctx.case("listens", t, |_| {
-                Err(why.trim_start_matches("lab-check: ").to_string())
-            });
+            ctx.case("listens", t, |_| Err(why.trim_start_matches("lab-check: ").to_string()));
             return Ok(());
         }
     };
@@ -132,12 +103,7 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         not_run(ctx, &exercise);
         return Ok(());
     }
-    let s = Server {
-        proc: server,
-        port: Cell::new(port),
-        place,
-        udp,
-    };
+    let s = Server { proc: server, port: Cell::new(port), place, udp };
     match exercise.as_str() {
         "udp-upper" => udp_upper(ctx, &s),
         "tcp-upper" => tcp_upper(ctx, &s),
@@ -166,10 +132,7 @@ fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Check
             return Ok(port);
         }
         if server.exited().is_some() {
-            return Err(format!(
-                "the server ended before it listened: {}",
-                server.fault()
-            ));
+            return Err(format!("the server ended before it listened: {}", server.fault()));
         }
         if Instant::now() >= deadline {
             return Err(format!(
@@ -214,12 +177,8 @@ impl Server {
             return Ok(());
         }
         let mut place = self.place.clone();
-        place.port = if self.udp {
-            free_udp_port()
-        } else {
-            free_tcp_port()
-        }
-        .map_err(|e| e.to_string())?;
+        place.port =
+            if self.udp { free_udp_port() } else { free_tcp_port() }.map_err(|e| e.to_string())?;
         let mut proc = ctx.start_student(&place, &[], None)?;
         let port = wait_ready(&mut proc, place.port, self.udp, ctx.args.timeout)
             .map_err(|why| format!("the server had exited and did not start again: {why}"))?;
@@ -284,10 +243,7 @@ fn printed(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
     if !out.contains(expected) {
         let got = super::shown_prefix(&out, expected);
         return Err(if got > 0 {
-            format!(
-                "{what} came back cut: {got} of {} bytes — {hint}",
-                expected.len()
-            )
+            format!("{what} came back cut: {got} of {} bytes — {hint}", expected.len())
         } else {
             format!("our client did not get {what}: {}", ran.fault())
         });
@@ -302,13 +258,7 @@ fn udp_upper(ctx: &mut Ctx, s: &Server) {
     let t = ctx.args.timeout;
     let ask = |ctx: &Ctx, sentence: &str| -> Checked<Ran> {
         let dir = scratch()?;
-        ctx.run_reference(
-            "udp-upper-client",
-            s.port(),
-            &[sentence.to_string()],
-            b"",
-            &dir.path,
-        )
+        ctx.run_reference("udp-upper-client", s.port(), &[sentence.to_string()], b"", &dir.path)
     };
     s.case(ctx, "basic", t, |ctx| {
         s.explain(
@@ -347,13 +297,7 @@ fn tcp_upper(ctx: &mut Ctx, s: &Server) {
     let t = ctx.args.timeout;
     let ask = |ctx: &Ctx, sentence: &str| -> Checked<Ran> {
         let dir = scratch()?;
-        ctx.run_reference(
-            "tcp-upper-client",
-            s.port(),
-            &[sentence.to_string()],
-            b"",
-            &dir.path,
-        )
+        ctx.run_reference("tcp-upper-client", s.port(), &[sentence.to_string()], b"", &dir.path)
     };
     let basic = |ctx: &Ctx, sentence: &str| -> Checked<()> {
         ask(ctx, sentence).and_then(|ran| printed(&ran, &sentence.to_uppercase(), "the reply", ""))
@@ -412,11 +356,7 @@ fn binary_payload() -> Vec<u8> {
 
 fn echo_udp(ctx: &mut Ctx, s: &Server, exercise: &str) {
     let t = ctx.args.timeout;
-    let client = if exercise == "ping" {
-        "ping-client"
-    } else {
-        "perf-client"
-    };
+    let client = if exercise == "ping" { "ping-client" } else { "perf-client" };
     s.case(ctx, "basic", t, |ctx| {
         let dir = scratch()?;
         let args: Vec<String> = if exercise == "ping" {
@@ -461,13 +401,7 @@ fn dual_stack(ctx: &mut Ctx, s: &Server) {
     let talk = |ctx: &Ctx, input: &str| -> Checked<Ran> {
         let dir = scratch()?;
         let args = vec!["--family".to_string(), "4".to_string()];
-        ctx.run_reference(
-            "dual-stack-client",
-            s.port(),
-            &args,
-            input.as_bytes(),
-            &dir.path,
-        )
+        ctx.run_reference("dual-stack-client", s.port(), &args, input.as_bytes(), &dir.path)
     };
     let basic = |ctx: &Ctx| -> Checked<()> {
         talk(ctx, "hello\nsecond line\nend\n").and_then(|ran| {
@@ -543,11 +477,7 @@ fn image(ctx: &mut Ctx, s: &Server) {
                 Err(format!(
                     "the client got {} of 150000 bytes{} — send every byte, then close",
                     got.len(),
-                    if got.len() == 150_000 {
-                        " (changed)"
-                    } else {
-                        ""
-                    }
+                    if got.len() == 150_000 { " (changed)" } else { "" }
                 ))
             }
         });

@@ -99,11 +99,9 @@ impl Impairments {
     ///
     /// [`Error::Usage`] naming the flag and the accepted range.
     pub fn validate(&self) -> Result<()> {
-        for (name, pct) in [
-            ("--loss", self.loss),
-            ("--duplicate", self.duplicate),
-            ("--reorder", self.reorder),
-        ] {
+        for (name, pct) in
+            [("--loss", self.loss), ("--duplicate", self.duplicate), ("--reorder", self.reorder)]
+        {
             if !(0.0..=100.0).contains(&pct) {
                 return Err(Error::usage(format!(
                     "{name} must be a percentage from 0 to 100, not {pct}"
@@ -246,10 +244,7 @@ impl Decider {
         let stream = flow.wrapping_mul(2).wrapping_add(direction.index() as u64);
         let from_seed = Rng::seeded(seed).next_u64();
         let from_stream = Rng::seeded(stream ^ 0x6c69_6e6b_2d65_6d75).next_u64();
-        Decider {
-            rng: Rng::seeded(from_seed ^ from_stream),
-            link,
-        }
+        Decider { rng: Rng::seeded(from_seed ^ from_stream), link }
     }
 
     /// The fate of the next datagram.
@@ -278,10 +273,7 @@ mod tests {
     use super::*;
 
     fn link(loss: f64) -> Impairments {
-        Impairments {
-            loss,
-            ..Impairments::none()
-        }
+        Impairments { loss, ..Impairments::none() }
     }
 
     #[test]
@@ -317,9 +309,7 @@ mod tests {
             ..Impairments::none()
         };
         let mut d = Decider::for_stream(3, 1, Direction::ToClient, l);
-        let delays: Vec<f64> = (0..10_000)
-            .map(|_| d.next().delay.as_secs_f64() * 1000.0)
-            .collect();
+        let delays: Vec<f64> = (0..10_000).map(|_| d.next().delay.as_secs_f64() * 1000.0).collect();
         assert!(delays.iter().all(|&x| (6.0..=14.0).contains(&x)));
         let mean = delays.iter().sum::<f64>() / delays.len() as f64;
         assert!((mean - 10.0).abs() < 0.1, "{mean}");
@@ -339,11 +329,7 @@ mod tests {
     #[test]
     fn adding_jitter_does_not_change_which_datagrams_are_lost() {
         let plain = link(30.0);
-        let jittery = Impairments {
-            jitter: Duration::from_millis(5),
-            duplicate: 10.0,
-            ..plain
-        };
+        let jittery = Impairments { jitter: Duration::from_millis(5), duplicate: 10.0, ..plain };
         let mut a = Decider::for_stream(9, 1, Direction::ToServer, plain);
         let mut b = Decider::for_stream(9, 1, Direction::ToServer, jittery);
         for _ in 0..1000 {
@@ -354,30 +340,13 @@ mod tests {
     #[test]
     fn validation_names_the_flag() {
         let bad = [
-            Impairments {
-                loss: 101.0,
-                ..Impairments::none()
-            },
-            Impairments {
-                duplicate: -1.0,
-                ..Impairments::none()
-            },
-            Impairments {
-                reorder: f64::NAN,
-                ..Impairments::none()
-            },
-            Impairments {
-                delay: Duration::from_secs(61),
-                ..Impairments::none()
-            },
-            Impairments {
-                rate_kbit: Some(0.0),
-                ..Impairments::none()
-            },
+            Impairments { loss: 101.0, ..Impairments::none() },
+            Impairments { duplicate: -1.0, ..Impairments::none() },
+            Impairments { reorder: f64::NAN, ..Impairments::none() },
+            Impairments { delay: Duration::from_secs(61), ..Impairments::none() },
+            Impairments { rate_kbit: Some(0.0), ..Impairments::none() },
         ];
-        for (l, flag) in bad
-            .iter()
-            .zip(["--loss", "--duplicate", "--reorder", "--delay", "--rate"])
+        for (l, flag) in bad.iter().zip(["--loss", "--duplicate", "--reorder", "--delay", "--rate"])
         {
             let err = l.validate().unwrap_err();
             assert_eq!(err.exit_code(), 2);

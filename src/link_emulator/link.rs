@@ -208,11 +208,7 @@ pub struct Way {
 impl Way {
     /// A direction with nothing counted and an idle wire.
     pub fn new(direction: Direction) -> Way {
-        Way {
-            direction,
-            tally: Tally::default(),
-            wire: Mutex::new(None),
-        }
+        Way { direction, tally: Tally::default(), wire: Mutex::new(None) }
     }
 
     /// Puts `bytes` on the wire as soon as it is free and returns when the last
@@ -326,19 +322,9 @@ impl Lane {
             Some(held) => held.lock().map_or(true, |h| h.is_none()),
         };
         if fate.reorder && slot_free {
-            return Some(Plan {
-                fate,
-                release,
-                hold: true,
-                overtaken: None,
-            });
+            return Some(Plan { fate, release, hold: true, overtaken: None });
         }
-        Some(Plan {
-            fate,
-            release,
-            hold: false,
-            overtaken: self.held.take(),
-        })
+        Some(Plan { fate, release, hold: false, overtaken: self.held.take() })
     }
 
     /// Remembers the datagram held back by the last [`plan`](Self::plan).
@@ -352,10 +338,7 @@ mod tests {
     use super::*;
 
     fn rate(kbit: f64) -> Impairments {
-        Impairments {
-            rate_kbit: Some(kbit),
-            ..Impairments::none()
-        }
+        Impairments { rate_kbit: Some(kbit), ..Impairments::none() }
     }
 
     #[test]
@@ -363,9 +346,8 @@ mod tests {
         let way = Way::new(Direction::ToServer);
         let link = rate(1000.0); // 1000 bytes = 8 ms
         let t0 = Instant::now();
-        let ends: Vec<Instant> = (0..3)
-            .map(|_| way.transmit(&link, t0, 1000, None).unwrap())
-            .collect();
+        let ends: Vec<Instant> =
+            (0..3).map(|_| way.transmit(&link, t0, 1000, None).unwrap()).collect();
         assert_eq!(ends[0], t0 + Duration::from_millis(8));
         assert_eq!(ends[1], t0 + Duration::from_millis(16));
         assert_eq!(ends[2], t0 + Duration::from_millis(24));
@@ -422,20 +404,14 @@ mod tests {
 
     #[test]
     fn reordering_holds_one_and_the_next_takes_it() {
-        let link = Impairments {
-            reorder: 100.0,
-            ..Impairments::none()
-        };
+        let link = Impairments { reorder: 100.0, ..Impairments::none() };
         let way = Way::new(Direction::ToServer);
         let mut lane = Lane::new(1, 1, Direction::ToServer, link);
         let now = Instant::now();
         let fate = lane.decide();
         let first = lane.plan(fate, &way, &link, now, 1, None).unwrap();
         assert!(first.hold && first.overtaken.is_none());
-        let held: Held = Arc::new(Mutex::new(Some(Parcel {
-            data: b"one".to_vec(),
-            copies: 1,
-        })));
+        let held: Held = Arc::new(Mutex::new(Some(Parcel { data: b"one".to_vec(), copies: 1 })));
         lane.hold(Arc::clone(&held));
         // The slot is taken, so the second is not held: it overtakes the first.
         let fate = lane.decide();

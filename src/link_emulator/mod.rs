@@ -179,71 +179,20 @@ impl cli::Args for Args {
             "a bad network on your desk: relays UDP datagrams or TCP connections to a \
              server, adding delay, jitter, loss, duplication, reordering and a rate limit",
         )
-        .option(
-            "listen",
-            "ADDR",
-            "where clients send or connect, HOST:PORT [required]",
-        )
+        .option("listen", "ADDR", "where clients send or connect, HOST:PORT [required]")
         .option("to", "ADDR", "the real server, HOST:PORT [required]")
         .switch("udp", "relay UDP datagrams (the default)")
         .switch("tcp", "relay TCP connections (delay, jitter and rate only)")
-        .flag(
-            "delay",
-            "DURATION",
-            "0",
-            "one-way delay, each direction (bare number: ms)",
-        )
-        .flag(
-            "jitter",
-            "DURATION",
-            "0",
-            "each delay varies within ± this (bare number: ms)",
-        )
-        .flag(
-            "loss",
-            "PCT",
-            "0",
-            "chance that a datagram is lost, per direction, in %",
-        )
-        .flag(
-            "duplicate",
-            "PCT",
-            "0",
-            "chance that a datagram arrives twice, in %",
-        )
-        .flag(
-            "reorder",
-            "PCT",
-            "0",
-            "chance that a datagram is overtaken by the next, in %",
-        )
-        .option(
-            "rate",
-            "KBIT",
-            "link rate per direction in kbit/s of payload [default: none]",
-        )
-        .option(
-            "seed",
-            "N",
-            "seed for every random decision [default: from the clock]",
-        )
-        .option(
-            "duration",
-            "DURATION",
-            "stop after this, print the summary (bare number: s)",
-        )
-        .flag(
-            "idle-timeout",
-            "DURATION",
-            "30s",
-            "forget a client silent this long (bare: s)",
-        )
-        .flag(
-            "max-clients",
-            "N",
-            "256",
-            "relay at most N clients (UDP) or connections at once",
-        )
+        .flag("delay", "DURATION", "0", "one-way delay, each direction (bare number: ms)")
+        .flag("jitter", "DURATION", "0", "each delay varies within ± this (bare number: ms)")
+        .flag("loss", "PCT", "0", "chance that a datagram is lost, per direction, in %")
+        .flag("duplicate", "PCT", "0", "chance that a datagram arrives twice, in %")
+        .flag("reorder", "PCT", "0", "chance that a datagram is overtaken by the next, in %")
+        .option("rate", "KBIT", "link rate per direction in kbit/s of payload [default: none]")
+        .option("seed", "N", "seed for every random decision [default: from the clock]")
+        .option("duration", "DURATION", "stop after this, print the summary (bare number: s)")
+        .flag("idle-timeout", "DURATION", "30s", "forget a client silent this long (bare: s)")
+        .flag("max-clients", "N", "256", "relay at most N clients (UDP) or connections at once")
         .switch("verbose", "print the fate of every datagram")
         .example("link-emulator --listen 127.0.0.1:6065 --to 127.0.0.1:5065 --delay 20 --loss 10")
     }
@@ -295,13 +244,7 @@ impl cli::Args for Args {
             true => Some(m.seconds("duration")?),
             false => None,
         };
-        Ok(Args {
-            listen,
-            to,
-            tcp,
-            settings,
-            duration,
-        })
+        Ok(Args { listen, to, tcp, settings, duration })
     }
 }
 
@@ -375,12 +318,7 @@ pub fn bind(args: &Args) -> Result<Bound> {
         Socket::Udp(socket) => socket.local_addr(),
     })?;
     check_target(local, server)?;
-    Ok(Bound {
-        socket,
-        local,
-        server,
-        settings: args.settings,
-    })
+    Ok(Bound { socket, local, server, settings: args.settings })
 }
 
 impl Bound {
@@ -391,11 +329,7 @@ impl Bound {
 
     /// Two lines: what is relayed where, with the seed; what the link does.
     pub fn banner(&self) -> String {
-        let mode = if matches!(self.socket, Socket::Tcp(_)) {
-            "tcp"
-        } else {
-            "udp"
-        };
+        let mode = if matches!(self.socket, Socket::Tcp(_)) { "tcp" } else { "udp" };
         format!(
             "relaying {mode} {} -> {}, seed {}\neach direction: {}",
             self.local, self.server, self.settings.seed, self.settings.link
@@ -486,10 +420,7 @@ pub fn start_udp(
     let local = net::local_addr_of(socket.local_addr())?;
     check_target(local, server)?;
     let relay = udp::Relay::start(socket, server, settings, log)?;
-    Ok(Emulator {
-        relay: Relay::Udp(relay),
-        local,
-    })
+    Ok(Emulator { relay: Relay::Udp(relay), local })
 }
 
 /// Starts a TCP emulator on an already bound listener, relaying to `server`.
@@ -511,10 +442,7 @@ pub fn start_tcp(
     let local = net::local_addr_of(listener.local_addr())?;
     check_target(local, server)?;
     let relay = tcp::Relay::start(listener, server, settings, log)?;
-    Ok(Emulator {
-        relay: Relay::Tcp(relay),
-        local,
-    })
+    Ok(Emulator { relay: Relay::Tcp(relay), local })
 }
 
 /// Checks that `server` is an address a datagram can go to, and not the
@@ -603,9 +531,7 @@ impl fmt::Display for Report {
 /// Locks a mutex, going on with the data if another thread panicked while
 /// holding it: every structure guarded here stays consistent between calls.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Splits `HOST:PORT` (`127.0.0.1:6065`, `localhost:5065`, `[::1]:5065`) into
@@ -650,10 +576,7 @@ mod tests {
 
     #[test]
     fn host_port_forms() {
-        assert_eq!(
-            split_host_port("localhost:5065").unwrap(),
-            ("localhost".to_string(), 5065)
-        );
+        assert_eq!(split_host_port("localhost:5065").unwrap(), ("localhost".to_string(), 5065));
         assert_eq!(split_host_port("[::1]:7").unwrap(), ("::1".to_string(), 7));
         for bad in ["", ":80", "host:", "host:99999", "::1:80", "[::1]", "a:b"] {
             let err = split_host_port(bad).unwrap_err();
@@ -665,14 +588,8 @@ mod tests {
     fn relaying_to_itself_and_datagram_flags_on_tcp_are_refused() {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         let own = socket.local_addr().unwrap();
-        let err = start_udp(
-            socket,
-            own,
-            Settings::new(Impairments::none()),
-            Log::quiet(),
-        )
-        .err()
-        .unwrap();
+        let err =
+            start_udp(socket, own, Settings::new(Impairments::none()), Log::quiet()).err().unwrap();
         assert!(err.to_string().contains("relay to itself"), "{err}");
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         let err = start_udp(
@@ -686,18 +603,11 @@ mod tests {
         assert!(err.to_string().contains("port 0"), "{err}");
 
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let lossy = Impairments {
-            loss: 1.0,
-            ..Impairments::none()
-        };
-        let err = start_tcp(
-            listener,
-            "127.0.0.1:9".parse().unwrap(),
-            Settings::new(lossy),
-            Log::quiet(),
-        )
-        .err()
-        .unwrap();
+        let lossy = Impairments { loss: 1.0, ..Impairments::none() };
+        let err =
+            start_tcp(listener, "127.0.0.1:9".parse().unwrap(), Settings::new(lossy), Log::quiet())
+                .err()
+                .unwrap();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("--udp only"), "{err}");
     }
@@ -712,10 +622,7 @@ mod tests {
                 let _ = server.send_to(&buf[..n], peer);
             }
         });
-        let link = Impairments {
-            delay: Duration::from_millis(5),
-            ..Impairments::none()
-        };
+        let link = Impairments { delay: Duration::from_millis(5), ..Impairments::none() };
         let emulator = start_udp(
             UdpSocket::bind("127.0.0.1:0").unwrap(),
             server_addr,
@@ -724,9 +631,7 @@ mod tests {
         )
         .unwrap();
         let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        client.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let sent = std::time::Instant::now();
         client.send_to(b"hello", emulator.local_addr()).unwrap();
         let mut buf = [0u8; 64];
@@ -745,9 +650,7 @@ mod tests {
         assert_eq!(report.way(Direction::ToServer).forwarded, 1);
         assert_eq!(report.way(Direction::ToClient).bytes, 5);
         assert!(report.to_string().contains("udp"));
-        assert!(report
-            .block("totals")
-            .starts_with("--- link-emulator totals: udp"));
+        assert!(report.block("totals").starts_with("--- link-emulator totals: udp"));
         let widest = report.to_string().lines().map(|l| l.chars().count()).max();
         assert!(widest < Some(100), "{report}");
     }

@@ -82,10 +82,7 @@ impl Scheduler {
     ///
     /// `cannot start the timer thread: WHY` when the system refuses a new thread.
     pub fn start() -> Result<Scheduler> {
-        let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue::default()),
-            wake: Condvar::new(),
-        });
+        let shared = Arc::new(Shared { queue: Mutex::new(Queue::default()), wake: Condvar::new() });
         let worker = Arc::clone(&shared);
         std::thread::Builder::new()
             .name("link-timer".to_string())
@@ -166,9 +163,8 @@ mod tests {
                 }),
             );
         }
-        let got: Vec<(i32, Instant)> = (0..4)
-            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
-            .collect();
+        let got: Vec<(i32, Instant)> =
+            (0..4).map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
         let order: Vec<i32> = got.iter().map(|g| g.0).collect();
         assert_eq!(order, vec![3, 1, 2, 0]);
         // None ran early.
@@ -193,9 +189,8 @@ mod tests {
                 }),
             );
         }
-        let got: Vec<i32> = (0..50)
-            .map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap())
-            .collect();
+        let got: Vec<i32> =
+            (0..50).map(|_| rx.recv_timeout(Duration::from_secs(5)).unwrap()).collect();
         assert_eq!(got, (0..50).collect::<Vec<i32>>());
     }
 

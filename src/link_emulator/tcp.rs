@@ -85,9 +85,8 @@ impl Relay {
         settings: Settings,
         log: Log,
     ) -> Result<Arc<Relay>> {
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::io("cannot read the local address", &e))?;
+        let local =
+            listener.local_addr().map_err(|e| Error::io("cannot read the local address", &e))?;
         let relay = Arc::new(Relay {
             local,
             server,
@@ -130,8 +129,7 @@ impl Relay {
                 // Windows: the process is ending and std's WSACleanup closed the socket.
                 Err(e) if crate::wsa::socket_closed(&e) => return,
                 Err(e) => {
-                    self.log
-                        .line(format_args!("accept failed: {}", describe(&e)));
+                    self.log.line(format_args!("accept failed: {}", describe(&e)));
                     // Typically too many open files: give connections time to close.
                     std::thread::sleep(Duration::from_millis(100));
                     continue;
@@ -148,9 +146,8 @@ impl Relay {
             };
             let number = self.accepted.fetch_add(1, Ordering::Relaxed) + 1;
             let relay = Arc::clone(&self);
-            let spawned = std::thread::Builder::new()
-                .name(format!("link-tcp-{number}"))
-                .spawn(move || {
+            let spawned =
+                std::thread::Builder::new().name(format!("link-tcp-{number}")).spawn(move || {
                     relay.serve(client, peer, number);
                     drop(slot);
                 });
@@ -178,10 +175,7 @@ impl Relay {
                 return;
             }
         };
-        let via = server
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|_| "?".to_string());
+        let via = server.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".to_string());
         self.log.line(format_args!(
             "connection {number} from {peer}: relayed to {} from {via}",
             self.server
@@ -192,9 +186,7 @@ impl Relay {
                 conn.bytes[0].load(Ordering::Relaxed),
                 conn.bytes[1].load(Ordering::Relaxed)
             )),
-            Err(err) => self
-                .log
-                .line(format_args!("connection {number} from {peer}: {err}")),
+            Err(err) => self.log.line(format_args!("connection {number} from {peer}: {err}")),
         }
     }
 
@@ -215,10 +207,7 @@ impl Relay {
         let streams = setup(&client)
             .and_then(|()| setup(&server))
             .and_then(|()| {
-                Ok((
-                    [clone(&client)?, clone(&server)?],
-                    [clone(&client)?, clone(&server)?],
-                ))
+                Ok(([clone(&client)?, clone(&server)?], [clone(&client)?, clone(&server)?]))
             })
             .map_err(|e| Error::io("cannot set up the connection", &e))?;
         let ([client_w, server_w], [client_s, server_s]) = streams;
@@ -294,9 +283,8 @@ impl Relay {
                 Ok(len) => len,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if is_timeout(&e) => {
-                    let quiet = self
-                        .now_ms()
-                        .saturating_sub(conn.last_seen_ms.load(Ordering::Relaxed));
+                    let quiet =
+                        self.now_ms().saturating_sub(conn.last_seen_ms.load(Ordering::Relaxed));
                     if Duration::from_millis(quiet) < quiet_limit {
                         continue; // the other direction is busy, or not for long
                     }
@@ -411,9 +399,7 @@ impl Pipe {
     }
 
     fn wait<'a>(&self, guard: MutexGuard<'a, PipeState>) -> MutexGuard<'a, PipeState> {
-        self.changed
-            .wait(guard)
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.changed.wait(guard).unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Queues a chunk, waiting while the pipe is full. False when the writer is gone.

@@ -80,10 +80,7 @@ impl Flow {
                 SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, own.port()).into(),
             };
             // If this fails the thread still ends at its next read timeout.
-            let _ = self
-                .upstream
-                .connect(own)
-                .and_then(|()| self.upstream.send(&[]));
+            let _ = self.upstream.connect(own).and_then(|()| self.upstream.send(&[]));
         }
     }
 }
@@ -102,11 +99,7 @@ impl Relay {
         settings: Settings,
         log: Log,
     ) -> Result<Arc<Relay>> {
-        let scheduler = if settings.link.shapes_time() {
-            Some(Scheduler::start()?)
-        } else {
-            None
-        };
+        let scheduler = if settings.link.shapes_time() { Some(Scheduler::start()?) } else { None };
         let relay = Arc::new(Relay {
             listen,
             server,
@@ -219,12 +212,7 @@ impl Relay {
         };
         let number = flows.opened + 1;
         let lane = |direction| {
-            Mutex::new(Lane::new(
-                self.settings.seed,
-                number,
-                direction,
-                self.settings.link,
-            ))
+            Mutex::new(Lane::new(self.settings.seed, number, direction, self.settings.link))
         };
         let flow = Arc::new(Flow {
             number,
@@ -241,10 +229,7 @@ impl Relay {
             .name(format!("link-udp-flow-{number}"))
             .spawn(move || relay.upstream_loop(&reader));
         if let Err(e) = spawned {
-            self.warn(format_args!(
-                "client {client}: cannot start a thread: {}",
-                describe(&e)
-            ));
+            self.warn(format_args!("client {client}: cannot start a thread: {}", describe(&e)));
             return None;
         }
         flows.opened = number;
@@ -258,11 +243,8 @@ impl Relay {
         }
         flows.by_client.insert(client, Arc::clone(&flow));
         drop(flows);
-        let via = flow
-            .upstream
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|_| "?".to_string());
+        let via =
+            flow.upstream.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| "?".to_string());
         self.log.line(format_args!(
             "client {client}: flow {number}, relayed to {} from {via}",
             self.server
@@ -290,11 +272,7 @@ impl Relay {
     /// for longer has nothing of its own on the way.
     fn in_flight_limit(&self) -> Duration {
         let link = &self.settings.link;
-        let queueing = if link.rate_kbit.is_some() {
-            QUEUE_LIMIT
-        } else {
-            Duration::ZERO
-        };
+        let queueing = if link.rate_kbit.is_some() { QUEUE_LIMIT } else { Duration::ZERO };
         link.delay + link.jitter + REORDER_HOLD + queueing
     }
 
@@ -349,16 +327,11 @@ impl Relay {
     /// Forgets the flow if nothing went either way for the idle limit.
     fn retire_if_idle(&self, flow: &Arc<Flow>) -> bool {
         let mut flows = lock(&self.flows);
-        let quiet = self
-            .now_ms()
-            .saturating_sub(flow.last_seen_ms.load(Ordering::Relaxed));
+        let quiet = self.now_ms().saturating_sub(flow.last_seen_ms.load(Ordering::Relaxed));
         if Duration::from_millis(quiet) < self.idle_limit() {
             return false;
         }
-        let ours = flows
-            .by_client
-            .get(&flow.client)
-            .map_or(false, |f| Arc::ptr_eq(f, flow));
+        let ours = flows.by_client.get(&flow.client).map_or(false, |f| Arc::ptr_eq(f, flow));
         if ours {
             flows.by_client.remove(&flow.client);
             flows.warned_full = false;
@@ -457,10 +430,7 @@ impl Relay {
                 return;
             }
         };
-        let parcel = Parcel {
-            data: data.to_vec(),
-            copies,
-        };
+        let parcel = Parcel { data: data.to_vec(), copies };
         let wait = crate::clock::ms(plan.release.saturating_duration_since(now));
         let twice = if copies == 2 { ", twice" } else { "" };
         if plan.hold {
@@ -482,22 +452,14 @@ impl Relay {
             );
             return;
         }
-        self.trace(
-            flow,
-            direction,
-            number,
-            data.len(),
-            format_args!("due in {wait:.3} ms{twice}"),
-        );
+        self.trace(flow, direction, number, data.len(), format_args!("due in {wait:.3} ms{twice}"));
         let relay = Arc::clone(self);
         let owner = Arc::clone(flow);
         scheduler.at(
             plan.release,
             Box::new(move || {
                 relay.deliver(&owner, direction, &parcel.data, parcel.copies);
-                relay.ways[direction.index()]
-                    .tally
-                    .release(parcel.data.len());
+                relay.ways[direction.index()].tally.release(parcel.data.len());
             }),
         );
         if let Some(held) = plan.overtaken {

@@ -164,15 +164,7 @@ pub fn measure(
     let o = o.clone();
     let (late_or_duplicate, foreign, refused) = (w.late_or_duplicate, w.foreign, w.refused);
     let jitter_ms = w.jitter.whole_run();
-    Ok(Report {
-        server,
-        options: o,
-        rows,
-        late_or_duplicate,
-        foreign,
-        refused,
-        jitter_ms,
-    })
+    Ok(Report { server, options: o, rows, late_or_duplicate, foreign, refused, jitter_ms })
 }
 
 /// The binary: the header, a row per second (text or `--csv`), the graphs,
@@ -207,11 +199,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let written = report.write_graphs(&args.out_dir);
     if let Ok(paths) = &written {
-        say(&format!(
-            "graphs: {}, {}",
-            paths[0].display(),
-            paths[1].display()
-        ));
+        say(&format!("graphs: {}, {}", paths[0].display(), paths[1].display()));
     }
     for line in report.notes().iter().chain(&report.summary()) {
         say(line);
@@ -269,24 +257,14 @@ impl cli::Args for Args {
         .positional("SIZE", "2", "payload bytes per datagram, 1 to 65507")
         .flag("host", "HOST", "localhost", "the server's name or address")
         .flag("port", "PORT", "5048", "the server's UDP port")
-        .flag(
-            "window",
-            "N",
-            "1",
-            "datagrams in flight (1 = stop-and-wait, as the original)",
-        )
+        .flag("window", "N", "1", "datagrams in flight (1 = stop-and-wait, as the original)")
         .flag(
             "timeout",
             "TIME",
             "1",
             "wait this long for an echo, then count it lost (bare: seconds)",
         )
-        .flag(
-            "out-dir",
-            "DIR",
-            ".",
-            "where throughput_graph.svg and average_delay_graph.svg go",
-        )
+        .flag("out-dir", "DIR", ".", "where throughput_graph.svg and average_delay_graph.svg go")
         .switch("csv", "rows as CSV on stdout (everything else on stderr)")
         .example("perf-client 3 1024 --window 16 --out-dir graphs")
     }
@@ -323,8 +301,7 @@ fn tag_len(size: usize) -> usize {
 
 /// How many sequence numbers a payload of `size` bytes can tell apart.
 fn tag_values(size: usize) -> u64 {
-    1u64.checked_shl(8 * tag_len(size) as u32)
-        .unwrap_or(u64::MAX)
+    1u64.checked_shl(8 * tag_len(size) as u32).unwrap_or(u64::MAX)
 }
 
 /// The datagrams in flight, and what the loop counted about them.
@@ -399,10 +376,7 @@ impl Window {
         // Position in the window; the subtraction wraps as the cut numbers do.
         let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(self.base));
         let timeout = self.timeout;
-        let flight = match usize::try_from(offset)
-            .ok()
-            .and_then(|o| self.in_flight.get_mut(o))
-        {
+        let flight = match usize::try_from(offset).ok().and_then(|o| self.in_flight.get_mut(o)) {
             Some(f) if !f.1 => f,
             _ => return self.late_or_duplicate += 1, // settled already, or before the window
         };
@@ -461,16 +435,7 @@ impl Row {
     fn new(second: u64) -> Row {
         let (sent, received, lost, bytes) = (0, 0, 0, 0);
         let (rtt_total, jitter_ms, span) = (Duration::ZERO, 0.0, Duration::from_secs(1));
-        Row {
-            second,
-            sent,
-            received,
-            lost,
-            bytes,
-            rtt_total,
-            jitter_ms,
-            span,
-        }
+        Row { second, sent, received, lost, bytes, rtt_total, jitter_ms, span }
     }
 
     /// Goodput in kB/s: echoed payload bytes / 1000 (as the original) per
@@ -488,21 +453,14 @@ impl Row {
 
     /// The row under [`CSV_HEADER`] (an empty delay when nothing came back).
     pub fn csv(&self) -> String {
-        let delay = self
-            .avg_delay_ms()
-            .map_or(String::new(), |d| format!("{d:.6}"));
+        let delay = self.avg_delay_ms().map_or(String::new(), |d| format!("{d:.6}"));
         let (s, kb, j) = (self.second, self.goodput_kbps(), self.jitter_ms);
-        format!(
-            "{s},{kb:.3},{delay},{},{},{},{j:.6}",
-            self.sent, self.received, self.lost
-        )
+        format!("{s},{kb:.3},{delay},{},{},{},{j:.6}", self.sent, self.received, self.lost)
     }
 
     /// The row under [`text_header`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
-        let delay = self
-            .avg_delay_ms()
-            .map_or("-".to_string(), |d| format!("{d:.4}"));
+        let delay = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
         let mbit = self.goodput_kbps() * 8.0 / 1000.0;
         let cells = [
             self.second.to_string(),
@@ -576,16 +534,10 @@ impl Report {
     pub fn notes(&self) -> Vec<String> {
         let mut lines = Vec::new();
         if self.late_or_duplicate > 0 {
-            lines.push(format!(
-                "late or duplicate echoes ignored: {}",
-                self.late_or_duplicate
-            ));
+            lines.push(format!("late or duplicate echoes ignored: {}", self.late_or_duplicate));
         }
         if self.foreign > 0 {
-            lines.push(format!(
-                "datagrams that were no echo of ours ignored: {}",
-                self.foreign
-            ));
+            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.foreign));
         }
         if self.refused > 0 || self.received() == 0 {
             lines.push(format!("note: {}", icmp_note(self.refused, true)));
@@ -595,11 +547,7 @@ impl Report {
 
     /// The closing lines, each under 100 columns.
     pub fn summary(&self) -> Vec<String> {
-        let (o, sent, lost) = (
-            &self.options,
-            self.total(|r| r.sent),
-            self.total(|r| r.lost),
-        );
+        let (o, sent, lost) = (&self.options, self.total(|r| r.sent), self.total(|r| r.lost));
         let secs = self.elapsed().as_secs_f64().max(1e-9);
         let kbps = self.bytes() as f64 / 1000.0 / secs;
         let rtt: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
@@ -638,11 +586,8 @@ impl Report {
             Error::failed(what, format!("{} late echoes", self.late_or_duplicate))
                 .hint("try a longer --timeout")
         } else if self.foreign > 0 {
-            Error::failed(
-                what,
-                format!("{} datagrams that are no echo of ours", self.foreign),
-            )
-            .hint("is that an echo server?")
+            Error::failed(what, format!("{} datagrams that are no echo of ours", self.foreign))
+                .hint("is that an echo server?")
         } else {
             Error::failed(what, "nothing came back")
                 .hint(format!("is perf-server running on port {port}?"))
@@ -651,10 +596,8 @@ impl Report {
 
     fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {
         let o = &self.options;
-        let title = format!(
-            "{what} to {} ({}-byte payloads, window {})",
-            self.server, o.size, o.window
-        );
+        let title =
+            format!("{what} to {} ({}-byte payloads, window {})", self.server, o.size, o.window);
         let mut chart = Chart::new(&title, "time (s)", &format!("{what} ({unit})"))
             .whole_numbers_on_x()
             .missing_label("no echo that second");
@@ -674,10 +617,8 @@ impl Report {
     /// `cannot write PATH: WHY`.
     pub fn write_graphs(&self, dir: &Path) -> Result<[PathBuf; 2]> {
         let paths = GRAPH_FILES.map(|f| dir.join(f));
-        self.chart("goodput", "kB/s", |r| Some(r.goodput_kbps()))
-            .write(&paths[0])?;
-        self.chart("RTT/2", "ms", Row::avg_delay_ms)
-            .write(&paths[1])?;
+        self.chart("goodput", "kB/s", |r| Some(r.goodput_kbps())).write(&paths[0])?;
+        self.chart("RTT/2", "ms", Row::avg_delay_ms).write(&paths[1])?;
         Ok(paths)
     }
 }
@@ -703,17 +644,9 @@ mod tests {
 
     #[test]
     fn sequence_numbers_wrap_with_the_payload_size() {
-        let o = |size| Options {
-            duration: 1,
-            size,
-            window: 4,
-            timeout: Duration::from_secs(1),
-        };
+        let o = |size| Options { duration: 1, size, window: 4, timeout: Duration::from_secs(1) };
         let w = Window::new(&o(1));
-        assert_eq!(
-            (w.tag(255), w.tag(256), w.tag(3u64.wrapping_sub(254))),
-            (255, 0, 5)
-        );
+        assert_eq!((w.tag(255), w.tag(256), w.tag(3u64.wrapping_sub(254))), (255, 0, 5));
         assert_eq!(Window::new(&o(20)).tag(u64::MAX), u64::MAX);
         assert_eq!((tag_values(1), tag_values(8)), (256, u64::MAX));
     }

@@ -107,9 +107,6 @@ impl cli::Args for Args {
 
     fn from_matches(m: &Matches) -> Result<Args> {
         let port = m.number("port", 0, u16::MAX)?;
-        Ok(Args {
-            host: m.value("host").to_string(),
-            port,
-        })
+        Ok(Args { host: m.value("host").to_string(), port })
     }
 }

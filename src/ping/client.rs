@@ -310,12 +310,7 @@ impl cli::Args for Args {
             format!("--plot draws at most {MAX_PLOT} messages")
         } else {
             let (host, port) = (m.value("host").to_string(), m.number("port", 1, u16::MAX)?);
-            return Ok(Args {
-                host,
-                port,
-                options: o,
-                plot,
-            });
+            return Ok(Args { host, port, options: o, plot });
         };
         Err(m.bad(why))
     }
@@ -343,28 +338,11 @@ struct Books<'a> {
 impl<'a> Books<'a> {
     fn new(server: SocketAddr, o: &Options, plot: bool, payloads: &'a Payloads) -> Books<'a> {
         let rtts = plot.then(|| vec![None; o.count as usize]);
-        let (timeout, elapsed, rtt, n) = (
-            o.timeout,
-            Duration::ZERO,
-            Running::default(),
-            Counts::default(),
-        );
-        let report = Report {
-            server,
-            timeout,
-            elapsed,
-            n,
-            rtt,
-            rtts,
-        };
+        let (timeout, elapsed, rtt, n) =
+            (o.timeout, Duration::ZERO, Running::default(), Counts::default());
+        let report = Report { server, timeout, elapsed, n, rtt, rtts };
         let (messages, first, oldest) = (VecDeque::new(), 0, 0);
-        Books {
-            payloads,
-            messages,
-            first,
-            oldest,
-            report,
-        }
+        Books { payloads, messages, first, oldest, report }
     }
 
     /// Takes in what the sender has posted; true once the sender is done.
@@ -419,9 +397,7 @@ impl<'a> Books<'a> {
         let i = match number {
             _ if from != r.server => {
                 n.foreign += 1;
-                return say(format_args!(
-                    "ignored a datagram from {from}: not the server"
-                ));
+                return say(format_args!("ignored a datagram from {from}: not the server"));
             }
             None => {
                 n.malformed += 1;
@@ -435,9 +411,7 @@ impl<'a> Books<'a> {
             Some(k) => &mut self.messages[k as usize],
             None => {
                 n.late += 1; // forgotten long ago: late, whatever it was
-                return say(format_args!(
-                    "message {m} late: older than {HISTORY} messages"
-                ));
+                return say(format_args!("message {m} late: older than {HISTORY} messages"));
             }
         };
         let rtt = at.saturating_duration_since(entry.0);
@@ -464,9 +438,7 @@ impl<'a> Books<'a> {
                 }
                 entry.1 = Fate::Lost;
                 n.late += 1;
-                say(format_args!(
-                    "message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"
-                ));
+                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
             }
         }
     }
@@ -505,9 +477,7 @@ impl Payloads {
         let digits = size.min(12); // 36^12 fits a u64
         let modulus = 36u64.pow(digits as u32);
         // Any multiplier without a factor 2 or 3 (those of 36) maps 0..modulus one-to-one.
-        let multiplier = (0..)
-            .map(|_| rng.below(modulus))
-            .find(|m| m % 2 == 1 && m % 3 != 0);
+        let multiplier = (0..).map(|_| rng.below(modulus)).find(|m| m % 2 == 1 && m % 3 != 0);
         let multiplier = multiplier.unwrap_or(1);
         Payloads {
             modulus,
@@ -552,11 +522,7 @@ impl Payloads {
     }
 
     fn unshuffle(&self, x: u64) -> u64 {
-        mul_mod(
-            (x + self.modulus - self.offset) % self.modulus,
-            self.inverse,
-            self.modulus,
-        )
+        mul_mod((x + self.modulus - self.offset) % self.modulus, self.inverse, self.modulus)
     }
 
     /// `x` with its base-36 digits in reverse order.
@@ -633,19 +599,13 @@ impl Report {
     /// ```
     pub fn statistics(&self) -> Vec<String> {
         let (n, r) = (&self.n, &self.rtt);
-        let lost = format!(
-            "{:.4}",
-            (n.sent - n.received) as f64 * 100.0 / n.sent.max(1) as f64
-        );
+        let lost = format!("{:.4}", (n.sent - n.received) as f64 * 100.0 / n.sent.max(1) as f64);
         let loss = lost.trim_end_matches('0').trim_end_matches('.');
         let time = self.elapsed.as_millis();
         let (min, avg, max, mdev) = (r.min(), r.mean(), r.max(), r.mdev());
         let mut lines = vec![
             format!("--- {} ping statistics ---", self.server),
-            format!(
-                "{} sent, {} received, {loss}% loss, time {time} ms",
-                n.sent, n.received
-            ),
+            format!("{} sent, {} received, {loss}% loss, time {time} ms", n.sent, n.received),
             format!("rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms"),
         ];
         lines.truncate(if n.received > 0 { 3 } else { 2 });
@@ -685,15 +645,9 @@ impl Report {
         let (why, hint) = if n.received > 0 {
             return Ok(());
         } else if n.refused > 0 {
-            (
-                "ICMP port unreachable".into(),
-                format!("start ping-server on port {port}"),
-            )
+            ("ICMP port unreachable".into(), format!("start ping-server on port {port}"))
         } else if n.late > 0 {
-            (
-                format!("{} late replies", n.late),
-                "try a longer --timeout".into(),
-            )
+            (format!("{} late replies", n.late), "try a longer --timeout".into())
         } else if n.foreign > 0 {
             let why = format!("{} replies from another address", n.foreign);
             (why, "use the address the server answers from".into())

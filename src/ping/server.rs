@@ -75,19 +75,16 @@ pub struct Args {
 
 impl cli::Args for Args {
     fn command() -> Command {
-        Command::new(
-            "ping-server",
-            "UDP echo for ping-client: every datagram back, unchanged",
-        )
-        .flag("host", "HOST", "127.0.0.1", "address to listen on")
-        .flag("port", "PORT", "5065", "UDP port (0 = any free port)")
-        .flag(
-            "delay",
-            "TIME",
-            "0",
-            "pause before each echo, e.g. 20ms (bare number: seconds; the original: 1)",
-        )
-        .example("ping-server --port 5065 --delay 1s")
+        Command::new("ping-server", "UDP echo for ping-client: every datagram back, unchanged")
+            .flag("host", "HOST", "127.0.0.1", "address to listen on")
+            .flag("port", "PORT", "5065", "UDP port (0 = any free port)")
+            .flag(
+                "delay",
+                "TIME",
+                "0",
+                "pause before each echo, e.g. 20ms (bare number: seconds; the original: 1)",
+            )
+            .example("ping-server --port 5065 --delay 1s")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
@@ -133,10 +130,7 @@ pub fn serve(socket: UdpSocket, delay: Duration, log: Log) -> Result<()> {
         };
         let message = &buf[..len];
         // Hardening: peer bytes shown escaped and cut to 200 characters.
-        log.line(format_args!(
-            "message: {} from {client}",
-            preview(message, 200)
-        ));
+        log.line(format_args!("message: {} from {client}", preview(message, 200)));
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }

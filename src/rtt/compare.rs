@@ -171,31 +171,11 @@ impl crate::cli::Args for Args {
             "HOST",
             "measure servers already running there (default: start both in-process)",
         )
-        .flag(
-            "udp-port",
-            "PORT",
-            "25000",
-            "udp-upper-server's port, with --host",
-        )
-        .flag(
-            "tcp-port",
-            "PORT",
-            "12000",
-            "tcp-upper-server's port, with --host",
-        )
-        .flag(
-            "count",
-            "N",
-            "50",
-            "rounds, each one exchange of every kind",
-        )
+        .flag("udp-port", "PORT", "25000", "udp-upper-server's port, with --host")
+        .flag("tcp-port", "PORT", "12000", "tcp-upper-server's port, with --host")
+        .flag("count", "N", "50", "rounds, each one exchange of every kind")
         .short('c')
-        .flag(
-            "timeout",
-            "DURATION",
-            "1",
-            "reply timeout (bare number: seconds)",
-        )
+        .flag("timeout", "DURATION", "1", "reply timeout (bare number: seconds)")
         .switch("explain", "explain the figures after the table")
         .example("rtt-compare --count 200 --explain")
     }
@@ -244,10 +224,7 @@ pub fn start_local_servers() -> Result<Servers> {
         let _ = tell.send(thread_stat_path());
         udp_server::serve(udp, Log::quiet())
     })?;
-    let options = crate::server::TcpOptions {
-        log: Log::quiet(),
-        ..Default::default()
-    };
+    let options = crate::server::TcpOptions { log: Log::quiet(), ..Default::default() };
     spawn(move || tcp_server::serve(tcp, options))?;
     Ok(Servers {
         udp: udp_addr,
@@ -297,8 +274,7 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
     let expected = REQUEST.to_ascii_uppercase();
     let mut buf = vec![0u8; net::MAX_DATAGRAM];
     let udp = net::bind_udp_for(servers.udp)?;
-    udp.set_read_timeout(Some(timeout))
-        .map_err(|e| Error::io("cannot set a timeout", &e))?;
+    udp.set_read_timeout(Some(timeout)).map_err(|e| Error::io("cannot set a timeout", &e))?;
     let mut kept = connect(servers.tcp, timeout)?;
     let mut rows: [Vec<f64>; 4] = Default::default();
     let (mut udp_lost, mut placement) = (0, Placement::new(servers.udp_thread.clone()));
@@ -370,9 +346,7 @@ fn udp_exchange(
         .send_to(REQUEST, server)
         .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
     loop {
-        let (n, from) = socket
-            .recv_from(buf)
-            .map_err(|e| Error::io("no UDP reply", &e))?;
+        let (n, from) = socket.recv_from(buf).map_err(|e| Error::io("no UDP reply", &e))?;
         if from == server && &buf[..n] == expected {
             return Ok(());
         }
@@ -390,21 +364,16 @@ fn fresh_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Re
 
 /// The kept-open connection's exchange: write, read exactly the reply.
 fn kept_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Result<()> {
-    stream
-        .write_all(REQUEST)
-        .map_err(|e| Error::io("TCP exchange failed", &e))?;
+    stream.write_all(REQUEST).map_err(|e| Error::io("TCP exchange failed", &e))?;
     let reply = &mut buf[..expected.len()];
     match stream.read_exact(reply) {
         Ok(()) => check_reply(reply, expected),
-        Err(e) if is_timeout(&e) => Err(Error::failed(
-            "no reply on the kept-open connection",
-            describe(&e),
-        )
-        .hint("the TCP server must answer each chunk as it arrives, as tcp-upper-server does")),
-        Err(e) => Err(Error::io(
-            "TCP exchange on the kept-open connection failed",
-            &e,
-        )),
+        Err(e) if is_timeout(&e) => {
+            Err(Error::failed("no reply on the kept-open connection", describe(&e)).hint(
+                "the TCP server must answer each chunk as it arrives, as tcp-upper-server does",
+            ))
+        }
+        Err(e) => Err(Error::io("TCP exchange on the kept-open connection failed", &e)),
     }
 }
 
@@ -412,10 +381,7 @@ fn check_reply(got: &[u8], expected: &[u8]) -> Result<()> {
     if got == expected {
         Ok(())
     } else {
-        Err(Error::failed(
-            "unexpected TCP reply",
-            crate::output::preview(got, 60),
-        ))
+        Err(Error::failed("unexpected TCP reply", crate::output::preview(got, 60)))
     }
 }
 
@@ -434,12 +400,7 @@ pub struct Placement {
 
 impl Placement {
     fn new(server_stat: Option<PathBuf>) -> Placement {
-        Placement {
-            server_stat,
-            same: 0,
-            different: 0,
-            cpus: Vec::new(),
-        }
+        Placement { server_stat, same: 0, different: 0, cpus: Vec::new() }
     }
 
     fn sample(&mut self) {
@@ -491,10 +452,8 @@ fn last_cpu(stat: &PathBuf) -> Option<usize> {
 
 /// The table, one line per row, figures in microseconds.
 pub fn table(c: &Comparison) -> Vec<String> {
-    let mut lines = vec![format!(
-        "{:<38} {:>9} {:>9} {:>9}   (microseconds)",
-        "", "min", "median", "p95"
-    )];
+    let mut lines =
+        vec![format!("{:<38} {:>9} {:>9} {:>9}   (microseconds)", "", "min", "median", "p95")];
     let rows = [
         ("UDP request/reply", &c.udp),
         ("TCP connect (handshake)", &c.connect),
@@ -503,10 +462,7 @@ pub fn table(c: &Comparison) -> Vec<String> {
         ("TCP total, fresh (connect + request)", &c.total),
     ];
     for (label, s) in rows {
-        lines.push(format!(
-            "{label:<38} {:>9.1} {:>9.1} {:>9.1}",
-            s.min, s.median, s.p95
-        ));
+        lines.push(format!("{label:<38} {:>9.1} {:>9.1} {:>9.1}", s.min, s.median, s.p95));
     }
     if c.udp_lost > 0 {
         lines.push(format!(
@@ -519,13 +475,8 @@ pub fn table(c: &Comparison) -> Vec<String> {
 
 /// The explanation, every comparison in it chosen by this run's medians.
 pub fn explain(c: &Comparison) -> Vec<String> {
-    let (udp, connect, fresh, kept, total) = (
-        c.udp.median,
-        c.connect.median,
-        c.fresh.median,
-        c.kept_open.median,
-        c.total.median,
-    );
+    let (udp, connect, fresh, kept, total) =
+        (c.udp.median, c.connect.median, c.fresh.median, c.kept_open.median, c.total.median);
     let times = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
     let mut text = Vec::new();
     text.push(if total > udp * 1.2 {
@@ -592,10 +543,7 @@ mod tests {
         let slow = explain(&comparison(20.0, 10.0, 50.0, 24.0)).join(" ");
         assert!(slow.contains("has the higher RTT: 60.0 us"), "{slow}");
         assert!(slow.contains("3.0 times as long"), "{slow}");
-        assert!(
-            slow.contains("handshake (connect) was 10.0 us, 25%"),
-            "{slow}"
-        );
+        assert!(slow.contains("handshake (connect) was 10.0 us, 25%"), "{slow}");
         assert!(slow.contains("close to UDP's"), "{slow}");
         assert!(slow.contains("the 26.0 us between"), "{slow}");
         let close = explain(&comparison(50.0, 5.0, 50.0, 90.0)).join(" ");
@@ -609,10 +557,7 @@ mod tests {
         assert_eq!(table(&c).len(), 6);
         c.udp_lost = 2;
         let lines = table(&c);
-        assert!(lines
-            .last()
-            .unwrap()
-            .contains("2 UDP requests got no reply"));
+        assert!(lines.last().unwrap().contains("2 UDP requests got no reply"));
         assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:?}");
     }
 

@@ -126,10 +126,6 @@ impl Tally {
             return None;
         }
         let avg = ms(self.sum) / self.n as f64;
-        Some(format!(
-            "min/avg/max = {:.3}/{avg:.3}/{:.3} ms",
-            ms(self.min),
-            ms(self.max)
-        ))
+        Some(format!("min/avg/max = {:.3}/{avg:.3}/{:.3} ms", ms(self.min), ms(self.max)))
     }
 }

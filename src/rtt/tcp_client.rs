@@ -89,15 +89,9 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if args.count > 1 {
-        crate::outln!(
-            "--- {}:{}: {} connections ---",
-            args.host,
-            args.port,
-            args.count
-        );
-        for (label, tally) in ["connect      ", "request/reply", "total        "]
-            .iter()
-            .zip(tallies)
+        crate::outln!("--- {}:{}: {} connections ---", args.host, args.port, args.count);
+        for (label, tally) in
+            ["connect      ", "request/reply", "total        "].iter().zip(tallies)
         {
             crate::outln!("{label} {}", tally.line().unwrap_or_default());
         }
@@ -117,12 +111,7 @@ pub fn measure(host: &str, port: u16, sentence: &[u8], timeout: Duration) -> Res
     let connected = Stamp::now();
     let reply = exchange(stream, sentence)?;
     let reply_received = Stamp::now();
-    Ok(Sample {
-        connect_sent,
-        connected,
-        reply_received,
-        reply,
-    })
+    Ok(Sample { connect_sent, connected, reply_received, reply })
 }
 
 /// The command line of `tcp-rtt-client`.

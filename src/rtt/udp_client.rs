@@ -75,14 +75,7 @@ pub fn run(args: Args) -> Result<()> {
         print_sample(&sample);
         return Ok(());
     }
-    run_numbered(
-        &socket,
-        server,
-        &sentence,
-        args.count,
-        args.timeout,
-        &mut waiter,
-    )
+    run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter)
 }
 
 /// One timed exchange: stamp, `send_to`, wait for the server's datagram, stamp.
@@ -105,11 +98,7 @@ pub fn measure_with(
     let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
     let received = Stamp::now();
     match got {
-        Some(len) => Ok(Sample {
-            sent,
-            received,
-            reply: waiter.buf[..len].to_vec(),
-        }),
+        Some(len) => Ok(Sample { sent, received, reply: waiter.buf[..len].to_vec() }),
         None => Err(no_reply(server, timeout, &waiter.heard)),
     }
 }
@@ -158,11 +147,7 @@ fn run_numbered(
         socket
             .send_to(&request, server)
             .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-        recent.push_back(Sent {
-            seq,
-            at: sent.mono,
-            answered: false,
-        });
+        recent.push_back(Sent { seq, at: sent.mono, answered: false });
         loop {
             let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
             let received = Stamp::now();
@@ -182,11 +167,7 @@ fn run_numbered(
                 Some(entry) if entry.seq == seq && !entry.answered => {
                     entry.answered = true;
                     let reply = reply.to_vec();
-                    print_sample(&Sample {
-                        sent,
-                        received,
-                        reply,
-                    });
+                    print_sample(&Sample { sent, received, reply });
                     tally.add(received.since(&sent));
                     break;
                 }

@@ -8,12 +8,7 @@ use crate::error::Result;
 /// The stop, in reading order.
 pub fn stops() -> Vec<Stop> {
     let title = "IPv4 and IPv6 clients of one echo server on [::] (Assignment 3, Part 3)";
-    vec![Stop {
-        name: "dual-stack",
-        title,
-        by_hand: &[],
-        run,
-    }]
+    vec![Stop { name: "dual-stack", title, by_hand: &[], run }]
 }
 
 fn run(ctx: &Context) -> Result<()> {
@@ -40,10 +35,7 @@ fn run(ctx: &Context) -> Result<()> {
     for (family, host) in targets {
         let line = format!("printf '{piped}' | dual-stack-client --family {family} {host} {port}");
         let totals = client::run_from(args_of(ctx, &line)?, &mut lines.as_bytes())?;
-        check(
-            totals.lines == 2,
-            format!("not 2 lines echoed over IPv{family}"),
-        )?;
+        check(totals.lines == 2, format!("not 2 lines echoed over IPv{family}"))?;
     }
     Ok(())
 }

@@ -84,13 +84,8 @@ fn start_tcp(ctx: &Context) -> Result<SocketAddr> {
     ctx.by_hand("cargo run --bin tcp-upper-server -- --host 127.0.0.1 --port 0");
     let listener = crate::net::bind_tcp("127.0.0.1", 0)?;
     let addr = crate::net::local_addr_of(listener.local_addr())?;
-    let options = TcpOptions {
-        log: ctx.server_log(),
-        ..TcpOptions::default()
-    };
-    options
-        .log
-        .line(format_args!("tcp-upper-server listening on {addr}"));
+    let options = TcpOptions { log: ctx.server_log(), ..TcpOptions::default() };
+    options.log.line(format_args!("tcp-upper-server listening on {addr}"));
     std::thread::spawn(move || tcp_server::serve(listener, options));
     Ok(addr)
 }
@@ -98,11 +93,7 @@ fn start_tcp(ctx: &Context) -> Result<SocketAddr> {
 /// A client's arguments for the server at `server`, and its by-hand line.
 fn client(ctx: &Context, bin: &str, server: SocketAddr, count: u32) -> ClientArgs {
     let sentence = "hello wörld";
-    let count_flag = if count > 1 {
-        format!(" --count {count}")
-    } else {
-        String::new()
-    };
+    let count_flag = if count > 1 { format!(" --count {count}") } else { String::new() };
     let port = server.port();
     ctx.by_hand(format!(
         "cargo run --bin {bin} -- --host 127.0.0.1 --port {port}{count_flag} {sentence}"

@@ -54,41 +54,26 @@ fn run_file_transfer(context: &Context) -> Result<()> {
 
     let client = |name: &str| {
         let (port, out) = (port.to_string(), saved.to_string_lossy());
-        let words = [
-            "file-client",
-            name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port,
-            "--out-dir",
-            &out,
-        ];
+        let words =
+            ["file-client", name, "--host", "127.0.0.1", "--port", &port, "--out-dir", &out];
         by_hand::<client::Args>(context, &words).and_then(client::run)
     };
     client("file_1.txt")?;
     let path = saved.join("file_1.txt");
     let copy = std::fs::read(&path)
         .map_err(|e| Error::io(format!("cannot read {}", path.display()), &e))?;
-    check(
-        copy == FILE_1,
-        "the copy of file_1.txt differs from the original",
-    )?;
+    check(copy == FILE_1, "the copy of file_1.txt differs from the original")?;
     crate::outln!("    the copy is byte-identical ({} bytes)", copy.len());
 
-    for (name, expected) in [
-        ("no_such_file.txt", "404 File-not-Found"),
-        ("../file-transfer.txt", "400 Bad-File-Name"),
-    ] {
+    for (name, expected) in
+        [("no_such_file.txt", "404 File-not-Found"), ("../file-transfer.txt", "400 Bad-File-Name")]
+    {
         let text = match client(name) {
             Ok(()) => return check(false, format!("{name} was served")),
             Err(err) => err.to_string(),
         };
         crate::outln!("error: {text}");
-        check(
-            text.contains(expected),
-            format!("expected {expected}, got: {text}"),
-        )?;
+        check(text.contains(expected), format!("expected {expected}, got: {text}"))?;
     }
     match server.join() {
         Ok(result) => result,

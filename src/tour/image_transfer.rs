@@ -9,12 +9,7 @@ use std::path::{Path, PathBuf};
 /// The stop, in reading order.
 pub fn stops() -> Vec<Stop> {
     let title = "an image sent as its bytes, then close (Assignment 3, Part 4)";
-    vec![Stop {
-        name: "image-transfer",
-        title,
-        by_hand: &[],
-        run,
-    }]
+    vec![Stop { name: "image-transfer", title, by_hand: &[], run }]
 }
 
 /// Prints `line` as the by-hand command and parses the words after its
@@ -35,18 +30,12 @@ fn run(ctx: &Context) -> Result<()> {
     let listener = crate::net::bind_tcp("127.0.0.1", 0)?;
     let port = crate::net::local_addr_of(listener.local_addr())?.port();
     let out = ctx.out_dir.join("a.jpg");
-    let line = format!(
-        "image-server --port {port} --once --file {}",
-        file.display()
-    );
+    let line = format!("image-server --port {port} --once --file {}", file.display());
     let mut args: server::Args = args_of(ctx, &line)?;
     args.options.log = ctx.server_log();
     let serving = std::thread::spawn(move || server::serve(listener, &args));
 
-    let line = format!(
-        "image-client --host 127.0.0.1 --port {port} --out {}",
-        out.display()
-    );
+    let line = format!("image-client --host 127.0.0.1 --port {port} --out {}", out.display());
     client::run(args_of(ctx, &line)?)?;
     let served = serving.join();
     served.map_err(|_| Error::failed("image-server", "its thread panicked"))??;

@@ -23,10 +23,7 @@ pub fn stops() -> Vec<Stop> {
 fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     let server = net::bind_udp("127.0.0.1", 0)?;
     let server_addr = net::local_addr_of(server.local_addr())?;
-    context.by_hand(format!(
-        "cargo run --bin ping-server -- --port {}",
-        server_addr.port()
-    ));
+    context.by_hand(format!("cargo run --bin ping-server -- --port {}", server_addr.port()));
     let log = context.server_log();
     log.line(format_args!("ping-server listening on {server_addr}"));
     // Both loops run until the tour ends; their threads are left to the process exit.
@@ -38,10 +35,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     let bound = link_emulator::bind(&Args::from_matches(&Args::command().parse(words)?)?)?;
     let listen = bound.local_addr();
     // On two lines (a shell continuation), to stay within 100 columns.
-    context.by_hand(format!(
-        "cargo run --bin link-emulator -- \\\n{:14}{flags} {listen}",
-        ""
-    ));
+    context.by_hand(format!("cargo run --bin link-emulator -- \\\n{:14}{flags} {listen}", ""));
     let link_log = Log::prefixed("    [link]   ");
     link_log.line(format_args!("link-emulator listening on {listen}"));
     for line in bound.banner().lines() {
@@ -76,10 +70,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
         link_log.line(format_args!("{line}"));
     }
 
-    check(
-        through.n.received == 5,
-        format!("5 echoes expected, {} came back", through.n.received),
-    )?;
+    check(through.n.received == 5, format!("5 echoes expected, {} came back", through.n.received))?;
     let fastest = through.rtt.min();
     check(
         fastest >= 40.0,

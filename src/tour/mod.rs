@@ -80,27 +80,18 @@ pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| Error::io(format!("cannot create {}", out_dir.display()), &e))?;
     let context = Context { out_dir };
-    let selected: Vec<Stop> = stops()
-        .into_iter()
-        .filter(|s| only.map_or(true, |o| s.name.contains(o)))
-        .collect();
+    let selected: Vec<Stop> =
+        stops().into_iter().filter(|s| only.map_or(true, |o| s.name.contains(o))).collect();
     if selected.is_empty() {
         return Err(Error::usage(format!(
             "no tour stop matches '{}'; the stops are: {}",
             only.unwrap_or(""),
-            stops()
-                .iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+            stops().iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
         )));
     }
 
     crate::outln!("socket-labs tour: every exercise, run on free loopback ports.");
-    crate::outln!(
-        "Files the tour writes go to {}.",
-        crate::paths::shown(&context.out_dir)
-    );
+    crate::outln!("Files the tour writes go to {}.", crate::paths::shown(&context.out_dir));
     let mut results = Vec::new();
     for (i, stop) in selected.iter().enumerate() {
         crate::outln!();
@@ -122,10 +113,7 @@ pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
     crate::outln!("== summary ==");
     for (name, ok, took) in &results {
         let verdict = if *ok { "PASS" } else { "FAIL" };
-        crate::outln!(
-            "{verdict}  {name:<18} {:>8.0} ms",
-            took.as_secs_f64() * 1000.0
-        );
+        crate::outln!("{verdict}  {name:<18} {:>8.0} ms", took.as_secs_f64() * 1000.0);
     }
     let passed = results.iter().filter(|r| r.1).count();
     crate::outln!("{passed} passed, {} failed", results.len() - passed);

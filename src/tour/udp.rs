@@ -16,22 +16,9 @@ pub fn stops() -> Vec<Stop> {
     let ping_title = "UDP ping: RTT and loss (Assignment 3, Part 2 Q1)";
     let perf_title = "iperf-like goodput and delay over UDP (Assignment 3, Part 2 Q2)";
     let (name, title, by_hand, run) = ("ping", ping_title, &[][..], ping_run as fn(&Context) -> _);
-    let ping = Stop {
-        name,
-        title,
-        by_hand,
-        run,
-    };
+    let ping = Stop { name, title, by_hand, run };
     let (name, title, run) = ("perf", perf_title, perf_run as fn(&Context) -> _);
-    vec![
-        ping,
-        Stop {
-            name,
-            title,
-            by_hand,
-            run,
-        },
-    ]
+    vec![ping, Stop { name, title, by_hand, run }]
 }
 
 /// The arguments of `line`, printed as the command that runs them by hand.
@@ -45,10 +32,7 @@ fn by_hand<A: Args>(context: &Context, binary: &str, line: &str) -> Result<A> {
 fn server(context: &Context, binary: &str, serve: fn(UdpSocket, Log)) -> Result<u16> {
     let socket = net::bind_udp("127.0.0.1", 0)?;
     let addr: SocketAddr = net::local_addr_of(socket.local_addr())?;
-    context.by_hand(format!(
-        "cargo run --release --bin {binary} -- --port {}",
-        addr.port()
-    ));
+    context.by_hand(format!("cargo run --release --bin {binary} -- --port {}", addr.port()));
     let log = context.server_log();
     log.line(format_args!("{binary} listening on {addr}"));
     std::thread::spawn(move || serve(socket, log));
@@ -77,17 +61,13 @@ fn ping_stop(context: &Context) -> Result<()> {
 /// perf-server in a thread, then two seconds of stop-and-wait and one with
 /// a window of 8, each with its two graphs.
 fn perf_stop(context: &Context) -> Result<()> {
-    let port = server(context, "perf-server", |s, log| {
-        drop(perf::server::serve(s, log))
-    })?;
+    let port = server(context, "perf-server", |s, log| drop(perf::server::serve(s, log)))?;
     let log = Log::prefixed("    [client] ");
     let mut rates = Vec::new();
     for (seconds, window, dir) in [(2, 1, "perf"), (1, 8, "perf_window8")] {
         let out = context.out_dir.join(dir);
-        let line = format!(
-            "--port {port} {seconds} 64 --window {window} --out-dir {}",
-            out.display()
-        );
+        let line =
+            format!("--port {port} {seconds} 64 --window {window} --out-dir {}", out.display());
         let args: perf::client::Args = by_hand(context, "perf-client", &line)?;
         let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
         log.line(format_args!("{}", perf::client::text_header()));
@@ -100,19 +80,11 @@ fn perf_stop(context: &Context) -> Result<()> {
             log.line(format_args!("{line}"));
         }
         let (rows, received) = (report.rows.len() as u64, report.received());
-        check(
-            rows == seconds,
-            format!("{seconds} rows expected, got {rows}"),
-        )?;
-        check(
-            received > 0 && report.bytes() == received * 64,
-            "64-byte echoes expected",
-        )?;
+        check(rows == seconds, format!("{seconds} rows expected, got {rows}"))?;
+        check(received > 0 && report.bytes() == received * 64, "64-byte echoes expected")?;
         rates.push(report.round_trips_per_sec());
     }
     let ratio = rates[1] / rates[0];
-    log.line(format_args!(
-        "a window of 8 moved {ratio:.1} times the datagrams/s of stop-and-wait"
-    ));
+    log.line(format_args!("a window of 8 moved {ratio:.1} times the datagrams/s of stop-and-wait"));
     Ok(())
 }

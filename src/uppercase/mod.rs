@@ -174,11 +174,8 @@ pub fn port_unreachable(server: std::net::SocketAddr, err: &std::io::Error) -> E
     use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
     let what = format!("no reply from {server}");
     if matches!(err.kind(), ConnectionReset | ConnectionRefused) {
-        Error::failed(
-            what,
-            "the host answered ICMP port unreachable: nothing listens there",
-        )
-        .hint("is the server running on that port?")
+        Error::failed(what, "the host answered ICMP port unreachable: nothing listens there")
+            .hint("is the server running on that port?")
     } else {
         Error::io(what, err)
     }
@@ -239,12 +236,7 @@ pub fn client_command(
         );
     if count {
         command
-            .flag(
-                "count",
-                "N",
-                "1",
-                "how many exchanges (more than 1 adds min/avg/max)",
-            )
+            .flag("count", "N", "1", "how many exchanges (more than 1 adds min/avg/max)")
             .short('c')
     } else {
         command
@@ -275,18 +267,8 @@ impl ClientArgs {
 /// The command line of an uppercase server: `--host` and `--port`.
 pub fn server_command(name: &'static str, about: &'static str, port: &'static str) -> Command {
     Command::new(name, about)
-        .flag(
-            "host",
-            "HOST",
-            "0.0.0.0",
-            "address to listen on (:: for IPv6)",
-        )
-        .flag(
-            "port",
-            "PORT",
-            port,
-            "port to listen on (0 = any free port)",
-        )
+        .flag("host", "HOST", "0.0.0.0", "address to listen on (:: for IPv6)")
+        .flag("port", "PORT", port, "port to listen on (0 = any free port)")
 }
 
 /// A message in capitals, and whether it was valid UTF-8.
@@ -317,10 +299,7 @@ pub fn uppercase(message: &[u8]) -> Uppercased {
     let mut bytes = Vec::with_capacity(message.len());
     upper.push(message, &mut bytes);
     upper.finish(&mut bytes);
-    Uppercased {
-        bytes,
-        was_utf8: upper.was_utf8,
-    }
+    Uppercased { bytes, was_utf8: upper.was_utf8 }
 }
 
 /// Uppercases a byte stream piece by piece, as `tr` would.
@@ -348,10 +327,7 @@ pub struct StreamUpper {
 
 impl Default for StreamUpper {
     fn default() -> Self {
-        StreamUpper {
-            carry: Vec::new(),
-            was_utf8: true,
-        }
+        StreamUpper { carry: Vec::new(), was_utf8: true }
     }
 }
 
@@ -369,10 +345,7 @@ impl StreamUpper {
         while !rest.is_empty() {
             let (valid, bad) = match std::str::from_utf8(rest) {
                 Ok(text) => (text, None),
-                Err(e) => (
-                    std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or(""),
-                    Some(e),
-                ),
+                Err(e) => (std::str::from_utf8(&rest[..e.valid_up_to()]).unwrap_or(""), Some(e)),
             };
             out.extend_from_slice(valid.to_uppercase().as_bytes());
             rest = &rest[valid.len()..];

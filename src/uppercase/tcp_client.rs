@@ -78,9 +78,7 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
 /// `cannot send the sentence`, `cannot read the reply` (for example a reset),
 /// or `no reply within N s` when nothing at all came back.
 pub fn exchange(mut stream: TcpStream, sentence: &[u8]) -> Result<Vec<u8>> {
-    let peer = stream
-        .peer_addr()
-        .map_or_else(|_| "the server".to_string(), |a| a.to_string());
+    let peer = stream.peer_addr().map_or_else(|_| "the server".to_string(), |a| a.to_string());
     stream
         .write_all(sentence)
         .and_then(|()| stream.shutdown(Shutdown::Write))

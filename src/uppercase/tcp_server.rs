@@ -98,10 +98,7 @@ pub fn serve(listener: TcpListener, options: TcpOptions) -> Result<()> {
             }
         });
         if let Err(e) = spawned {
-            log.line(format_args!(
-                "client {peer}: no thread for it ({}); closed",
-                describe(&e)
-            ));
+            log.line(format_args!("client {peer}: no thread for it ({}); closed", describe(&e)));
         }
     }
     Ok(())
@@ -134,10 +131,7 @@ pub fn handle(
         if started.elapsed() >= max_time && !matches!(read, Ok(n) if n > 0) {
             return Err(Error::failed(
                 "cut off at the deadline",
-                format!(
-                    "--max-time {} passed ({total} bytes received)",
-                    secs_text(max_time)
-                ),
+                format!("--max-time {} passed ({total} bytes received)", secs_text(max_time)),
             ));
         }
         let len = match read {
@@ -149,20 +143,12 @@ pub fn handle(
                     format!("nothing for the idle timeout ({total} bytes received)"),
                 ))
             }
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot read ({total} bytes received)"),
-                    &e,
-                ))
-            }
+            Err(e) => return Err(Error::io(format!("cannot read ({total} bytes received)"), &e)),
         };
         // Hardening: a total per connection, so one client cannot keep a thread busy forever.
         total += len;
         if total > MAX_REQUEST {
-            return Err(Error::failed(
-                "request refused",
-                format!("more than {MAX_REQUEST} bytes"),
-            ));
+            return Err(Error::failed("request refused", format!("more than {MAX_REQUEST} bytes")));
         }
         let was_utf8 = upper.was_utf8;
         reply.clear();
@@ -172,24 +158,17 @@ pub fn handle(
             upper.push(&piece[..len], &mut reply);
         }
         if was_utf8 && !upper.was_utf8 {
-            log.line(format_args!(
-                "{peer}: not valid UTF-8: ASCII letters only from here"
-            ));
+            log.line(format_args!("{peer}: not valid UTF-8: ASCII letters only from here"));
         }
-        stream
-            .write_all(&reply)
-            .map_err(|e| Error::io("cannot send the reply", &e))?;
+        stream.write_all(&reply).map_err(|e| Error::io("cannot send the reply", &e))?;
         keep_start(&mut first_in, &piece[..len]);
         keep_start(&mut first_out, &reply);
         if len == 0 {
             break;
         }
     }
-    let more = if total > first_in.len() {
-        format!(" ({total} bytes in all)")
-    } else {
-        String::new()
-    };
+    let more =
+        if total > first_in.len() { format!(" ({total} bytes in all)") } else { String::new() };
     log.line(format_args!(
         "{peer}: {} -> {}{more}",
         preview(&first_in, 60),
@@ -242,9 +221,6 @@ impl cli::Args for Args {
 /// The port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
     let listener = crate::net::bind_tcp(&args.host, args.port)?;
-    crate::net::announce(
-        "tcp-upper-server",
-        crate::net::local_addr_of(listener.local_addr())?,
-    );
+    crate::net::announce("tcp-upper-server", crate::net::local_addr_of(listener.local_addr())?);
     serve(listener, args.options)
 }

@@ -89,11 +89,7 @@ impl Waiter {
         socket
             .set_read_timeout(Some(timeout))
             .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-        Ok(Waiter {
-            buf: vec![0u8; MAX_DATAGRAM],
-            heard: Heard::default(),
-            armed: timeout,
-        })
+        Ok(Waiter { buf: vec![0u8; MAX_DATAGRAM], heard: Heard::default(), armed: timeout })
     }
 
     /// `recvfrom`, hardened: waits until `deadline` for a datagram from
@@ -143,21 +139,16 @@ pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
     let within = format!("nothing within {}", secs_text(timeout));
     if let Some(from) = heard.stranger {
         let n = heard.strangers;
-        Error::failed(
-            what,
-            format!("{within}; {n} datagram(s) came from {from} instead"),
+        Error::failed(what, format!("{within}; {n} datagram(s) came from {from} instead")).hint(
+            format!(
+                "try --host {}: a server on 0.0.0.0 may answer from another address",
+                from.ip()
+            ),
         )
-        .hint(format!(
-            "try --host {}: a server on 0.0.0.0 may answer from another address",
-            from.ip()
-        ))
     } else if heard.rejected > 0 {
         Error::failed(
             what,
-            format!(
-                "{within} that matched; {} other datagram(s) came",
-                heard.rejected
-            ),
+            format!("{within} that matched; {} other datagram(s) came", heard.rejected),
         )
         .hint(format!("the last was {}", heard.last_rejected))
     } else {

@@ -47,10 +47,7 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
         };
         let reply = answer(&message[..len], client, &log);
         if let Err(e) = socket.send_to(&reply, client) {
-            log.line(format_args!(
-                "reply to {client} failed: {}",
-                crate::error::describe(&e)
-            ));
+            log.line(format_args!("reply to {client} failed: {}", crate::error::describe(&e)));
         }
     }
 }
@@ -59,11 +56,7 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
 /// a short error when the capitals no longer fit one datagram.
 pub fn answer(message: &[u8], client: SocketAddr, log: &Log) -> Vec<u8> {
     let reply = uppercase(message);
-    let note = if reply.was_utf8 {
-        ""
-    } else {
-        " (not valid UTF-8: ASCII letters only)"
-    };
+    let note = if reply.was_utf8 { "" } else { " (not valid UTF-8: ASCII letters only)" };
     log.line(format_args!(
         "{client}: {} -> {}{note}",
         preview(message, 60),
@@ -71,11 +64,7 @@ pub fn answer(message: &[u8], client: SocketAddr, log: &Log) -> Vec<u8> {
     ));
     // Hardening: Unicode uppercasing can grow text ("ß" -> "SS"); a reply over
     // the datagram limit would fail in send_to and leave the client guessing.
-    let limit = if client.is_ipv4() {
-        MAX_UDP_PAYLOAD
-    } else {
-        MAX_DATAGRAM - 8
-    };
+    let limit = if client.is_ipv4() { MAX_UDP_PAYLOAD } else { MAX_DATAGRAM - 8 };
     if reply.bytes.len() <= limit {
         return reply.bytes;
     }
@@ -110,10 +99,7 @@ impl cli::Args for Args {
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 0, u16::MAX)?,
-        })
+        Ok(Args { host: m.value("host").to_string(), port: m.number("port", 0, u16::MAX)? })
     }
 }
 
@@ -124,9 +110,6 @@ impl cli::Args for Args {
 /// The port cannot be bound (in use, or an address this machine lacks).
 pub fn run(args: Args) -> Result<()> {
     let socket = crate::net::bind_udp(&args.host, args.port)?;
-    crate::net::announce(
-        "udp-upper-server",
-        crate::net::local_addr_of(socket.local_addr())?,
-    );
+    crate::net::announce("udp-upper-server", crate::net::local_addr_of(socket.local_addr())?);
     serve(socket, Log::stdout())
 }

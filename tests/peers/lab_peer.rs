@@ -44,9 +44,7 @@ fn stdin_line() -> String {
 
 fn udp_client_no_timeout(port: &str) {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket
-        .send_to(stdin_line().as_bytes(), format!("127.0.0.1:{port}"))
-        .unwrap();
+    socket.send_to(stdin_line().as_bytes(), format!("127.0.0.1:{port}")).unwrap();
     let mut buf = vec![0u8; 65_536];
     let (n, _) = socket.recv_from(&mut buf).unwrap(); // the defect: no timeout
     println!("{}", String::from_utf8_lossy(&buf[..n]).to_uppercase());
@@ -119,9 +117,7 @@ fn file_client_split_runs(port: &str, dir: &str) {
         eprintln!("error: cannot connect: {e}");
         std::process::exit(1);
     });
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     frame(&mut stream, b'N', name.as_bytes());
     let mut words: Vec<Vec<u8>> = Vec::new();
     loop {
@@ -149,10 +145,8 @@ fn file_client_split_runs(port: &str, dir: &str) {
 fn hang(marker: &str, with_child: bool) {
     if with_child {
         let exe = std::env::current_exe().unwrap();
-        let mut child = std::process::Command::new(exe)
-            .args(["hang-child", marker])
-            .spawn()
-            .unwrap();
+        let mut child =
+            std::process::Command::new(exe).args(["hang-child", marker]).spawn().unwrap();
         let _ = child.wait(); // forever: the child never ends
     }
     loop {

@@ -58,17 +58,12 @@ impl Server {
     /// Like [`start`](Self::start), with the working directory set to `dir`.
     pub fn start_in(bin: &str, args: &[&str], dir: Option<&Path>) -> Server {
         let mut cmd = Command::new(bin);
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
         let command = describe(bin, args);
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
         let lines = drain_lines(child.stdout.take().expect("piped stdout"));
         let stderr = drain_bytes(child.stderr.take().expect("piped stderr"));
 
@@ -83,13 +78,7 @@ impl Server {
                         let addr = text
                             .parse()
                             .unwrap_or_else(|e| panic!("{command}: bad address in {line:?}: {e}"));
-                        return Server {
-                            child,
-                            addr,
-                            lines,
-                            stderr,
-                            command,
-                        };
+                        return Server { child, addr, lines, stderr, command };
                     }
                     seen.push(line);
                 }
@@ -178,9 +167,8 @@ fn drain_lines(stream: impl Read + Send + 'static) -> Receiver<String> {
             if n == 0 {
                 break;
             }
-            let text = String::from_utf8_lossy(&line)
-                .trim_end_matches(&['\r', '\n'][..])
-                .to_string();
+            let text =
+                String::from_utf8_lossy(&line).trim_end_matches(&['\r', '\n'][..]).to_string();
             let _ = tx.send(text);
             line.clear();
         }
@@ -239,8 +227,7 @@ impl Client {
 
     /// Adds arguments.
     pub fn args<S: AsRef<str>>(mut self, args: &[S]) -> Client {
-        self.args
-            .extend(args.iter().map(|a| a.as_ref().to_string()));
+        self.args.extend(args.iter().map(|a| a.as_ref().to_string()));
         self
     }
 
@@ -280,17 +267,12 @@ impl Client {
     fn run_or_kill(self, panic_on_timeout: bool) -> Option<Outcome> {
         let command = describe(&self.bin, &self.args);
         let mut cmd = Command::new(&self.bin);
-        cmd.args(&self.args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args(&self.args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         if let Some(dir) = &self.dir {
             cmd.current_dir(dir);
         }
         let started = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
         let mut stdin = child.stdin.take().expect("piped stdin");
         let input = self.stdin;
         // A client may exit without reading all its input; ignore that error.
@@ -327,13 +309,7 @@ impl Client {
         // wait for them so no output is lost.
         let stdout = wait_drained(stdout);
         let stderr = wait_drained(stderr);
-        Some(Outcome {
-            command,
-            status,
-            stdout,
-            stderr,
-            elapsed,
-        })
+        Some(Outcome { command, status, stdout, stderr, elapsed })
     }
 }
 
@@ -391,32 +367,19 @@ impl Outcome {
 
     /// Panics with the [report](Self::report) unless the exit code is `code`.
     pub fn expect_code(&self, code: i32) -> &Outcome {
-        assert_eq!(
-            self.code(),
-            Some(code),
-            "unexpected exit code\n{}",
-            self.report()
-        );
+        assert_eq!(self.code(), Some(code), "unexpected exit code\n{}", self.report());
         self
     }
 
     /// Panics with the report unless stdout contains `needle`.
     pub fn expect_out(&self, needle: &str) -> &Outcome {
-        assert!(
-            self.out().contains(needle),
-            "stdout lacks {needle:?}\n{}",
-            self.report()
-        );
+        assert!(self.out().contains(needle), "stdout lacks {needle:?}\n{}", self.report());
         self
     }
 
     /// Panics with the report unless stderr contains `needle`.
     pub fn expect_err(&self, needle: &str) -> &Outcome {
-        assert!(
-            self.err().contains(needle),
-            "stderr lacks {needle:?}\n{}",
-            self.report()
-        );
+        assert!(self.err().contains(needle), "stderr lacks {needle:?}\n{}", self.report());
         self
     }
 

@@ -20,9 +20,7 @@ where
     F: FnMut(usize, &[u8], &mut Vec<Vec<u8>>) -> Vec<Vec<u8>> + Send + 'static,
 {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("set a read timeout");
+    socket.set_read_timeout(Some(Duration::from_secs(20))).expect("set a read timeout");
     let addr = socket.local_addr().expect("local address");
     thread::spawn(move || {
         let mut buf = vec![0u8; 65_535];
@@ -96,9 +94,7 @@ pub fn dead_addr() -> SocketAddr {
 pub fn udp_reply_from_elsewhere() -> SocketAddr {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
     let other = UdpSocket::bind("127.0.0.1:0").expect("bind UDP on loopback");
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("set a read timeout");
+    socket.set_read_timeout(Some(Duration::from_secs(20))).expect("set a read timeout");
     let addr = socket.local_addr().expect("local address");
     thread::spawn(move || {
         let mut buf = vec![0u8; 65_535];

@@ -21,11 +21,7 @@
 ///
 /// A message saying what is wrong and at which byte offset.
 pub fn well_formed(text: &str) -> std::result::Result<(), String> {
-    Checker {
-        s: text.as_bytes(),
-        i: 0,
-    }
-    .document()
+    Checker { s: text.as_bytes(), i: 0 }.document()
 }
 
 struct Checker<'a> {
