@@ -113,12 +113,9 @@ pub struct Args(pub ClientArgs);
 
 impl cli::Args for Args {
     fn command() -> Command {
-        super::client_command(
+        ClientArgs::command(
             "tcp-upper-client",
             "send a sentence to tcp-upper-server and print the reply",
-            "12000",
-            "5",
-            false,
         )
         .example("tcp-upper-client hello wörld")
     }

@@ -168,12 +168,9 @@ pub struct Args(pub ClientArgs);
 
 impl cli::Args for Args {
     fn command() -> Command {
-        super::client_command(
+        ClientArgs::command(
             "udp-upper-client",
             "send a sentence to udp-upper-server and print the reply",
-            "25000",
-            "1",
-            false,
         )
         .example("udp-upper-client --port 25000 hello wörld")
     }
