@@ -105,10 +105,8 @@ fn run_numbered(
             let len = match got {
                 Some(len) => len,
                 None => {
-                    crate::outln!(
-                        "request {seq}: lost: {}",
-                        no_reply(server, timeout, &waiter.heard)
-                    );
+                    let lost = no_reply(server, timeout, &waiter.heard);
+                    crate::outln!("request {seq}: lost: {lost}");
                     break;
                 }
             };
@@ -137,10 +135,8 @@ fn run_numbered(
                     reject(&mut waiter.heard, "a late reply", reply);
                 }
                 None => {
-                    crate::outln!(
-                        "reply matching no recent request (ignored): {}",
-                        preview(reply, 60)
-                    );
+                    let what = preview(reply, 60);
+                    crate::outln!("reply matching no recent request (ignored): {what}");
                     reject(&mut waiter.heard, "unmatched", reply);
                 }
             }

@@ -138,19 +138,13 @@ pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
     let what = format!("no reply from {server}");
     let within = format!("nothing within {}", secs_text(timeout));
     if let Some(from) = heard.stranger {
-        let n = heard.strangers;
-        Error::failed(what, format!("{within}; {n} datagram(s) came from {from} instead")).hint(
-            format!(
-                "try --host {}: a server on 0.0.0.0 may answer from another address",
-                from.ip()
-            ),
-        )
+        let why = format!("{within}; {} datagram(s) came from {from} instead", heard.strangers);
+        let ip = from.ip();
+        let hint = format!("try --host {ip}: a server on 0.0.0.0 may answer from another address");
+        Error::failed(what, why).hint(hint)
     } else if heard.rejected > 0 {
-        Error::failed(
-            what,
-            format!("{within} that matched; {} other datagram(s) came", heard.rejected),
-        )
-        .hint(format!("the last was {}", heard.last_rejected))
+        let why = format!("{within} that matched; {} other datagram(s) came", heard.rejected);
+        Error::failed(what, why).hint(format!("the last was {}", heard.last_rejected))
     } else {
         Error::failed(what, within).hint(NO_REPLY_HINT)
     }
