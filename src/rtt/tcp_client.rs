@@ -17,7 +17,6 @@
 //! | `recv(1024)`, `datetime.now()` | `read` to end of stream in [`exchange`] | the whole reply, not the first 1,024 bytes |
 //! | `close()` | the stream is dropped | |
 
-use crate::cli::{self, Command, Matches};
 use crate::clock::{ms, Stamp};
 use crate::error::Result;
 use crate::output::printable;
@@ -35,7 +34,6 @@ use crate::uppercase::{ask_sentence, ClientArgs};
 /// The first failed connection ends the run with its error: unlike a lost
 /// UDP datagram, a failed TCP connection is always reported by the system.
 pub fn run(args: Args) -> Result<()> {
-    let args = args.0;
     let sentence = match ask_sentence(args.sentence.as_deref())? {
         Some(sentence) => sentence,
         None => return Ok(()),
@@ -78,19 +76,4 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// The command line of `tcp-rtt-client`.
-#[derive(Debug, Clone)]
-pub struct Args(pub ClientArgs);
-
-impl cli::Args for Args {
-    fn command() -> Command {
-        ClientArgs::command(
-            "tcp-rtt-client",
-            "time connect and request/reply with tcp-upper-server",
-        )
-        .example("tcp-rtt-client -c 5 hello")
-    }
-
-    fn from_matches(m: &Matches) -> Result<Args> {
-        ClientArgs::from_matches(m).map(Args)
-    }
-}
+pub type Args = ClientArgs<false, true>;

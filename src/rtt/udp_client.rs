@@ -19,17 +19,16 @@
 //! |---|---|---|
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | the server's family |
 //! | `input(...)` | [`crate::uppercase::ask_sentence`] | or the command line |
-//! | `time.time()`, `sendto` | [`Stamp::now`], [`UdpSocket::send_to`] in [`run`] | the monotonic clock times, the wall clock only says when |
-//! | `recvfrom(2048)`, `time.time()` | [`Waiter::recv_reply`] in [`run`] | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
+//! | `time.time()`, `sendto` | [`Stamp::now`], [`exchange`] in [`run`] | the monotonic clock times, the wall clock only says when |
+//! | `recvfrom(2048)`, `time.time()` | [`exchange`] in [`run`] ([`Waiter::recv_reply`] in the numbered loop) | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
 //! | `print` RTT and `strftime` times | [`print_sample`] | microseconds, UTC |
 //! | `close()` | the socket is dropped | |
 
-use crate::cli::{self, Command, Matches};
 use crate::clock::{ms, Stamp};
 use crate::error::{Error, Result};
 use crate::output::{preview, printable};
 use crate::stats::Running;
-use crate::uppercase::udp_client::{no_reply, reject, Heard, Waiter};
+use crate::uppercase::udp_client::{exchange, no_reply, reject, Heard, Waiter};
 use crate::uppercase::{ask_sentence, ClientArgs};
 use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
@@ -46,7 +45,6 @@ pub const WINDOW: usize = 64;
 ///
 /// Resolution or socket errors; no reply (one exchange), or no reply at all (several).
 pub fn run(args: Args) -> Result<()> {
-    let args = args.0;
     let sentence = match ask_sentence(args.sentence.as_deref())? {
         Some(sentence) => sentence,
         None => return Ok(()),
@@ -57,15 +55,9 @@ pub fn run(args: Args) -> Result<()> {
         return run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter);
     }
     let sent = Stamp::now();
-    socket
-        .send_to(&sentence, server)
-        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    let got = waiter.recv_reply(&socket, server, sent.mono + args.timeout)?;
+    let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;
     let received = Stamp::now();
-    match got {
-        Some(len) => print_sample(&sent, &received, &waiter.buf[..len]),
-        None => return Err(no_reply(server, args.timeout, &waiter.heard)),
-    }
+    print_sample(&sent, &received, reply);
     Ok(())
 }
 
@@ -167,16 +159,4 @@ pub fn print_sample(sent: &Stamp, received: &Stamp, reply: &[u8]) {
 }
 
 /// The command line of `udp-rtt-client`.
-#[derive(Debug, Clone)]
-pub struct Args(pub ClientArgs);
-
-impl cli::Args for Args {
-    fn command() -> Command {
-        ClientArgs::command("udp-rtt-client", "time request/reply exchanges with udp-upper-server")
-            .example("udp-rtt-client --port 25000 -c 5 hello")
-    }
-
-    fn from_matches(m: &Matches) -> Result<Args> {
-        ClientArgs::from_matches(m).map(Args)
-    }
-}
+pub type Args = ClientArgs<true, true>;

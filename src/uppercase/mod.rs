@@ -146,7 +146,7 @@ pub mod tcp_server;
 pub mod udp_client;
 pub mod udp_server;
 
-use crate::cli::{Command, Matches};
+use crate::cli::{self, Command, Matches};
 use crate::error::{Error, Result};
 use std::time::Duration;
 
@@ -192,10 +192,19 @@ pub fn ask_sentence(given: Option<&str>) -> Result<Option<Vec<u8>>> {
     crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")
 }
 
+/// The most exchanges `--count` allows: a run of 10 million at loopback speed
+/// is minutes, and memory stays the same for any count.
+pub const MAX_COUNT: u32 = 10_000_000;
+
 /// What every uppercase client takes: where the server is, how long to wait,
 /// how many exchanges (the RTT clients), and the sentence.
+///
+/// The four clients differ only in their names and defaults, so they share
+/// this one type: `UDP` picks the transport (port 25000 and a 1 s timeout,
+/// or TCP's 12000 and 5 s) and `RTT` adds `--count`/`-c`. Each client module
+/// names its own: [`udp_client::Args`] is `ClientArgs<true, false>`.
 #[derive(Debug, Clone)]
-pub struct ClientArgs {
+pub struct ClientArgs<const UDP: bool, const RTT: bool> {
     /// Server name or address.
     pub host: String,
     /// Server port.
@@ -208,17 +217,21 @@ pub struct ClientArgs {
     pub sentence: Option<String>,
 }
 
-/// The most exchanges `--count` allows: a run of 10 million at loopback speed
-/// is minutes, and memory stays the same for any count.
-pub const MAX_COUNT: u32 = 10_000_000;
-
-impl ClientArgs {
-    /// The command line of the uppercase client `name`: `[SENTENCE...]`,
-    /// `--host`, `--port`, `--timeout`. The defaults follow the transport the
-    /// name starts with (`udp-`: port 25000, 1 s; `tcp-`: port 12000, 5 s),
-    /// and the RTT clients (`*-rtt-client`) also take `--count`/`-c`.
-    pub fn command(name: &'static str, about: &'static str) -> Command {
-        let (port, timeout) = if name.starts_with("udp") { ("25000", "1") } else { ("12000", "5") };
+impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
+    fn command() -> Command {
+        let (name, example) = match (UDP, RTT) {
+            (true, false) => ("udp-upper-client", "udp-upper-client --port 25000 hello wörld"),
+            (false, false) => ("tcp-upper-client", "tcp-upper-client hello wörld"),
+            (true, true) => ("udp-rtt-client", "udp-rtt-client --port 25000 -c 5 hello"),
+            (false, true) => ("tcp-rtt-client", "tcp-rtt-client -c 5 hello"),
+        };
+        let about = match (UDP, RTT) {
+            (true, false) => "send a sentence to udp-upper-server and print the reply",
+            (false, false) => "send a sentence to tcp-upper-server and print the reply",
+            (true, true) => "time request/reply exchanges with udp-upper-server",
+            (false, true) => "time connect and request/reply with tcp-upper-server",
+        };
+        let (port, timeout) = if UDP { ("25000", "1") } else { ("12000", "5") };
         let command = Command::new(name, about)
             .positional_rest(
                 "SENTENCE",
@@ -231,8 +244,9 @@ impl ClientArgs {
                 "DURATION",
                 timeout,
                 "how long to wait for a reply (bare number: seconds)",
-            );
-        if !name.contains("-rtt-") {
+            )
+            .example(example);
+        if !RTT {
             return command;
         }
         command
@@ -240,22 +254,13 @@ impl ClientArgs {
             .short('c')
     }
 
-    /// Reads the flags of [`ClientArgs::command`], all range-checked.
-    ///
-    /// # Errors
-    ///
-    /// A usage error for a port, timeout or count out of range.
-    pub fn from_matches(m: &Matches) -> Result<ClientArgs> {
-        let count = match m.get("count") {
-            Some(_) => m.number("count", 1, MAX_COUNT)?,
-            None => 1,
-        };
+    fn from_matches(m: &Matches) -> Result<Self> {
         Ok(ClientArgs {
+            sentence: m.get("SENTENCE").map(str::to_string),
             host: m.value("host").to_string(),
             port: m.number("port", 1, u16::MAX)?,
             timeout: m.timeout("timeout")?,
-            count,
-            sentence: m.get("SENTENCE").map(str::to_string),
+            count: if RTT { m.number("count", 1, MAX_COUNT)? } else { 1 },
         })
     }
 }
