@@ -53,7 +53,7 @@ fn number_after(text: &str, marker: &str) -> f64 {
 #[test]
 fn udp_rtt_client_prints_times_and_rtt() {
     let server = local(UDP_SERVER);
-    let out = to(UDP_RTT, &server.port()).args(&["hello"]).run();
+    let out = to(UDP_RTT, server.port()).args(&["hello"]).run();
     out.expect_code(0).expect_out("From server: HELLO\n");
     let text = out.out();
     let lines: Vec<&str> = text.lines().collect();
@@ -67,7 +67,7 @@ fn udp_rtt_client_prints_times_and_rtt() {
 #[test]
 fn udp_rtt_client_count_adds_min_avg_max() {
     let server = local(UDP_SERVER);
-    let out = to(UDP_RTT, &server.port()).args(&["--count", "4", "hi"]).run();
+    let out = to(UDP_RTT, server.port()).args(&["--count", "4", "hi"]).run();
     out.expect_code(0)
         .expect_out("4 requests, 4 replies, 0 late, 0 duplicate")
         .expect_out("From server: 4 HI\n")
@@ -91,7 +91,7 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
 #[test]
 fn tcp_rtt_client_splits_connect_from_request_reply() {
     let server = local(TCP_SERVER);
-    let out = to(TCP_RTT, &server.port()).args(&["--count", "3", "hello"]).run();
+    let out = to(TCP_RTT, server.port()).args(&["--count", "3", "hello"]).run();
     out.expect_code(0).expect_out("From server: HELLO\n");
     let text = out.out();
     let first: Vec<&str> = text.lines().skip(1).take(2).collect();

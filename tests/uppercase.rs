@@ -49,13 +49,13 @@ fn long_sentence() -> String {
 #[test]
 fn udp_client_gets_unicode_uppercase() {
     let server = udp_server();
-    expect_reply(UDP_CLIENT, &server.port(), &["hello wörld"], "HELLO WÖRLD\n");
+    expect_reply(UDP_CLIENT, server.port(), &["hello wörld"], "HELLO WÖRLD\n");
 }
 
 #[test]
 fn udp_client_prompts_when_the_sentence_is_missing() {
     let server = udp_server();
-    to(UDP_CLIENT, &server.port())
+    to(UDP_CLIENT, server.port())
         .stdin("from stdin\n")
         .run()
         .expect_code(0)
@@ -76,13 +76,13 @@ fn sixty_thousand_bytes_come_back_whole_over_udp_and_tcp() {
     let sentence = long_sentence();
     let expected = format!("{}\n", sentence.to_uppercase());
     let udp = udp_server();
-    let out = to(UDP_CLIENT, &udp.port()).stdin(format!("{sentence}\n")).run();
+    let out = to(UDP_CLIENT, udp.port()).stdin(format!("{sentence}\n")).run();
     out.expect_code(0);
     assert!(out.out().ends_with(&expected), "{}", out.report());
 
     // On stdin, as for UDP: Windows caps a whole command line at 32,767 characters.
     let tcp = tcp_server(&[]);
-    let out = to(TCP_CLIENT, &tcp.port()).stdin(format!("{sentence}\n")).run();
+    let out = to(TCP_CLIENT, tcp.port()).stdin(format!("{sentence}\n")).run();
     out.expect_code(0);
     assert!(
         out.out().ends_with(&format!("From server: {expected}")),
@@ -109,13 +109,13 @@ fn udp_server_survives_bad_datagrams() {
         assert_eq!(&buf[..n], &expected[..], "reply to a {}-byte datagram", request.len());
     }
     assert!(server.wait_for_line("not valid UTF-8", Duration::from_secs(5)).is_some());
-    expect_reply(UDP_CLIENT, &server.port(), &["still here"], "STILL HERE");
+    expect_reply(UDP_CLIENT, server.port(), &["still here"], "STILL HERE");
 }
 
 #[test]
 fn tcp_client_gets_unicode_uppercase_and_server_logs_it() {
     let server = tcp_server(&[]);
-    expect_reply(TCP_CLIENT, &server.port(), &["hello wörld"], "From server: HELLO WÖRLD\n");
+    expect_reply(TCP_CLIENT, server.port(), &["hello wörld"], "From server: HELLO WÖRLD\n");
     let line = server.wait_for_line("->", Duration::from_secs(5)).unwrap();
     assert!(line.contains("\"hello wörld\" -> \"HELLO WÖRLD\""), "{line}");
 }
@@ -126,7 +126,7 @@ fn silent_tcp_client_blocks_nobody_and_is_dropped_after_the_timeout() {
     let silent = TcpStream::connect(server.addr).unwrap();
     // Another client is served while the silent one holds its connection.
     let started = Instant::now();
-    expect_reply(TCP_CLIENT, &server.port(), &["next please"], "NEXT PLEASE");
+    expect_reply(TCP_CLIENT, server.port(), &["next please"], "NEXT PLEASE");
     assert!(started.elapsed() < Duration::from_millis(450), "{:?}", started.elapsed());
     let line = server
         .wait_for_line("dropped a silent client", Duration::from_secs(5))
@@ -230,13 +230,9 @@ fn port_in_use_is_one_clear_line_for_both_servers() {
 #[test]
 fn piped_non_utf8_is_sent_as_it_is() {
     let server = udp_server();
-    to(UDP_CLIENT, &server.port())
-        .stdin(b"abc\xff\n")
-        .run()
-        .expect_code(0)
-        .expect_out("ABC\\xff\n");
+    to(UDP_CLIENT, server.port()).stdin(b"abc\xff\n").run().expect_code(0).expect_out("ABC\\xff\n");
     let tcp = tcp_server(&[]);
-    to(TCP_CLIENT, &tcp.port())
+    to(TCP_CLIENT, tcp.port())
         .stdin(b"abc\xff\n")
         .run()
         .expect_code(0)
