@@ -1,4 +1,4 @@
-//! Every binary follows the command-line conventions of SPEC section 3:
+//! Every binary follows the command-line conventions of the crate front page:
 //! `--help` prints usage with defaults and an example (exit 0); an unknown flag
 //! prints `error: ...` and a usage line (exit 2).
 
