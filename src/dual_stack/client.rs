@@ -41,7 +41,9 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
     let host = match (family, args.host) {
         (None, _) => None,
         (_, Some(host)) => Some(host),
-        (_, None) => ask_until(input, "Hostname [localhost]: ", "localhost", some_text)?,
+        (_, None) => {
+            ask_until(input, "Hostname [localhost]: ", "localhost", |a| Some(a.to_string()))?
+        }
     };
     let port = match (&host, args.port) {
         (None, _) => None,
@@ -89,19 +91,17 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
             }
             (writer.join(), got)
         });
-        let (failed, want) = (|why| Error::failed(format!("no echo from {peer}"), why), line.len());
-        match got {
-            Ok(_) if echo.ends_with(b"\n") => {}
-            Ok(n) if n > want => return Err(failed("it is longer than the line sent".into())),
-            Ok(n) => {
-                let err =
-                    failed(format!("the server closed the connection after {n} of {want} bytes"));
-                return Err(if n > 0 { err } else { err.hint(IDLE) });
-            }
-            Err(e) if is_timeout(&e) => {
-                return Err(failed(format!("none within {:?}", args.timeout)))
-            }
-            Err(e) => return Err(failed(describe(&e))),
+        let want = line.len();
+        let why = match &got {
+            Ok(_) if echo.ends_with(b"\n") => None,
+            Ok(n) if *n > want => Some("it is longer than the line sent".to_string()),
+            Ok(n) => Some(format!("the server closed the connection after {n} of {want} bytes")),
+            Err(e) if is_timeout(e) => Some(format!("none within {:?}", args.timeout)),
+            Err(e) => Some(describe(e)),
+        };
+        if let Some(why) = why {
+            let err = Error::failed(format!("no echo from {peer}"), why);
+            return Err(if matches!(got, Ok(0)) { err.hint(IDLE) } else { err });
         }
         if let Ok(Err(e)) = sent {
             return Err(Error::io(format!("cannot send to {peer}"), &e));
@@ -178,33 +178,24 @@ impl cli::Args for Args {
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        // A value may come as a positional or as a flag, not both.
-        let one_of = |positional: &str, flag: &str| match (m.get(positional), m.get(flag)) {
-            (Some(_), Some(_)) => Err(m.bad(format!("{positional} was given twice (as --{flag})"))),
-            (one, other) => Ok(one.or(other)),
+        // A value may come as a positional or as a flag, not both: the name of the one given.
+        let one_of = |positional: &'static str, flag: &'static str| {
+            if m.get(positional).is_some() && m.get(flag).is_some() {
+                return Err(m.bad(format!("{positional} was given twice (as --{flag})")));
+            }
+            Ok([positional, flag].into_iter().find(|name| m.get(name).is_some()))
         };
-        let bad = |what: &str, text: &str, expected: &str| {
-            m.bad(format!("invalid {what} '{text}': expected {expected}"))
-        };
-        let family = m
-            .get("family")
-            .map(|text| parse_family(text).ok_or_else(|| bad("IP version", text, "4 or 6")));
-        let port = one_of("PORT", "port")?.map(|text| match text.trim().parse::<u16>() {
-            Ok(port) if port > 0 => Ok(port),
-            _ => Err(bad("port", text, "a whole number from 1 to 65535")),
+        let family = m.get("family").map(|text| {
+            let bad = || m.bad(format!("invalid IP version '{text}': expected 4 or 6"));
+            parse_family(text).ok_or_else(bad)
         });
         Ok(Args {
             family: family.transpose()?,
-            host: one_of("HOST", "host")?.map(str::to_string),
-            port: port.transpose()?,
+            host: one_of("HOST", "host")?.map(|name| m.value(name).to_string()),
+            port: one_of("PORT", "port")?.map(|name| m.number(name, 1, u16::MAX)).transpose()?,
             timeout: m.timeout("timeout")?,
         })
     }
-}
-
-/// An answer taken as it is (a host name).
-fn some_text(answer: &str) -> Option<String> {
-    Some(answer.to_string())
 }
 
 /// The hint when a server closes before echoing anything.

@@ -101,6 +101,7 @@
 //!   For a long interactive session start the server with `--max-time 1h`.
 
 use crate::error::Result;
+use crate::{outln, output::preview};
 use std::io::BufRead;
 
 pub mod client;
@@ -135,10 +136,7 @@ pub fn ask_until<T>(
         let answer = Some(answer.trim()).filter(|a| !a.is_empty()).unwrap_or(default);
         match parse(answer) {
             Some(value) => return Ok(Some(value)),
-            None => crate::outln!(
-                "{} is not an answer here; try again",
-                crate::output::preview(answer.as_bytes(), 40)
-            ),
+            None => outln!("{} is not an answer here; try again", preview(answer.as_bytes(), 40)),
         }
     }
     Ok(None)
@@ -150,7 +148,6 @@ pub fn ask_until<T>(
 ///
 /// As [`ask_until`].
 pub fn ask_port(input: &mut impl BufRead, lowest: u16) -> Result<Option<u16>> {
-    let question = format!("Port number [{DEFAULT_PORT}]: ");
-    let default = DEFAULT_PORT.to_string();
+    let (question, default) = (format!("Port number [{DEFAULT_PORT}]: "), DEFAULT_PORT.to_string());
     ask_until(input, &question, &default, |a| a.parse::<u16>().ok().filter(|p| *p >= lowest))
 }

@@ -129,6 +129,7 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
     loop {
         // recv(1024), in 64 KiB: fewer calls, the same bytes.
         let n = match stream.read(&mut buf) {
+            Ok(0) => break, // if not income_data: break
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
@@ -137,13 +138,8 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
             }
             Err(e) => return Err(Error::io("read failed", &e)),
         };
-        // if not income_data: break
-        if n == 0 {
-            break;
-        }
         // send(income_data), as write_all: one send may take only part of it.
-        let sent = stream.write_all(&buf[..n]);
-        sent.map_err(|e| Error::io("write failed", &e))?;
+        stream.write_all(&buf[..n]).map_err(|e| Error::io("write failed", &e))?;
         total += n as u64;
         log.line(format_args!("{peer}: echoed {n} bytes"));
     }
