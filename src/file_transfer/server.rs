@@ -78,7 +78,7 @@ pub fn handle(stream: &TcpStream, peer: SocketAddr, ctx: &(Folder, Args), log: &
             log.line(format_args!("client {peer} left without a name"));
             return Ok(());
         }
-        Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+        Incoming::Broken(why) => return refuse(stream, &why),
     };
     let shown = preview(&name, 80);
 
@@ -88,8 +88,7 @@ pub fn handle(stream: &TcpStream, peer: SocketAddr, ctx: &(Folder, Args), log: &
         Ok(file) => file,
         Err((status, reason)) => {
             log.line(format_args!("client {peer} asked for {shown}: {status} ({reason})"));
-            let _ = write_frame(&mut writer, tag::FAIL.0, status.as_bytes());
-            linger(stream);
+            answer_and_close(stream, status);
             return Ok(());
         }
     };
@@ -122,14 +121,12 @@ pub fn handle(stream: &TcpStream, peer: SocketAddr, ctx: &(Folder, Args), log: &
         let payload = match read_frame(&mut reader, &[tag::WORD]).map_err(|e| lost(e, served))? {
             Incoming::Frame(frame) => frame.payload,
             Incoming::Closed => break,
-            Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+            Incoming::Broken(why) => return refuse(stream, &why),
         };
+        let not_a_number = || format!("word index {} is not a number", preview(&payload, 20));
         index = match parse_index(&payload) {
             Some(index) => index,
-            None => {
-                let why = format!("word index {} is not a number", preview(&payload, 20));
-                return refuse(stream, status::BAD_REQUEST, &why);
-            }
+            None => return refuse(stream, &not_a_number()),
         };
         // time.sleep(1) of the original, only if asked for (--delay).
         std::thread::sleep(args.delay);
@@ -140,20 +137,20 @@ pub fn handle(stream: &TcpStream, peer: SocketAddr, ctx: &(Folder, Args), log: &
     Ok(())
 }
 
-/// Answers `F status` and returns the error that ends the connection and
-/// goes into the log.
-fn refuse(stream: &TcpStream, status: &str, why: &str) -> Result<()> {
-    // The client may be gone already; the log line says what happened anyway.
-    let _ = write_frame(&mut &*stream, tag::FAIL.0, status.as_bytes());
-    linger(stream);
-    Err(Error::failed("bad request", why).hint(format!("answered {status}, connection closed")))
+/// Answers `400 Bad-Request` and returns the error that ends the connection
+/// and goes into the log.
+fn refuse(stream: &TcpStream, why: &str) -> Result<()> {
+    answer_and_close(stream, status::BAD_REQUEST);
+    Err(Error::failed("bad request", why).hint("answered 400 Bad-Request, connection closed"))
 }
 
-/// Ends the connection so that the last reply reaches the client: closing
-/// with unread bytes from the peer would send a reset (RST), which can make
-/// the client discard our reply. So send FIN, then read and drop what the
-/// client still sends, for at most 200 ms and 64 KiB.
-fn linger(stream: &TcpStream) {
+/// Answers `F status`, then ends the connection so that the reply reaches the
+/// client: closing with unread bytes from the peer would send a reset (RST),
+/// which can make the client discard our reply. So send FIN, then read and
+/// drop what the client still sends, for at most 200 ms and 64 KiB.
+fn answer_and_close(stream: &TcpStream, status: &str) {
+    // The client may be gone already; the log line says what happened anyway.
+    let _ = write_frame(&mut &*stream, tag::FAIL.0, status.as_bytes());
     if stream.shutdown(Shutdown::Write).is_ok()
         && stream.set_read_timeout(Some(Duration::from_millis(200))).is_ok()
     {
@@ -203,7 +200,7 @@ impl Folder {
     /// 2. A symbolic link is followed once, here, and must land directly in
     ///    the folder, on a regular file (else `400`; missing: `404`).
     /// 3. That path is opened **once**, without following a link in its last
-    ///    step and without blocking on a FIFO ([`open_checked`]), and the
+    ///    step and without blocking on a FIFO ([`open_once`]), and the
     ///    opened handle must be the regular file that was checked. A name
     ///    swapped for a link or a FIFO after step 2 is refused, never served.
     /// 4. Only that handle is read, and its bytes are shared while in use.
@@ -268,8 +265,7 @@ const NOFOLLOW_NONBLOCK: i32 = match (cfg!(target_os = "macos"), cfg!(target_os 
 #[cfg(unix)]
 fn open_once(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
+    std::fs::OpenOptions::new().read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
 }
 
 /// Whether the opened handle's metadata is that of the checked entry: on

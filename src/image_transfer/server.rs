@@ -11,7 +11,7 @@ use crate::output::Log;
 use crate::server::{self, TcpOptions};
 use crate::{net, outln};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -106,18 +106,13 @@ pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log
 pub fn check_file(path: &Path) -> Result<u64> {
     let what = format!("cannot serve {}", path.display());
     let hint = "run from the repository root, or give the file with --file";
-    // Windows will not open a folder as a file ("permission denied"): say what it is.
-    if path.is_dir() {
-        return Err(Error::failed(what, "it is not a regular file"));
+    match File::open(path).and_then(|f| f.metadata()) {
+        Ok(meta) if meta.is_file() => Ok(meta.len()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(Error::io(what, &e).hint(hint)),
+        // Windows will not open a folder as a file ("permission denied"): say what it is.
+        Err(e) if !path.is_dir() => Err(Error::io(what, &e)),
+        _ => Err(Error::failed(what, "it is not a regular file")),
     }
-    let meta = File::open(path).and_then(|f| f.metadata()).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::io(what.clone(), &e).hint(hint),
-        _ => Error::io(what.clone(), &e),
-    })?;
-    if !meta.is_file() {
-        return Err(Error::failed(what, "it is not a regular file"));
-    }
-    Ok(meta.len())
 }
 
 /// The command line of `image-server`.
