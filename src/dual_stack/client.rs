@@ -163,17 +163,13 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP echo client that connects over the IP version you choose";
-        let family = "IP version to use; asked for when missing (Enter = 4)";
-        let host = "server name or address; asked for when missing (Enter = localhost)";
-        let port = "server TCP port; asked for when missing (Enter = 4567)";
-        let timeout = "how long to wait for each echo (bare number: seconds)";
         Command::new("dual-stack-client", about)
-            .option("family", "4|6", family)
-            .positional_opt("HOST", host)
-            .positional_opt("PORT", port)
+            .option("family", "4|6", "IP version to use; asked if missing (Enter = 4)")
+            .positional_opt("HOST", "server name or address; asked if missing (Enter = localhost)")
+            .positional_opt("PORT", "server TCP port; asked if missing (Enter = 4567)")
             .option("host", "HOST", "the same as the HOST argument")
             .option("port", "PORT", "the same as the PORT argument")
-            .flag("timeout", "DURATION", "5s", timeout)
+            .flag("timeout", "DURATION", "5s", "longest wait for each echo (bare number: seconds)")
             .example("dual-stack-client --family 6 ::1 4567")
     }
 

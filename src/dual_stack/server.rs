@@ -186,11 +186,9 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP echo server that serves IPv4 and IPv6 clients on one port";
-        let host = "address to listen on; :: = every address, IPv6 and IPv4";
-        let port = "TCP port, 0 = any free port; asked for when missing (Enter = 4567)";
         let command = Command::new("dual-stack-server", about)
-            .flag("host", "HOST", "::", host)
-            .option("port", "PORT", port);
+            .flag("host", "HOST", "::", "address to listen on; :: = every address, IPv6 and IPv4")
+            .option("port", "PORT", "TCP port (0 = any free); asked if missing (Enter = 4567)");
         TcpOptions::flags(command).example("dual-stack-server --port 4567")
     }
 

@@ -99,14 +99,12 @@ pub fn run(args: Args) -> Result<()> {
         if bytes > args.max_size {
             return Err(failed(&format!("the file is over --max-size ({} bytes)", args.max_size)));
         }
-        if saved.is_none() {
-            saved = Some(open_part(&args.out_dir, &name)?);
-        }
-        if let Some(out) = saved.as_mut() {
-            out.write_all(&b" "[..space as usize])
-                .and_then(|()| out.write_all(&frame.payload))
-                .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), &e))?;
-        }
+        // The part file is made at the first word, so a refusal leaves nothing behind.
+        let mut out = saved.take().map_or_else(|| open_part(&args.out_dir, &name), Ok)?;
+        out.write_all(&b" "[..space as usize])
+            .and_then(|()| out.write_all(&frame.payload))
+            .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), &e))?;
+        saved = Some(out);
         words += 1;
         // send(f"WORD_{n}")
         write_frame(&mut writer, tag::WORD.0, words.to_string().as_bytes())

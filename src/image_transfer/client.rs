@@ -127,8 +127,7 @@ pub fn show(path: &Path) -> Result<()> {
         _ if cfg!(target_os = "macos") => ("open", &[][..]),
         _ => ("xdg-open", &[][..]),
     };
-    let what = "cannot open an image viewer";
-    let failed = |why: String| Error::failed(what, format!("{program}: {why}"));
+    let failed = |why| Error::failed("cannot open an image viewer", format!("{program}: {why}"));
     let (mut viewer, null) = (std::process::Command::new(program), std::process::Stdio::null);
     viewer.args(first).arg(path).stdin(null()).stdout(null()).stderr(null());
     let mut child = viewer.spawn().map_err(|e| failed(describe(&e)))?;
@@ -173,18 +172,14 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP client that receives a file from image-server and saves it when complete";
-        let show = "open the saved file with the system's viewer (xdg-open, open, start)";
-        let framed = "expect the file's length first (server --framed too); refuse a cut file";
-        let idle = "give up when the server sends nothing for this long (bare number: seconds)";
-        let max_time = "give up when the whole transfer takes longer (bare number: seconds)";
         Command::new("image-client", about)
             .flag("host", "HOST", "localhost", "server name or address")
             .flag("port", "PORT", "4567", "server TCP port")
             .flag("out", "FILE", DEFAULT_OUT, "where to save the file")
-            .switch("show", show)
-            .switch("framed", framed)
-            .flag("timeout", "DURATION", "10s", idle)
-            .flag("max-time", "DURATION", "5m", max_time)
+            .switch("show", "open the saved file with the system's viewer (xdg-open, open, start)")
+            .switch("framed", "expect the length first (server --framed too); refuse a cut file")
+            .flag("timeout", "DURATION", "10s", "longest wait for the next bytes (bare number: s)")
+            .flag("max-time", "DURATION", "5m", "longest whole transfer (bare number: seconds)")
             .flag("max-size", "BYTES", "104857600", "refuse a bigger file (100 MiB)")
             .example("image-client --out lab-files/ClientFolder/a.jpg --show")
     }
