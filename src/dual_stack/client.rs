@@ -23,13 +23,13 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The original, in its order: ask family, host and port; resolve for that
 /// family and connect; then for each line `send` it and print the echo; close.
-/// Answers and lines come from `input`; returns what was exchanged.
+/// Answers and lines come from `input`; returns how many lines were echoed.
 ///
 /// # Errors
 ///
 /// No address of the family, no server, a server that closes or falls silent
 /// before a whole echo came back.
-pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
+pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<u64> {
     // input() for each value the command line did not give; the end of input ends quietly.
     let family = match args.family {
         Some(family) => Some(family),
@@ -52,7 +52,7 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
     };
     let (family, host, port) = match (family, host, port) {
         (Some(family), Some(host), Some(port)) => (family, host, port),
-        _ => return Ok(Totals::default()),
+        _ => return Ok(0),
     };
     // getaddrinfo(host, port, family) + socket(family) + connect(), each address in turn.
     let stream = net::connect_tcp(&host, port, family, "dual-stack-server")?;
@@ -63,7 +63,7 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
     let version = if peer.is_ipv4() { "IPv4" } else { "IPv6" };
     outln!("connected to {peer} ({version}) from {local}");
     outln!("Type a line and press Enter to send it; 'end' or end of input (Ctrl-D) closes.");
-    let (mut echoes, mut totals) = (BufReader::new(&stream), Totals::default());
+    let (mut echoes, mut lines, mut bytes) = (BufReader::new(&stream), 0u64, 0u64);
     loop {
         // input("give the data to send: "); `end` stops, as does the end of input.
         write_str("Data to send: ");
@@ -109,23 +109,14 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
         let shown = echo.strip_suffix(b"\n").unwrap_or(&echo);
         let shown = shown.strip_suffix(b"\r").unwrap_or(shown);
         outln!("echo: {}", printable(shown));
-        totals.lines += 1;
-        totals.bytes += line.len() as u64;
+        lines += 1;
+        bytes += line.len() as u64;
     }
     // close(): shutdown(Write) first, so the server sees the end of the stream.
     let _ = stream.shutdown(Shutdown::Write);
-    let (lines, bytes, s) = (totals.lines, totals.bytes, if totals.lines == 1 { "" } else { "s" });
+    let s = if lines == 1 { "" } else { "s" };
     outln!("connection closed: {lines} line{s}, {bytes} bytes sent and echoed back");
-    Ok(totals)
-}
-
-/// What a session exchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    /// Lines sent and echoed.
-    pub lines: u64,
-    /// Bytes sent, each line with its newline.
-    pub bytes: u64,
+    Ok(lines)
 }
 
 /// Reads the family from `4`/`6` (as on the command line) or `1`/`2` (as the

@@ -136,9 +136,6 @@ pub mod server;
 
 use std::path::{Component, Path};
 
-/// The port of the original scripts.
-pub const DEFAULT_PORT: u16 = 5678;
-
 /// Frame tags of this protocol, with the largest payload each may carry.
 pub mod tag {
     /// Client -> server, first frame: the file name (at most 255 bytes).

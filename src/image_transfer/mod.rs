@@ -178,6 +178,6 @@ impl Ends {
         let (kind, _, marker, end) =
             KINDS.iter().find(|(_, start, ..)| self.head.starts_with(start))?;
         let why = format!("it starts like a {kind} but does not end with {marker}");
-        (!self.tail.ends_with(end)).then(|| why)
+        (!self.tail.ends_with(end)).then_some(why)
     }
 }
