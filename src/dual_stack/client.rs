@@ -24,6 +24,7 @@ pub fn run(args: Args) -> Result<()> {
 /// The original, in its order: ask family, host and port; resolve for that
 /// family and connect; then for each line `send` it and print the echo; close.
 /// Answers and lines come from `input`; returns how many lines were echoed.
+/// The end of input while asking ends the program quietly (see [`ask_until`]).
 ///
 /// # Errors
 ///
@@ -31,29 +32,13 @@ pub fn run(args: Args) -> Result<()> {
 /// before a whole echo came back.
 pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<u64> {
     // input() for each value the command line did not give; the end of input ends quietly.
-    let family = match args.family {
-        Some(family) => Some(family),
-        None => {
-            outln!("Choose the IP version:\n1 -> IPv4\n2 -> IPv6");
-            ask_until(input, "Enter 1 or 2 [1]: ", "1", parse_family)?
-        }
-    };
-    let host = match (family, args.host) {
-        (None, _) => None,
-        (_, Some(host)) => Some(host),
-        (_, None) => {
-            ask_until(input, "Hostname [localhost]: ", "localhost", |a| Some(a.to_string()))?
-        }
-    };
-    let port = match (&host, args.port) {
-        (None, _) => None,
-        (_, Some(port)) => Some(port),
-        (_, None) => ask_port(input, 1)?,
-    };
-    let (family, host, port) = match (family, host, port) {
-        (Some(family), Some(host), Some(port)) => (family, host, port),
-        _ => return Ok(0),
-    };
+    if args.family.is_none() {
+        outln!("Choose the IP version:\n1 -> IPv4\n2 -> IPv6");
+    }
+    let family = ask_until(args.family, input, "Enter 1 or 2 [1]: ", "1", parse_family)?;
+    let text = |answer: &str| Some(answer.to_string());
+    let host = ask_until(args.host, input, "Hostname [localhost]: ", "localhost", text)?;
+    let port = ask_port(args.port, input, 1)?;
     // getaddrinfo(host, port, family) + socket(family) + connect(), each address in turn.
     let stream = net::connect_tcp(&host, port, family, "dual-stack-server")?;
     // Hardening: timeouts, so a silent server cannot hang us.

@@ -23,11 +23,7 @@ use std::time::Instant;
 /// A port in use, or no address to bind.
 pub fn run(args: Args) -> Result<()> {
     // input("Port number:"), when --port is not given; the end of input ends quietly.
-    let stdin = std::io::stdin();
-    let port = match args.port.map_or_else(|| ask_port(&mut stdin.lock(), 0), |p| Ok(Some(p)))? {
-        Some(port) => port,
-        None => return Ok(()),
-    };
+    let port = ask_port(args.port, &mut std::io::stdin().lock(), 0)?;
     // socket(AF_INET6) + setsockopt(IPV6_V6ONLY, 0) + bind(("", port)) + listen(3): see bind().
     let listeners = bind(&args.host, port)?;
     let addr = net::local_addr_of(listeners.main.local_addr())?;
