@@ -40,10 +40,7 @@ pub const PREVIEW_BYTES: usize = 2048;
 /// every case no file is left in `--out-dir`.
 pub fn run(args: Args) -> Result<()> {
     // input("file name (file_1.txt) :"), asked again for a name we could not save.
-    let name = match args.name.clone().map_or_else(ask_name, |name| Ok(Some(name)))? {
-        Some(name) => name,
-        None => return Ok(()), // end of input: nothing asked, nothing to do
-    };
+    let name = args.name.clone().map_or_else(ask_name, Ok)?;
     // Hardening: part files of clients killed earlier (Ctrl-C) are cleared.
     remove_stale_parts(&args.out_dir);
 
@@ -128,15 +125,16 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Asks for the name until it is one the client can save; `None` at end of input.
-fn ask_name() -> Result<Option<String>> {
+/// Asks for the name until it is one the client can save; the end of input
+/// ends the program quietly (exit 0, nothing asked, nothing to do).
+fn ask_name() -> Result<String> {
     while let Some(name) = prompt::arg_or_ask(None, "file name (file_1.txt): ", "file_1.txt")? {
         match name_problem(&name) {
-            None => return Ok(Some(name)),
+            None => return Ok(name),
             Some(why) => outln!("{}: {why}; try again", preview(name.as_bytes(), 80)),
         }
     }
-    Ok(None)
+    Err(Error::Exit(0))
 }
 
 /// The part file for `OUT_DIR/NAME`, for a plain name only.
