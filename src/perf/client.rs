@@ -93,12 +93,11 @@
 
 use crate::cli::{self, Command, Matches};
 use crate::error::{describe, is_timeout, Error, Result};
-use crate::ping::{icmp_note, is_icmp_refusal};
+use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
-use crate::{net, outln};
-use std::collections::VecDeque;
+use crate::{clock, net, outln};
 use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -117,13 +116,11 @@ pub fn measure(
     on_row: &mut dyn FnMut(&Row),
 ) -> Result<Report> {
     // Hardening: connect, so only the server's datagrams reach us and ICMP errors do too.
-    socket
-        .connect(server)
-        .map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
+    let connected = socket.connect(server);
+    connected.map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
     // Hardening: a read timeout of one tick, so a lost echo cannot freeze the run.
-    socket
-        .set_read_timeout(Some(TICK.min(o.timeout)))
-        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+    let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
+    tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
     let mut w = Window::new(o);
     let start = Instant::now();
     let second = |n: u64| start + Duration::from_secs(n);
@@ -139,19 +136,19 @@ pub fn measure(
             rows.push(std::mem::replace(&mut row, next));
         }
         // The one timeout rule: a datagram not echoed TIMEOUT after its send is lost.
-        w.give_up_old(now, &mut row);
+        w.ledger.expire(now, |_| row.lost += 1);
         let sending = now < second(o.duration);
-        if !sending && w.in_flight.is_empty() {
+        if !sending && w.ledger.unsettled() == 0 {
             break;
         }
-        if sending && w.in_flight.len() < o.window {
+        if sending && w.ledger.unsettled() < o.window as u64 {
             w.send(socket, &mut row)
                 .map_err(|e| Error::failed(format!("cannot send to {server}"), describe(&e)))?;
         } else {
             match socket.recv(&mut w.reply) {
                 Ok(len) => w.echo(len, Instant::now(), &mut row),
                 Err(e) if is_timeout(&e) => {}
-                Err(e) if is_icmp_refusal(&e) => w.refused += 1,
+                Err(e) if is_icmp_refusal(&e) => w.n.refused += 1,
                 Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
             }
         }
@@ -161,10 +158,8 @@ pub fn measure(
     row.span = now.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
-    let o = o.clone();
-    let (late_or_duplicate, foreign, refused) = (w.late_or_duplicate, w.foreign, w.refused);
-    let jitter_ms = w.jitter.whole_run();
-    Ok(Report { server, options: o, rows, late_or_duplicate, foreign, refused, jitter_ms })
+    let (options, n, jitter_ms) = (o.clone(), w.n, w.jitter.whole_run());
+    Ok(Report { server, options, rows, n, jitter_ms })
 }
 
 /// The binary: the header, a row per second (text or `--csv`), the graphs,
@@ -181,7 +176,7 @@ pub fn run(args: Args) -> Result<()> {
     if csv {
         outln!("{CSV_HEADER}");
     } else {
-        let t = crate::clock::secs_text(o.timeout);
+        let t = clock::secs_text(o.timeout);
         outln!(
             "perf-client: {}-byte datagrams to {server} for {} s, window {}, timeout {t}",
             o.size,
@@ -244,8 +239,6 @@ pub const MAX_WINDOW: usize = 65_536;
 pub const CSV_HEADER: &str = "second,throughput_kBps,avg_delay_ms,sent,received,lost,jitter_ms";
 /// The two graphs, named as the original named its PNGs.
 pub const GRAPH_FILES: [&str; 2] = ["throughput_graph.svg", "average_delay_graph.svg"];
-/// The loop wakes at least this often to close a second or apply the timeout.
-const TICK: Duration = Duration::from_millis(10);
 
 impl cli::Args for Args {
     fn command() -> Command {
@@ -307,35 +300,20 @@ fn tag_values(size: usize) -> u64 {
 /// The datagrams in flight, and what the loop counted about them.
 struct Window {
     size: usize,
-    timeout: Duration,
     /// The next datagram: sequence number, then the filler.
     payload: Vec<u8>,
     /// Room for one echo, plus one byte to notice a datagram that is too long.
     reply: Vec<u8>,
-    /// Sequence number of `in_flight[0]`; the others follow in order.
-    base: u64,
-    /// Send time of each datagram in flight, and whether it is settled.
-    in_flight: VecDeque<(Instant, bool)>,
+    ledger: Ledger,
     jitter: Jitter,
-    late_or_duplicate: u64,
-    foreign: u64,
-    refused: u64,
+    n: Counts,
 }
 
 impl Window {
     fn new(o: &Options) -> Window {
-        Window {
-            size: o.size,
-            timeout: o.timeout,
-            payload: Rng::from_time().upper_alnum(o.size),
-            reply: vec![0u8; o.size + 1],
-            base: 0,
-            in_flight: VecDeque::with_capacity(o.window),
-            jitter: Jitter::new(),
-            late_or_duplicate: 0,
-            foreign: 0,
-            refused: 0,
-        }
+        let (payload, reply) = (Rng::from_time().upper_alnum(o.size), vec![0u8; o.size + 1]);
+        let (ledger, jitter, n) = (Ledger::new(o.timeout), Jitter::new(), Counts::default());
+        Window { size: o.size, payload, reply, ledger, jitter, n }
     }
 
     /// The sequence number `seq` cut to the bytes the payload has for it.
@@ -349,15 +327,14 @@ impl Window {
     /// Sends the next datagram.
     fn send(&mut self, socket: &UdpSocket, row: &mut Row) -> std::io::Result<()> {
         let n = tag_len(self.size);
-        let seq = self.base + self.in_flight.len() as u64;
+        let seq = self.ledger.sent(Instant::now());
         self.payload[..n].copy_from_slice(&seq.to_be_bytes()[8 - n..]);
-        self.in_flight.push_back((Instant::now(), false));
         row.sent += 1;
         for _ in 0..2 {
             match socket.send(&self.payload) {
                 // An ICMP error about an earlier datagram is reported (and cleared) by
                 // this send, which did not leave: count the notice and try once more.
-                Err(e) if is_icmp_refusal(&e) => self.refused += 1,
+                Err(e) if is_icmp_refusal(&e) => self.n.refused += 1,
                 other => return other.map(drop),
             }
         }
@@ -368,49 +345,35 @@ impl Window {
     fn echo(&mut self, len: usize, at: Instant, row: &mut Row) {
         let n = tag_len(self.size);
         if len != self.size || self.reply[n..len] != self.payload[n..] {
-            self.foreign += 1;
-            return;
+            return self.n.foreign += 1;
         }
         let mut tag = [0u8; 8];
         tag[8 - n..].copy_from_slice(&self.reply[..n]);
         // Position in the window; the subtraction wraps as the cut numbers do.
-        let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(self.base));
-        let timeout = self.timeout;
-        let flight = match usize::try_from(offset).ok().and_then(|o| self.in_flight.get_mut(o)) {
-            Some(f) if !f.1 => f,
-            _ => return self.late_or_duplicate += 1, // settled already, or before the window
-        };
-        flight.1 = true;
-        let rtt = at.saturating_duration_since(flight.0);
-        if rtt > timeout {
-            // The arrival time decides, not how soon the loop noticed the deadline.
-            row.lost += 1;
-            self.late_or_duplicate += 1;
-        } else {
-            row.received += 1;
-            row.bytes += len as u64;
-            row.rtt_total += rtt;
-            self.jitter.update(crate::clock::ms(rtt));
+        let oldest = self.ledger.oldest();
+        let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(oldest));
+        if offset >= self.ledger.unsettled() {
+            return self.n.late_or_duplicate += 1; // settled and forgotten already
         }
-    }
-
-    /// Slides the window past settled datagrams and those past their timeout (lost).
-    fn give_up_old(&mut self, now: Instant, row: &mut Row) {
-        while let Some(&(sent_at, settled)) = self.in_flight.front() {
-            if !settled {
-                if now.saturating_duration_since(sent_at) < self.timeout {
-                    return;
-                }
-                row.lost += 1;
+        match self.ledger.echo(oldest + offset, at) {
+            Echo::InTime(rtt) => {
+                row.received += 1;
+                row.bytes += len as u64;
+                row.rtt_total += rtt;
+                self.jitter.update(clock::ms(rtt));
             }
-            self.in_flight.pop_front();
-            self.base += 1;
+            // Late, and it settles the datagram: lost (the arrival time decides).
+            Echo::Late(_, true) => {
+                row.lost += 1;
+                self.n.late_or_duplicate += 1;
+            }
+            _ => self.n.late_or_duplicate += 1,
         }
     }
 }
 
 /// One second of the run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// 1 for the first second, and so on.
     pub second: u64,
@@ -433,9 +396,7 @@ pub struct Row {
 
 impl Row {
     fn new(second: u64) -> Row {
-        let (sent, received, lost, bytes) = (0, 0, 0, 0);
-        let (rtt_total, jitter_ms, span) = (Duration::ZERO, 0.0, Duration::from_secs(1));
-        Row { second, sent, received, lost, bytes, rtt_total, jitter_ms, span }
+        Row { second, span: Duration::from_secs(1), ..Row::default() }
     }
 
     /// Goodput in kB/s: echoed payload bytes / 1000 (as the original) per
@@ -448,7 +409,7 @@ impl Row {
     /// one-way delay only on a symmetric path); `None` without an echo.
     pub fn avg_delay_ms(&self) -> Option<f64> {
         let n = self.received as f64;
-        Some(crate::clock::ms(self.rtt_total) / n / 2.0).filter(|_| n > 0.0)
+        Some(clock::ms(self.rtt_total) / n / 2.0).filter(|_| n > 0.0)
     }
 
     /// The row under [`CSV_HEADER`] (an empty delay when nothing came back).
@@ -486,6 +447,17 @@ fn columns(cells: &[String; 4], counts: &[String; 3], jitter: &str) -> String {
     format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
 }
 
+/// What came back that did not count, and ICMP notices.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
+    pub late_or_duplicate: u64,
+    /// Datagrams of the wrong size or content (not an echo of ours).
+    pub foreign: u64,
+    /// ICMP port-unreachable notices.
+    pub refused: u64,
+}
+
 /// The outcome of a run.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -495,12 +467,8 @@ pub struct Report {
     pub options: Options,
     /// One row per second.
     pub rows: Vec<Row>,
-    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
-    pub late_or_duplicate: u64,
-    /// Datagrams of the wrong size or content (not an echo of ours).
-    pub foreign: u64,
-    /// ICMP port-unreachable notices.
-    pub refused: u64,
+    /// What did not count.
+    pub n: Counts,
     /// Jitter over the whole run: the mean `|D|` of consecutive RTTs, in ms.
     pub jitter_ms: f64,
 }
@@ -533,14 +501,14 @@ impl Report {
     /// Lines about datagrams that did not count (only those that apply).
     pub fn notes(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        if self.late_or_duplicate > 0 {
-            lines.push(format!("late or duplicate echoes ignored: {}", self.late_or_duplicate));
+        if self.n.late_or_duplicate > 0 {
+            lines.push(format!("late or duplicate echoes ignored: {}", self.n.late_or_duplicate));
         }
-        if self.foreign > 0 {
-            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.foreign));
+        if self.n.foreign > 0 {
+            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.n.foreign));
         }
-        if self.refused > 0 || self.received() == 0 {
-            lines.push(format!("note: {}", icmp_note(self.refused, true)));
+        if self.n.refused > 0 || self.received() == 0 {
+            lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
         }
         lines
     }
@@ -553,7 +521,7 @@ impl Report {
         let rtt: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
         let delay = match self.received() {
             0 => "-".to_string(),
-            n => format!("{:.4} ms", crate::clock::ms(rtt) / n as f64 / 2.0),
+            n => format!("{:.4} ms", clock::ms(rtt) / n as f64 / 2.0),
         };
         vec![
             format!("--- {} perf statistics: {} s, {}-byte payloads, window {} ---", self.server, o.duration, o.size, o.window),
@@ -579,14 +547,14 @@ impl Report {
             return Ok(());
         }
         let what = format!("no echo from {}", self.server);
-        Err(if self.refused > 0 {
+        Err(if self.n.refused > 0 {
             Error::failed(what, "ICMP port unreachable")
                 .hint(format!("start perf-server on port {port}"))
-        } else if self.late_or_duplicate > 0 {
-            Error::failed(what, format!("{} late echoes", self.late_or_duplicate))
+        } else if self.n.late_or_duplicate > 0 {
+            Error::failed(what, format!("{} late echoes", self.n.late_or_duplicate))
                 .hint("try a longer --timeout")
-        } else if self.foreign > 0 {
-            Error::failed(what, format!("{} datagrams that are no echo of ours", self.foreign))
+        } else if self.n.foreign > 0 {
+            Error::failed(what, format!("{} datagrams that are no echo of ours", self.n.foreign))
                 .hint("is that an echo server?")
         } else {
             Error::failed(what, "nothing came back")

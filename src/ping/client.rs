@@ -103,7 +103,7 @@
 //!   messages may be unsettled ([`WINDOW`]); the sender then waits for the
 //!   oldest to be settled, as `ping -f` waits for replies.
 
-use super::{icmp_note, is_icmp_refusal};
+use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
 use crate::cli::{self, Command, Matches};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
@@ -111,8 +111,7 @@ use crate::output::preview;
 use crate::rng::Rng;
 use crate::stats::Running;
 use crate::svg::Chart;
-use crate::{net, outln};
-use std::collections::VecDeque;
+use crate::{clock, net, outln};
 use std::fmt::Arguments;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
@@ -134,17 +133,12 @@ pub fn ping(
     say: &(dyn Fn(Arguments) + Sync),
 ) -> Result<Report> {
     let payloads = Payloads::new(o.size, &mut Rng::from_time());
-    say(format_args!(
-        "PING {server}: {} messages of {} bytes, every {}, timeout {}",
-        o.count,
-        o.size,
-        crate::clock::secs_text(o.interval),
-        crate::clock::secs_text(o.timeout)
-    ));
+    let (every, timeout) = (clock::secs_text(o.interval), clock::secs_text(o.timeout));
+    let what = format!("{} messages of {} bytes, every {every}, timeout {timeout}", o.count, o.size);
+    say(format_args!("PING {server}: {what}"));
     // Hardening: a read timeout of one tick, so the timeout rule runs when nothing arrives.
-    socket
-        .set_read_timeout(Some(TICK.min(o.timeout)))
-        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+    let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
+    tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
     let (sent_tx, sent_rx) = mpsc::channel::<Instant>();
     // Hardening: the sender takes a credit per message and the receiver gives one back
     // per settled message, so at most WINDOW are unsettled: memory O(window), not O(COUNT).
@@ -154,7 +148,10 @@ pub fn ping(
         let _ = credit_tx.send(());
     }
     let start = Instant::now();
-    let mut books = Books::new(server, o, plot, &payloads);
+    let rtts = plot.then(|| vec![None; o.count as usize]);
+    let (n, rtt, timeout) = (Counts::default(), Running::default(), o.timeout);
+    let report = Report { server, timeout, elapsed: Duration::ZERO, n, rtt, rtts };
+    let mut books = Books { payloads: &payloads, ledger: Ledger::new(timeout), report };
     let payloads = &payloads;
     std::thread::scope(|scope| {
         // The sender thread.
@@ -185,8 +182,13 @@ pub fn ping(
         let mut sender_done = false;
         loop {
             sender_done |= books.learn(&sent_rx);
-            books.give_up_old(Instant::now(), &credit_tx, say);
-            if sender_done && books.all_settled() {
+            let settled = books.ledger.oldest();
+            books.ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
+            // Each message settled gives the sender a credit back.
+            for _ in settled..books.ledger.oldest() {
+                let _ = credit_tx.try_send(());
+            }
+            if sender_done && books.ledger.unsettled() == 0 {
                 break;
             }
             match socket.recv_from(&mut buf) {
@@ -237,11 +239,6 @@ pub const MAX_COUNT: u64 = 100_000_000;
 pub const MAX_PLOT: u64 = 100_000;
 /// At most this many messages unsettled at once; memory is O(WINDOW).
 pub const WINDOW: usize = 65_536;
-/// How many settled messages are remembered, to tell late from duplicate
-/// (iputils remembers 65,536 sequence numbers for the same purpose).
-const HISTORY: usize = 65_536;
-/// The receiver wakes at least this often to apply the timeout rule.
-const TICK: Duration = Duration::from_millis(10);
 
 /// What one run does.
 #[derive(Debug, Clone)]
@@ -316,129 +313,67 @@ impl cli::Args for Args {
     }
 }
 
-/// The fate of one message.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fate {
-    Waiting,
-    Received,
-    Lost,
-}
-
-/// The receiver's books: the messages from `first` on, oldest first.
+/// The receiver's books: the ledger of the messages, and the report.
 struct Books<'a> {
     payloads: &'a Payloads,
-    /// Send time and fate of messages `first`, `first + 1`, ...
-    messages: VecDeque<(Instant, Fate)>,
-    first: u64,
-    /// The oldest message not settled yet.
-    oldest: u64,
+    ledger: Ledger,
     report: Report,
 }
 
-impl<'a> Books<'a> {
-    fn new(server: SocketAddr, o: &Options, plot: bool, payloads: &'a Payloads) -> Books<'a> {
-        let rtts = plot.then(|| vec![None; o.count as usize]);
-        let (timeout, elapsed, rtt, n) =
-            (o.timeout, Duration::ZERO, Running::default(), Counts::default());
-        let report = Report { server, timeout, elapsed, n, rtt, rtts };
-        let (messages, first, oldest) = (VecDeque::new(), 0, 0);
-        Books { payloads, messages, first, oldest, report }
-    }
-
+impl Books<'_> {
     /// Takes in what the sender has posted; true once the sender is done.
     fn learn(&mut self, sent: &mpsc::Receiver<Instant>) -> bool {
         loop {
             match sent.try_recv() {
-                Ok(at) => {
-                    self.messages.push_back((at, Fate::Waiting));
-                    self.report.n.sent += 1;
-                }
+                Ok(at) => self.report.n.sent = self.ledger.sent(at) + 1,
                 Err(TryRecvError::Empty) => return false,
                 Err(TryRecvError::Disconnected) => return true,
             }
         }
     }
 
-    fn all_settled(&self) -> bool {
-        self.oldest == self.report.n.sent
-    }
-
-    /// The timeout rule: a message still waiting TIMEOUT after its send is
-    /// lost. Settled messages free a credit; the oldest are then forgotten.
-    fn give_up_old(
-        &mut self,
-        now: Instant,
-        credits: &mpsc::SyncSender<()>,
-        say: &dyn Fn(Arguments),
-    ) {
-        while let Some(entry) = self.messages.get_mut((self.oldest - self.first) as usize) {
-            if entry.1 == Fate::Waiting {
-                if now < entry.0 + self.report.timeout {
-                    break;
-                }
-                entry.1 = Fate::Lost;
-                say(format_args!("message {} lost", self.oldest + 1));
-            }
-            self.oldest += 1;
-            let _ = credits.try_send(());
-        }
-        while self.messages.len() > HISTORY && self.first < self.oldest {
-            self.messages.pop_front();
-            self.first += 1;
-        }
-    }
-
     /// Decides what one datagram is: an echo in time, late, a duplicate, or
     /// not an echo of ours at all.
     fn echo(&mut self, payload: &[u8], from: SocketAddr, at: Instant, say: &dyn Fn(Arguments)) {
-        let r = &mut self.report;
-        let n = &mut r.n;
-        let number = self.payloads.number(payload).filter(|&i| i < n.sent);
-        let i = match number {
+        let (r, sent) = (&mut self.report, self.ledger.count());
+        let i = match self.payloads.number(payload).filter(|&i| i < sent) {
             _ if from != r.server => {
-                n.foreign += 1;
+                r.n.foreign += 1;
                 return say(format_args!("ignored a datagram from {from}: not the server"));
             }
             None => {
-                n.malformed += 1;
+                r.n.malformed += 1;
                 let p = preview(payload, 32);
                 return say(format_args!("ignored a reply that matches no message: {p}"));
             }
             Some(i) => i,
         };
         let m = i + 1; // messages are numbered from 1 on screen
-        let entry = match i.checked_sub(self.first) {
-            Some(k) => &mut self.messages[k as usize],
-            None => {
-                n.late += 1; // forgotten long ago: late, whatever it was
-                return say(format_args!("message {m} late: older than {HISTORY} messages"));
-            }
-        };
-        let rtt = at.saturating_duration_since(entry.0);
-        let (ms, t) = (crate::clock::ms(rtt), crate::clock::secs_text(r.timeout));
-        match entry.1 {
-            Fate::Waiting if rtt <= r.timeout => {
-                entry.1 = Fate::Received;
-                n.received += 1;
+        match self.ledger.echo(i, at) {
+            Echo::InTime(rtt) => {
+                let ms = clock::ms(rtt);
+                r.n.received += 1;
                 r.rtt.add(ms);
                 if let Some(slot) = r.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
                     *slot = Some(ms);
                 }
-                let p = shown(payload);
-                say(format_args!("message {m} received: {p} rtt={ms:.3} ms"));
+                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
             }
-            Fate::Received => {
-                n.duplicates += 1;
+            Echo::Duplicate => {
+                r.n.duplicates += 1;
                 say(format_args!("message {m} duplicate (ignored)"));
             }
-            // Late: the arrival time decides, not how soon the loop saw the deadline.
-            fate => {
-                if fate == Fate::Waiting {
+            Echo::Late(rtt, settles) => {
+                if settles {
                     say(format_args!("message {m} lost"));
                 }
-                entry.1 = Fate::Lost;
-                n.late += 1;
+                r.n.late += 1;
+                let (ms, t) = (clock::ms(rtt), clock::secs_text(r.timeout));
                 say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
+            }
+            Echo::Forgotten => {
+                r.n.late += 1; // forgotten long ago: late, whatever it was
+                say(format_args!("message {m} late: older than {HISTORY} messages"));
             }
         }
     }
@@ -491,9 +426,8 @@ impl Payloads {
 
     /// Message `n`'s payload (0-based), written into `out`.
     fn write(&self, n: u64, out: &mut Vec<u8>) {
-        // Two rounds of the one-to-one shuffle, the digits reversed between
-        // them, so that consecutive messages differ in every character.
-        let mut x = self.shuffle(self.reversed(self.shuffle(n)));
+        // The one-to-one shuffle: consecutive messages differ by a random stride.
+        let mut x = (mul_mod(n, self.multiplier, self.modulus) + self.offset) % self.modulus;
         out.clear();
         out.resize(self.digits, b'A');
         for slot in out.iter_mut().rev() {
@@ -514,25 +448,8 @@ impl Payloads {
         for c in &payload[..self.digits] {
             x = x * 36 + ALPHABET.iter().position(|a| a == c)? as u64;
         }
-        Some(self.unshuffle(self.reversed(self.unshuffle(x))))
-    }
-
-    fn shuffle(&self, x: u64) -> u64 {
-        (mul_mod(x, self.multiplier, self.modulus) + self.offset) % self.modulus
-    }
-
-    fn unshuffle(&self, x: u64) -> u64 {
-        mul_mod((x + self.modulus - self.offset) % self.modulus, self.inverse, self.modulus)
-    }
-
-    /// `x` with its base-36 digits in reverse order.
-    fn reversed(&self, mut x: u64) -> u64 {
-        let mut r = 0;
-        for _ in 0..self.digits {
-            r = r * 36 + x % 36;
-            x /= 36;
-        }
-        r
+        let x = (x + self.modulus - self.offset) % self.modulus;
+        Some(mul_mod(x, self.inverse, self.modulus))
     }
 }
 
@@ -616,7 +533,7 @@ impl Report {
     /// nothing came back in time (printed before the statistics).
     pub fn notes(&self) -> Vec<String> {
         let n = &self.n;
-        let t = crate::clock::secs_text(self.timeout);
+        let t = clock::secs_text(self.timeout);
         let late = format!("(after the {t} timeout; counted as lost)");
         let mut lines: Vec<String> = [
             (n.late, "late replies", late.as_str()),
@@ -655,7 +572,7 @@ impl Report {
             let why = format!("{} replies that match no message", n.malformed);
             (why, "is that an echo server?".into())
         } else {
-            let t = crate::clock::secs_text(self.timeout);
+            let t = clock::secs_text(self.timeout);
             let hint = format!("is ping-server running on port {port}?");
             (format!("nothing within {t}"), hint)
         };
