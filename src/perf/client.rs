@@ -422,28 +422,20 @@ impl Row {
     /// The row under [`text_header`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
         let delay = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
-        let mbit = self.goodput_kbps() * 8.0 / 1000.0;
-        let cells = [
-            self.second.to_string(),
-            format!("{:.3}", self.goodput_kbps()),
-            format!("{mbit:.3}"),
-            delay,
-        ];
+        let (kb, mbit) = (self.goodput_kbps(), self.goodput_kbps() * 8.0 / 1000.0);
+        let cells = [self.second.to_string(), format!("{kb:.3}"), format!("{mbit:.3}"), delay];
         let counts = [self.sent, self.received, self.lost].map(|c| c.to_string());
-        columns(&cells, &counts, &format!("{:.4}", self.jitter_ms))
+        columns(cells, counts, format!("{:.4}", self.jitter_ms))
     }
 }
 
 /// The human-readable table's header; [`Row::text`] lines up under it.
 pub fn text_header() -> String {
     let cells = ["second", "goodput_kB/s", "Mbit/s", "RTT/2_ms"].map(String::from);
-    let counts = ["sent", "received", "lost"].map(String::from);
-    columns(&cells, &counts, "jitter_ms")
+    columns(cells, ["sent", "received", "lost"].map(String::from), "jitter_ms".into())
 }
 
-fn columns(cells: &[String; 4], counts: &[String; 3], jitter: &str) -> String {
-    let [a, b, c, d] = cells;
-    let [e, f, g] = counts;
+fn columns([a, b, c, d]: [String; 4], [e, f, g]: [String; 3], jitter: String) -> String {
     format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
 }
 
@@ -474,28 +466,25 @@ pub struct Report {
 }
 
 impl Report {
-    fn total(&self, field: fn(&Row) -> u64) -> u64 {
-        self.rows.iter().map(field).sum()
-    }
-
-    /// Echoes received in time.
-    pub fn received(&self) -> u64 {
-        self.total(|r| r.received)
-    }
-
-    /// Payload bytes that came back.
-    pub fn bytes(&self) -> u64 {
-        self.total(|r| r.bytes)
-    }
-
-    /// How long the run took: the duration, plus the wait for the last echoes.
-    pub fn elapsed(&self) -> Duration {
-        self.rows.iter().map(|r| r.span).sum()
+    /// The whole run as one row: the sums of the rows, over the run's whole
+    /// length (the duration, plus the wait for the last echoes).
+    pub fn total(&self) -> Row {
+        let mut t = Row::default();
+        for r in &self.rows {
+            t.sent += r.sent;
+            t.received += r.received;
+            t.lost += r.lost;
+            t.bytes += r.bytes;
+            t.rtt_total += r.rtt_total;
+            t.span += r.span;
+        }
+        t
     }
 
     /// Round trips per second over the whole run.
     pub fn round_trips_per_sec(&self) -> f64 {
-        self.received() as f64 / self.elapsed().as_secs_f64().max(1e-9)
+        let t = self.total();
+        t.received as f64 / t.span.as_secs_f64().max(1e-9)
     }
 
     /// Lines about datagrams that did not count (only those that apply).
@@ -507,7 +496,7 @@ impl Report {
         if self.n.foreign > 0 {
             lines.push(format!("datagrams that were no echo of ours ignored: {}", self.n.foreign));
         }
-        if self.n.refused > 0 || self.received() == 0 {
+        if self.n.refused > 0 || self.total().received == 0 {
             lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
         }
         lines
@@ -515,19 +504,14 @@ impl Report {
 
     /// The closing lines, each under 100 columns.
     pub fn summary(&self) -> Vec<String> {
-        let (o, sent, lost) = (&self.options, self.total(|r| r.sent), self.total(|r| r.lost));
-        let secs = self.elapsed().as_secs_f64().max(1e-9);
-        let kbps = self.bytes() as f64 / 1000.0 / secs;
-        let rtt: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
-        let delay = match self.received() {
-            0 => "-".to_string(),
-            n => format!("{:.4} ms", clock::ms(rtt) / n as f64 / 2.0),
-        };
+        let (o, t) = (&self.options, self.total());
+        let (sent, lost, secs, kbps) = (t.sent, t.lost, t.span.as_secs_f64(), t.goodput_kbps());
+        let delay = t.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4} ms"));
         vec![
             format!("--- {} perf statistics: {} s, {}-byte payloads, window {} ---", self.server, o.duration, o.size, o.window),
             format!(
                 "{sent} sent, {} received, {lost} lost ({:.3}%), {:.0} round trips/s, {secs:.3} s in all",
-                self.received(),
+                t.received,
                 lost as f64 * 100.0 / sent.max(1) as f64,
                 self.round_trips_per_sec()
             ),
@@ -543,7 +527,7 @@ impl Report {
     ///
     /// `no echo from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        if self.received() > 0 {
+        if self.total().received > 0 {
             return Ok(());
         }
         let what = format!("no echo from {}", self.server);
@@ -570,10 +554,7 @@ impl Report {
             .whole_numbers_on_x()
             .missing_label("no echo that second");
         for row in &self.rows {
-            match value(row) {
-                Some(v) => chart.point(row.second as f64, v),
-                None => chart.missing(row.second as f64),
-            }
+            chart.point(row.second as f64, value(row).unwrap_or(f64::NAN)); // NaN: missing
         }
         chart
     }

@@ -134,7 +134,8 @@ pub fn ping(
 ) -> Result<Report> {
     let payloads = Payloads::new(o.size, &mut Rng::from_time());
     let (every, timeout) = (clock::secs_text(o.interval), clock::secs_text(o.timeout));
-    let what = format!("{} messages of {} bytes, every {every}, timeout {timeout}", o.count, o.size);
+    let what =
+        format!("{} messages of {} bytes, every {every}, timeout {timeout}", o.count, o.size);
     say(format_args!("PING {server}: {what}"));
     // Hardening: a read timeout of one tick, so the timeout rule runs when nothing arrives.
     let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));

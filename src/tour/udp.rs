@@ -79,9 +79,9 @@ fn perf_stop(context: &Context) -> Result<()> {
         for line in report.notes().iter().chain(&report.summary()) {
             log.line(format_args!("{line}"));
         }
-        let (rows, received) = (report.rows.len() as u64, report.received());
+        let (rows, total) = (report.rows.len() as u64, report.total());
         check(rows == seconds, format!("{seconds} rows expected, got {rows}"))?;
-        check(received > 0 && report.bytes() == received * 64, "64-byte echoes expected")?;
+        check(total.received > 0 && total.bytes == total.received * 64, "64-byte echoes expected")?;
         rates.push(report.round_trips_per_sec());
     }
     let ratio = rates[1] / rates[0];
