@@ -375,31 +375,6 @@ fn help_lists_every_flag_with_its_default() {
         .expect_out("example:");
 }
 
-/// Every numeric flag and positional, fed the values that once panicked or
-/// aborted (`perf-client 18446744073709551615` exited 101, `3000000000`
-/// aborted on a 240 GB allocation): exit 2 and a clear error, never a panic.
-#[test]
-fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "3000000000"];
-    for value in bad {
-        for (bin, args, fine) in [
-            (CLIENT, vec![value], &[][..]),
-            (CLIENT, vec!["1", value], &[]),
-            (CLIENT, vec!["--window", value], &[]),
-            (CLIENT, vec!["--timeout", value], &["1.5"]),
-            (CLIENT, vec!["--port", value], &[]),
-            (SERVER, vec!["--port", value], &["0"]),
-        ] {
-            if fine.contains(&value) {
-                continue;
-            }
-            let run = Client::new(bin).args(&args).limit(Duration::from_secs(10)).run();
-            run.expect_code(2).expect_err("error: ");
-            assert!(!run.err().contains("panicked"), "{}", run.report());
-        }
-    }
-}
-
 #[test]
 fn summary_jitter_covers_the_whole_run() {
     // Every 50th echo is held back 30 ms: the RTTs jump now and then. The

@@ -362,12 +362,18 @@ fn plot_refuses_a_name_that_is_not_svg() {
     }
 }
 
-/// Every numeric flag and positional of both programs, fed the values that
-/// once panicked or aborted: always exit 2, a clear error, no panic.
+/// Every numeric flag and positional of ping and perf, client and server,
+/// fed the values that once panicked or aborted (`perf-client
+/// 18446744073709551615` exited 101, `perf-client 3000000000` aborted on a
+/// 240 GB allocation): always exit 2, a clear error, no panic. tests/cli.rs
+/// covers the numeric arguments of every binary; these cases add the TIME
+/// flags and refuse the values that it lets other programs accept.
 #[test]
 fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "4000000000"];
-    for value in bad {
+    let (perf_client, perf_server) =
+        (env!("CARGO_BIN_EXE_perf-client"), env!("CARGO_BIN_EXE_perf-server"));
+    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", ""];
+    for value in bad.into_iter().chain(["3000000000", "4000000000"]) {
         // Each case: binary, arguments, and the listed values it rightly accepts.
         for (bin, args, fine) in [
             (CLIENT, vec![value], &[][..]),
@@ -380,6 +386,12 @@ fn extreme_numbers_are_usage_errors_never_panics() {
             (CLIENT, vec!["--port", value], &[]),
             (SERVER, vec!["--delay", value], &["0", "1.5"]),
             (SERVER, vec!["--port", value], &["0"]),
+            (perf_client, vec![value], &[]),
+            (perf_client, vec!["1", value], &[]),
+            (perf_client, vec!["--window", value], &[]),
+            (perf_client, vec!["--timeout", value], &["1.5"]),
+            (perf_client, vec!["--port", value], &[]),
+            (perf_server, vec!["--port", value], &["0"]),
         ] {
             if fine.contains(&value) {
                 continue;

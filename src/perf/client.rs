@@ -269,13 +269,12 @@ impl cli::Args for Args {
             window: m.number("window", 1, MAX_WINDOW)?,
             timeout: m.timeout("timeout")?,
         };
-        if options.window as u64 > tag_values(options.size) {
-            let (w, s) = (options.window, options.size);
-            let why = format!(
-                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {} apart",
-                tag_values(s)
-            );
-            return Err(m.bad(why));
+        let (w, s) = (options.window, options.size);
+        if w as u64 - 1 > tag_mask(s) {
+            let values = tag_mask(s) + 1; // only SIZE 1 gets here (256 values)
+            return Err(m.bad(format!(
+                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {values} apart"
+            )));
         }
         Ok(Args {
             host: m.value("host").to_string(),
@@ -292,9 +291,10 @@ fn tag_len(size: usize) -> usize {
     size.min(8)
 }
 
-/// How many sequence numbers a payload of `size` bytes can tell apart.
-fn tag_values(size: usize) -> u64 {
-    1u64.checked_shl(8 * tag_len(size) as u32).unwrap_or(u64::MAX)
+/// The bits of a sequence number that a payload of `size` bytes carries: a
+/// number is cut to `seq & tag_mask(size)`.
+fn tag_mask(size: usize) -> u64 {
+    u64::MAX >> (64 - 8 * tag_len(size))
 }
 
 /// The datagrams in flight, and what the loop counted about them.
@@ -314,14 +314,6 @@ impl Window {
         let (payload, reply) = (Rng::from_time().upper_alnum(o.size), vec![0u8; o.size + 1]);
         let (ledger, jitter, n) = (Ledger::new(o.timeout), Jitter::new(), Counts::default());
         Window { size: o.size, payload, reply, ledger, jitter, n }
-    }
-
-    /// The sequence number `seq` cut to the bytes the payload has for it.
-    fn tag(&self, seq: u64) -> u64 {
-        match tag_values(self.size) {
-            u64::MAX => seq,
-            values => seq & (values - 1),
-        }
     }
 
     /// Sends the next datagram.
@@ -351,7 +343,7 @@ impl Window {
         tag[8 - n..].copy_from_slice(&self.reply[..n]);
         // Position in the window; the subtraction wraps as the cut numbers do.
         let oldest = self.ledger.oldest();
-        let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(oldest));
+        let offset = u64::from_be_bytes(tag).wrapping_sub(oldest) & tag_mask(self.size);
         if offset >= self.ledger.unsettled() {
             return self.n.late_or_duplicate += 1; // settled and forgotten already
         }
@@ -593,10 +585,9 @@ mod tests {
 
     #[test]
     fn sequence_numbers_wrap_with_the_payload_size() {
-        let o = |size| Options { duration: 1, size, window: 4, timeout: Duration::from_secs(1) };
-        let w = Window::new(&o(1));
-        assert_eq!((w.tag(255), w.tag(256), w.tag(3u64.wrapping_sub(254))), (255, 0, 5));
-        assert_eq!(Window::new(&o(20)).tag(u64::MAX), u64::MAX);
-        assert_eq!((tag_values(1), tag_values(8)), (256, u64::MAX));
+        let tag = |seq: u64, size| seq & tag_mask(size);
+        assert_eq!((tag(255, 1), tag(256, 1), tag(3u64.wrapping_sub(254), 1)), (255, 0, 5));
+        assert_eq!(tag(u64::MAX, 20), u64::MAX);
+        assert_eq!((tag_mask(1) + 1, tag_mask(8)), (256, u64::MAX));
     }
 }

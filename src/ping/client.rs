@@ -414,15 +414,9 @@ impl Payloads {
         let modulus = 36u64.pow(digits as u32);
         // Any multiplier without a factor 2 or 3 (those of 36) maps 0..modulus one-to-one.
         let multiplier = (0..).map(|_| rng.below(modulus)).find(|m| m % 2 == 1 && m % 3 != 0);
-        let multiplier = multiplier.unwrap_or(1);
-        Payloads {
-            modulus,
-            digits,
-            multiplier,
-            inverse: inverse(multiplier, modulus),
-            offset: rng.below(modulus),
-            filler: rng.upper_alnum(size - digits),
-        }
+        let (multiplier, offset) = (multiplier.unwrap_or(1), rng.below(modulus));
+        let (inverse, filler) = (inverse(multiplier, modulus), rng.upper_alnum(size - digits));
+        Payloads { modulus, digits, multiplier, inverse, offset, filler }
     }
 
     /// Message `n`'s payload (0-based), written into `out`.
@@ -440,9 +434,7 @@ impl Payloads {
 
     /// The message number a payload carries, or `None` when it is none of ours.
     fn number(&self, payload: &[u8]) -> Option<u64> {
-        if payload.len() != self.digits + self.filler.len()
-            || payload[self.digits..] != self.filler[..]
-        {
+        if payload.get(self.digits..) != Some(&self.filler[..]) {
             return None;
         }
         let mut x = 0u64;
