@@ -224,29 +224,41 @@ fn replies_that_match_no_message_are_ignored() {
         .expect_out("ignored a reply that matches no message");
 }
 
+/// Both echo servers, ping's and perf's, send back invalid UTF-8, a
+/// 65,000-byte datagram and an empty one unchanged, and go on serving:
+/// ping-server logs each (escaped, cut), perf-server stays silent.
 #[test]
-fn bad_datagrams_never_kill_the_server() {
-    let server = Server::start(SERVER, &["--port", "0"]);
+fn bad_datagrams_never_kill_the_servers() {
+    let (perf_server, perf_client) =
+        (env!("CARGO_BIN_EXE_perf-server"), env!("CARGO_BIN_EXE_perf-client"));
+    let mut ping = Server::start(SERVER, &["--port", "0"]);
+    let mut perf = Server::start(perf_server, &["--port", "0"]);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = vec![0u8; 70_000];
-    let big = vec![b'z'; 65_000];
-    for payload in [&b"\xff\xfe\xc3("[..], &big[..], b""] {
+    let (big, big_binary) = (vec![b'z'; 65_000], vec![0xAB; 65_000]);
+    let payloads = [&b"\xff\xfe\xc3("[..], b"\xff\xfe\x00", &big[..], &big_binary[..], b""];
+    for (server, payload) in [&ping, &perf].into_iter().flat_map(|s| payloads.map(|p| (s, p))) {
         socket.send_to(payload, server.addr).unwrap();
         let (n, from) = socket.recv_from(&mut buf).unwrap();
         assert_eq!(from, server.addr);
         assert_eq!(&buf[..n], payload, "echo must be unchanged");
     }
-    assert!(server
+    assert!(ping
         .wait_for_line("message: \"\\xff\\xfe\\xc3(\" from", Duration::from_secs(5))
         .is_some());
-    assert!(server.wait_for_line("... (65000 bytes) from", Duration::from_secs(5)).is_some());
-    assert!(server.wait_for_line("message: \"\" from", Duration::from_secs(5)).is_some());
-    client(server.addr.port(), &["3", "0.01"])
+    assert!(ping.wait_for_line("... (65000 bytes) from", Duration::from_secs(5)).is_some());
+    assert!(ping.wait_for_line("message: \"\" from", Duration::from_secs(5)).is_some());
+    client(ping.addr.port(), &["3", "0.01"])
         .expect_code(0)
         .expect_out("3 sent, 3 received, 0% loss");
-    let mut server = server;
-    assert!(server.is_running());
+    let (dir, port) = (TempDir::new(), perf.addr.port().to_string());
+    let out_dir = dir.path().to_str().unwrap();
+    let perf_args =
+        ["--host", "127.0.0.1", "--port", &port, "--out-dir", out_dir, "1", "8", "--csv"];
+    Client::new(perf_client).args(&perf_args).run().expect_code(0);
+    assert!(ping.is_running() && perf.is_running());
+    assert!(perf.lines_so_far().is_empty(), "perf-server is silent");
 }
 
 #[test]
