@@ -38,7 +38,7 @@
 //! |---|---|---|
 //! | `sys.argv[1:3]` | [`Args`] | range-checked (exit 2); `--window`, `--timeout`, `--csv`, `--out-dir` |
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`net::udp_client_socket`] in [`run`] | then [`UdpSocket::connect`]: the kernel drops other senders' datagrams and passes ICMP errors on |
-//! | `random.choices(...)` per datagram | `Window::send` | a sequence number, then a filler drawn once: each echo is matched to its own send time |
+//! | `random.choices(...)` per datagram | `payload` in [`measure`] | a sequence number, then a filler drawn once: each echo is matched to its own send time |
 //! | `sendto(msg, (ip, port))` | [`UdpSocket::send`] | up to `--window` in flight, not one |
 //! | `recvfrom(1024)` | [`UdpSocket::recv`] | 65,508-byte buffer; a read timeout of one tick, so the timeout rule always runs |
 //! | `if now - start >= 1: print(...)` | `on_row` in [`measure`] | goodput in kB/s and Mbit/s, RTT/2, sent/received/lost, jitter; `--csv` |
@@ -92,7 +92,7 @@
 //!   a firewall drops it or the host rate-limits it.
 
 use crate::cli::{self, Command, Matches};
-use crate::error::{describe, is_timeout, Error, Result};
+use crate::error::{is_timeout, Error, Result};
 use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
@@ -121,44 +121,89 @@ pub fn measure(
     // Hardening: a read timeout of one tick, so a lost echo cannot freeze the run.
     let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
     tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-    let mut w = Window::new(o);
+    // Each datagram: its sequence number cut to `tag` bytes, then a filler drawn once.
+    let (tag, mask) = (tag_len(o.size), tag_mask(o.size));
+    let mut payload = Rng::from_time().upper_alnum(o.size);
+    // Room for one echo, plus one byte to notice a datagram that is too long.
+    let mut reply = vec![0u8; o.size + 1];
+    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::new());
+    let mut n = Counts::default();
     let start = Instant::now();
-    let second = |n: u64| start + Duration::from_secs(n);
-    let mut rows = Vec::new();
-    let mut row = Row::new(1);
-    let mut now = start;
-    loop {
+    let second = |k: u64| start + Duration::from_secs(k);
+    let (mut rows, mut row) = (Vec::new(), Row::new(1));
+    let end = loop {
+        let now = Instant::now();
         // "A second has passed": print its row (the last row also waits for the stragglers).
         while row.second < o.duration && now >= second(row.second) {
-            row.jitter_ms = w.jitter.value();
+            row.jitter_ms = jitter.value();
             on_row(&row);
             let next = Row::new(row.second + 1);
             rows.push(std::mem::replace(&mut row, next));
         }
         // The one timeout rule: a datagram not echoed TIMEOUT after its send is lost.
-        w.ledger.expire(now, |_| row.lost += 1);
+        ledger.expire(now, |_| row.lost += 1);
         let sending = now < second(o.duration);
-        if !sending && w.ledger.unsettled() == 0 {
-            break;
+        if !sending && ledger.unsettled() == 0 {
+            break now;
         }
-        if sending && w.ledger.unsettled() < o.window as u64 {
-            w.send(socket, &mut row)
-                .map_err(|e| Error::failed(format!("cannot send to {server}"), describe(&e)))?;
-        } else {
-            match socket.recv(&mut w.reply) {
-                Ok(len) => w.echo(len, Instant::now(), &mut row),
-                Err(e) if is_timeout(&e) => {}
-                Err(e) if is_icmp_refusal(&e) => w.n.refused += 1,
-                Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+        if sending && ledger.unsettled() < o.window as u64 {
+            let seq = ledger.sent(Instant::now());
+            payload[..tag].copy_from_slice(&seq.to_be_bytes()[8 - tag..]);
+            row.sent += 1;
+            for _ in 0..2 {
+                match socket.send(&payload) {
+                    // An ICMP error about an earlier datagram is reported (and cleared) by
+                    // this send, which did not leave: count the notice and try once more
+                    // (a datagram not sent after all times out as lost).
+                    Err(e) if is_icmp_refusal(&e) => n.refused += 1,
+                    Err(e) => return Err(Error::io(format!("cannot send to {server}"), &e)),
+                    Ok(_) => break,
+                }
             }
+            continue;
         }
-        now = Instant::now();
-    }
-    row.jitter_ms = w.jitter.value();
-    row.span = now.saturating_duration_since(second(row.second - 1));
+        let got = socket.recv(&mut reply);
+        let at = Instant::now();
+        match got {
+            // An echo of ours: SIZE bytes, the filler unchanged; its tag says which datagram.
+            Ok(len) if len == o.size && reply[tag..len] == payload[tag..] => {
+                let mut number = [0u8; 8];
+                number[8 - tag..].copy_from_slice(&reply[..tag]);
+                // Position in the window; the subtraction wraps as the cut numbers do.
+                let offset = u64::from_be_bytes(number).wrapping_sub(ledger.oldest()) & mask;
+                // An offset past the window is a datagram settled and forgotten already.
+                let in_window = offset < ledger.unsettled();
+                let echo = if in_window {
+                    ledger.echo(ledger.oldest() + offset, at)
+                } else {
+                    Echo::Forgotten
+                };
+                match echo {
+                    Echo::InTime(rtt) => {
+                        row.received += 1;
+                        row.bytes += len as u64;
+                        row.rtt_total += rtt;
+                        jitter.update(clock::ms(rtt));
+                    }
+                    // Late, and it settles the datagram: lost (the arrival time decides).
+                    Echo::Late(_, true) => {
+                        row.lost += 1;
+                        n.late_or_duplicate += 1;
+                    }
+                    _ => n.late_or_duplicate += 1,
+                }
+            }
+            Ok(_) => n.foreign += 1,
+            Err(e) if is_timeout(&e) => {}
+            Err(e) if is_icmp_refusal(&e) => n.refused += 1,
+            Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+        }
+    };
+    row.jitter_ms = jitter.value();
+    row.span = end.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
-    let (options, n, jitter_ms) = (o.clone(), w.n, w.jitter.whole_run());
+    let (options, jitter_ms) = (o.clone(), jitter.whole_run());
     Ok(Report { server, options, rows, n, jitter_ms })
 }
 
@@ -295,73 +340,6 @@ fn tag_len(size: usize) -> usize {
 /// number is cut to `seq & tag_mask(size)`.
 fn tag_mask(size: usize) -> u64 {
     u64::MAX >> (64 - 8 * tag_len(size))
-}
-
-/// The datagrams in flight, and what the loop counted about them.
-struct Window {
-    size: usize,
-    /// The next datagram: sequence number, then the filler.
-    payload: Vec<u8>,
-    /// Room for one echo, plus one byte to notice a datagram that is too long.
-    reply: Vec<u8>,
-    ledger: Ledger,
-    jitter: Jitter,
-    n: Counts,
-}
-
-impl Window {
-    fn new(o: &Options) -> Window {
-        let (payload, reply) = (Rng::from_time().upper_alnum(o.size), vec![0u8; o.size + 1]);
-        let (ledger, jitter, n) = (Ledger::new(o.timeout), Jitter::new(), Counts::default());
-        Window { size: o.size, payload, reply, ledger, jitter, n }
-    }
-
-    /// Sends the next datagram.
-    fn send(&mut self, socket: &UdpSocket, row: &mut Row) -> std::io::Result<()> {
-        let n = tag_len(self.size);
-        let seq = self.ledger.sent(Instant::now());
-        self.payload[..n].copy_from_slice(&seq.to_be_bytes()[8 - n..]);
-        row.sent += 1;
-        for _ in 0..2 {
-            match socket.send(&self.payload) {
-                // An ICMP error about an earlier datagram is reported (and cleared) by
-                // this send, which did not leave: count the notice and try once more.
-                Err(e) if is_icmp_refusal(&e) => self.n.refused += 1,
-                other => return other.map(drop),
-            }
-        }
-        Ok(()) // not sent after all: it will time out as lost
-    }
-
-    /// Checks an echo of `len` bytes (in `self.reply`) and counts it.
-    fn echo(&mut self, len: usize, at: Instant, row: &mut Row) {
-        let n = tag_len(self.size);
-        if len != self.size || self.reply[n..len] != self.payload[n..] {
-            return self.n.foreign += 1;
-        }
-        let mut tag = [0u8; 8];
-        tag[8 - n..].copy_from_slice(&self.reply[..n]);
-        // Position in the window; the subtraction wraps as the cut numbers do.
-        let oldest = self.ledger.oldest();
-        let offset = u64::from_be_bytes(tag).wrapping_sub(oldest) & tag_mask(self.size);
-        if offset >= self.ledger.unsettled() {
-            return self.n.late_or_duplicate += 1; // settled and forgotten already
-        }
-        match self.ledger.echo(oldest + offset, at) {
-            Echo::InTime(rtt) => {
-                row.received += 1;
-                row.bytes += len as u64;
-                row.rtt_total += rtt;
-                self.jitter.update(clock::ms(rtt));
-            }
-            // Late, and it settles the datagram: lost (the arrival time decides).
-            Echo::Late(_, true) => {
-                row.lost += 1;
-                self.n.late_or_duplicate += 1;
-            }
-            _ => self.n.late_or_duplicate += 1,
-        }
-    }
 }
 
 /// One second of the run.
