@@ -115,7 +115,7 @@ use crate::{clock, net, outln};
 use std::fmt::Arguments;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The original's flow: a sender thread and a receiver (this thread), until
@@ -151,8 +151,8 @@ pub fn ping(
     let start = Instant::now();
     let rtts = plot.then(|| vec![None; o.count as usize]);
     let (n, rtt, timeout) = (Counts::default(), Running::default(), o.timeout);
-    let report = Report { server, timeout, elapsed: Duration::ZERO, n, rtt, rtts };
-    let mut books = Books { payloads: &payloads, ledger: Ledger::new(timeout), report };
+    let mut report = Report { server, timeout, elapsed: Duration::ZERO, n, rtt, rtts };
+    let mut ledger = Ledger::new(timeout);
     let payloads = &payloads;
     std::thread::scope(|scope| {
         // The sender thread.
@@ -175,37 +175,50 @@ pub fn ping(
                     say(format_args!("message {} could not be sent: {why}", n + 1));
                 }
             }
-            // Returning drops `sent_tx`, which tells the receiver that nothing more comes.
         });
 
         // The receiver: one loop, one timeout rule.
         let mut buf = vec![0u8; net::MAX_DATAGRAM];
-        let mut sender_done = false;
         loop {
-            sender_done |= books.learn(&sent_rx);
-            let settled = books.ledger.oldest();
-            books.ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
-            // Each message settled gives the sender a credit back.
-            for _ in settled..books.ledger.oldest() {
-                let _ = credit_tx.try_send(());
+            let got = socket.recv_from(&mut buf);
+            let at = Instant::now();
+            // Every message posted so far is known, so is any whose echo just came.
+            for sent_at in sent_rx.try_iter() {
+                ledger.sent(sent_at);
             }
-            if sender_done && books.ledger.unsettled() == 0 {
-                break;
-            }
-            match socket.recv_from(&mut buf) {
-                Ok((len, from)) => {
-                    let at = Instant::now();
-                    sender_done |= books.learn(&sent_rx);
-                    books.echo(&buf[..len], from, at, say);
+            match got {
+                Ok((_, from)) if from != server => {
+                    report.n.foreign += 1;
+                    say(format_args!("ignored a datagram from {from}: not the server"));
+                }
+                Ok((len, _)) => {
+                    match payloads.number(&buf[..len]).filter(|&i| i < ledger.count()) {
+                        Some(i) => report.tally(i, ledger.echo(i, at), &buf[..len], say),
+                        None => {
+                            report.n.malformed += 1;
+                            let p = preview(&buf[..len], 32);
+                            say(format_args!("ignored a reply that matches no message: {p}"));
+                        }
+                    }
                 }
                 Err(e) if is_timeout(&e) => {}
                 // Windows: an unconnected socket hears of an ICMP port unreachable this way.
-                Err(e) if is_icmp_refusal(&e) => books.report.n.refused += 1,
+                Err(e) if is_icmp_refusal(&e) => report.n.refused += 1,
                 Err(e) => return Err(Error::io("cannot receive", &e)),
             }
+            let settled = ledger.oldest();
+            ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
+            // Each message settled gives the sender a credit back.
+            for _ in settled..ledger.oldest() {
+                let _ = credit_tx.try_send(());
+            }
+            if ledger.count() == o.count && ledger.unsettled() == 0 {
+                break;
+            }
         }
-        books.report.elapsed = start.elapsed();
-        Ok(books.report)
+        report.n.sent = ledger.count();
+        report.elapsed = start.elapsed();
+        Ok(report)
     })
 }
 
@@ -311,72 +324,6 @@ impl cli::Args for Args {
             return Ok(Args { host, port, options: o, plot });
         };
         Err(m.bad(why))
-    }
-}
-
-/// The receiver's books: the ledger of the messages, and the report.
-struct Books<'a> {
-    payloads: &'a Payloads,
-    ledger: Ledger,
-    report: Report,
-}
-
-impl Books<'_> {
-    /// Takes in what the sender has posted; true once the sender is done.
-    fn learn(&mut self, sent: &mpsc::Receiver<Instant>) -> bool {
-        loop {
-            match sent.try_recv() {
-                Ok(at) => self.report.n.sent = self.ledger.sent(at) + 1,
-                Err(TryRecvError::Empty) => return false,
-                Err(TryRecvError::Disconnected) => return true,
-            }
-        }
-    }
-
-    /// Decides what one datagram is: an echo in time, late, a duplicate, or
-    /// not an echo of ours at all.
-    fn echo(&mut self, payload: &[u8], from: SocketAddr, at: Instant, say: &dyn Fn(Arguments)) {
-        let (r, sent) = (&mut self.report, self.ledger.count());
-        let i = match self.payloads.number(payload).filter(|&i| i < sent) {
-            _ if from != r.server => {
-                r.n.foreign += 1;
-                return say(format_args!("ignored a datagram from {from}: not the server"));
-            }
-            None => {
-                r.n.malformed += 1;
-                let p = preview(payload, 32);
-                return say(format_args!("ignored a reply that matches no message: {p}"));
-            }
-            Some(i) => i,
-        };
-        let m = i + 1; // messages are numbered from 1 on screen
-        match self.ledger.echo(i, at) {
-            Echo::InTime(rtt) => {
-                let ms = clock::ms(rtt);
-                r.n.received += 1;
-                r.rtt.add(ms);
-                if let Some(slot) = r.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
-                    *slot = Some(ms);
-                }
-                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
-            }
-            Echo::Duplicate => {
-                r.n.duplicates += 1;
-                say(format_args!("message {m} duplicate (ignored)"));
-            }
-            Echo::Late(rtt, settles) => {
-                if settles {
-                    say(format_args!("message {m} lost"));
-                }
-                r.n.late += 1;
-                let (ms, t) = (clock::ms(rtt), clock::secs_text(r.timeout));
-                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
-            }
-            Echo::Forgotten => {
-                r.n.late += 1; // forgotten long ago: late, whatever it was
-                say(format_args!("message {m} late: older than {HISTORY} messages"));
-            }
-        }
     }
 }
 
@@ -499,6 +446,38 @@ pub struct Report {
 }
 
 impl Report {
+    /// Books what the echo of message `i` (from 0) turned out to be, and says so.
+    fn tally(&mut self, i: u64, echo: Echo, payload: &[u8], say: &dyn Fn(Arguments)) {
+        let m = i + 1; // messages are numbered from 1 on screen
+        match echo {
+            Echo::InTime(rtt) => {
+                let ms = clock::ms(rtt);
+                self.n.received += 1;
+                self.rtt.add(ms);
+                if let Some(slot) = self.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
+                    *slot = Some(ms);
+                }
+                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
+            }
+            Echo::Duplicate => {
+                self.n.duplicates += 1;
+                say(format_args!("message {m} duplicate (ignored)"));
+            }
+            Echo::Late(rtt, settles) => {
+                if settles {
+                    say(format_args!("message {m} lost"));
+                }
+                self.n.late += 1;
+                let (ms, t) = (clock::ms(rtt), clock::secs_text(self.timeout));
+                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
+            }
+            Echo::Forgotten => {
+                self.n.late += 1; // forgotten long ago: late, whatever it was
+                say(format_args!("message {m} late: older than {HISTORY} messages"));
+            }
+        }
+    }
+
     /// The closing lines, as iputils `ping` prints them (the rtt line only
     /// when something came back):
     ///
