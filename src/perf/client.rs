@@ -207,36 +207,43 @@ pub fn measure(
     Ok(Report { server, options, rows, n, jitter_ms })
 }
 
-/// The binary: the header, a row per second (text or `--csv`), the graphs,
-/// then the summary (on stderr with `--csv`, so stdout stays pure CSV).
+/// The binary: [`run_with`], then the verdict. With `--csv` the rows alone
+/// go to stdout, so it stays pure CSV; everything else goes to stderr.
 ///
 /// # Errors
 ///
 /// Setup failures; after the summary, "no echo" when none came back (exit 1).
 pub fn run(args: Args) -> Result<()> {
+    let csv = args.csv;
+    let say = |line: &str| match csv {
+        true => drop(writeln!(std::io::stderr(), "{line}")),
+        false => outln!("{line}"),
+    };
+    run_with(&args, &|row| outln!("{row}"), &say)?.verdict(args.port)
+}
+
+/// Everything `perf-client` does but the verdict: the header and a row per
+/// second (text or `--csv`) through `rows`, then the graphs and the summary
+/// through `say`. The tour runs this too.
+///
+/// # Errors
+///
+/// Setup failures, a failed send or receive, or graphs that cannot be written.
+pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<Report> {
     let (o, csv) = (&args.options, args.csv);
     std::fs::create_dir_all(&args.out_dir) // fail now rather than after the run
         .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), &e))?;
     let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
     if csv {
-        outln!("{CSV_HEADER}");
+        rows(CSV_HEADER);
     } else {
-        let t = clock::secs_text(o.timeout);
-        outln!(
-            "perf-client: {}-byte datagrams to {server} for {} s, window {}, timeout {t}",
-            o.size,
-            o.duration,
-            o.window
-        );
-        outln!("{}", text_header());
+        let (size, secs, window, t) = (o.size, o.duration, o.window, clock::secs_text(o.timeout));
+        let head = format!("perf-client: {size}-byte datagrams to {server} for {secs} s");
+        rows(&format!("{head}, window {window}, timeout {t}"));
+        rows(&text_header());
     }
-    let report = measure(&socket, server, o, &mut |row| {
-        outln!("{}", if csv { row.csv() } else { row.text() })
-    })?;
-    let say = |line: &str| match csv {
-        true => drop(writeln!(std::io::stderr(), "{line}")),
-        false => outln!("{line}"),
-    };
+    let report =
+        measure(&socket, server, o, &mut |row| rows(&if csv { row.csv() } else { row.text() }))?;
     let written = report.write_graphs(&args.out_dir);
     if let Ok(paths) = &written {
         say(&format!("graphs: {}, {}", paths[0].display(), paths[1].display()));
@@ -244,8 +251,7 @@ pub fn run(args: Args) -> Result<()> {
     for line in report.notes().iter().chain(&report.summary()) {
         say(line);
     }
-    written?;
-    report.verdict(args.port)
+    written.map(|_| report)
 }
 
 /// `perf-client`'s command line.

@@ -222,29 +222,37 @@ pub fn ping(
     })
 }
 
-/// The binary: ping, then the chart, the notes and the statistics.
+/// The binary: [`run_with`], then the verdict.
 ///
 /// # Errors
 ///
 /// Setup failures; and, after the statistics are printed, "no reply" when
 /// no echo came back in time (exit 1), with what did arrive.
 pub fn run(args: Args) -> Result<()> {
+    run_with(&args, &|line| outln!("{line}"))?.verdict(args.port)
+}
+
+/// Everything `ping-client` does but the verdict, printed through `say`: the
+/// run, the chart, the notes and the statistics. The tour runs this too.
+///
+/// # Errors
+///
+/// Setup failures, a failed receive, or a chart that cannot be written.
+pub fn run_with(args: &Args, say: &(dyn Fn(Arguments) + Sync)) -> Result<Report> {
     // Hardening: the chart's temporary file first, so a bad folder fails before the run.
     let part = args.plot.as_deref().map(PartFile::create).transpose()?;
     let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
-    let print = |line: Arguments| outln!("{line}");
-    let report = ping(&socket, server, &args.options, part.is_some(), &print)?;
+    let report = ping(&socket, server, &args.options, part.is_some(), say)?;
     let plotted = match (part, &args.plot) {
         (Some(part), Some(path)) => report.chart().save(part, path).map(|()| {
-            outln!("RTT chart written to {}", path.display());
+            say(format_args!("RTT chart written to {}", path.display()));
         }),
         _ => Ok(()),
     };
     for line in report.notes().iter().chain(&report.statistics()) {
-        outln!("{line}");
+        say(format_args!("{line}"));
     }
-    plotted?;
-    report.verdict(args.port)
+    plotted.map(|()| report)
 }
 
 /// The largest COUNT accepted.
