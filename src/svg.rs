@@ -204,9 +204,10 @@ impl Chart {
         }
         let (w, h) = (PLOT_WIDTH, PLOT_HEIGHT);
         let frame = "fill=\"none\" stroke=\"#333333\"";
+        svg.push_str("</g>\n");
         let _ = writeln!(
             svg,
-            "</g>\n<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" {frame}/>"
+            "<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" {frame}/>"
         );
         let y_decimals = decimals(tick_step(y_ticks));
         svg.push_str("<g text-anchor=\"end\">\n");

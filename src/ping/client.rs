@@ -376,8 +376,9 @@ impl Payloads {
 
     /// Message `n`'s payload (0-based), written into `out`.
     fn write(&self, n: u64, out: &mut Vec<u8>) {
-        // The one-to-one shuffle: consecutive messages differ by a random stride.
-        let mut x = (mul_mod(n, self.multiplier, self.modulus) + self.offset) % self.modulus;
+        // Two rounds of the one-to-one shuffle, the digits reversed between
+        // them, so that consecutive messages differ in every character.
+        let mut x = self.shuffle(self.reversed(self.shuffle(n)));
         out.clear();
         out.resize(self.digits, b'A');
         for slot in out.iter_mut().rev() {
@@ -396,8 +397,25 @@ impl Payloads {
         for c in &payload[..self.digits] {
             x = x * 36 + ALPHABET.iter().position(|a| a == c)? as u64;
         }
-        let x = (x + self.modulus - self.offset) % self.modulus;
-        Some(mul_mod(x, self.inverse, self.modulus))
+        Some(self.unshuffle(self.reversed(self.unshuffle(x))))
+    }
+
+    fn shuffle(&self, x: u64) -> u64 {
+        (mul_mod(x, self.multiplier, self.modulus) + self.offset) % self.modulus
+    }
+
+    fn unshuffle(&self, x: u64) -> u64 {
+        mul_mod((x + self.modulus - self.offset) % self.modulus, self.inverse, self.modulus)
+    }
+
+    /// `x` with its base-36 digits in reverse order.
+    fn reversed(&self, mut x: u64) -> u64 {
+        let mut r = 0;
+        for _ in 0..self.digits {
+            r = r * 36 + x % 36;
+            x /= 36;
+        }
+        r
     }
 }
 
