@@ -91,6 +91,7 @@ pub enum Incoming {
 /// that breaks the protocol is not an error but [`Incoming::Broken`].
 pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Incoming> {
     let failed = |e: std::io::Error| Error::io("read failed", &e);
+    let broken = |why: String| -> Result<Incoming> { Ok(Incoming::Broken(why)) };
     let mut header = [0u8; 5];
     if read_full(reader, &mut header[..1]).map_err(failed)? == 0 {
         return Ok(Incoming::Closed);
@@ -98,29 +99,24 @@ pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Inc
     let tag = header[0];
     let limit = match limits.iter().find(|(t, _)| *t == tag) {
         Some(&(_, limit)) => limit,
-        None => {
-            let tag = printable(&[tag]);
-            return Ok(Incoming::Broken(format!("unexpected frame tag '{tag}'")));
-        }
+        None => return broken(format!("unexpected frame tag '{}'", printable(&[tag]))),
     };
     let got = 1 + read_full(reader, &mut header[1..]).map_err(failed)?;
     if got < header.len() {
-        return Ok(Incoming::Broken(format!("the stream ended {got} bytes into a frame header")));
+        return broken(format!("the stream ended {got} bytes into a frame header"));
     }
     let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
     if length > limit {
         let tag = tag as char;
-        return Ok(Incoming::Broken(format!(
+        return broken(format!(
             "frame '{tag}' claims {length} bytes, more than its limit of {limit}"
-        )));
+        ));
     }
     // Reserve a little and grow as bytes arrive: a false claim costs what was sent.
     let mut payload = Vec::with_capacity(length.min(ONE_WRITE));
     let read = reader.take(length as u64).read_to_end(&mut payload).map_err(failed)?;
     if read < length {
-        return Ok(Incoming::Broken(format!(
-            "the stream ended {read} bytes into a {length}-byte payload"
-        )));
+        return broken(format!("the stream ended {read} bytes into a {length}-byte payload"));
     }
     Ok(Incoming::Frame(Frame { tag, payload }))
 }
@@ -134,19 +130,15 @@ pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Inc
 /// and a refusal (nothing written) for a payload over [`MAX_PAYLOAD`].
 pub fn write_frame<W: Write>(writer: &mut W, tag: u8, payload: &[u8]) -> Result<()> {
     if payload.len() > MAX_PAYLOAD {
-        return Err(Error::failed(
-            "cannot send a frame",
-            format!("{} bytes is over the limit of {MAX_PAYLOAD}", payload.len()),
-        ));
+        let why = format!("{} bytes is over the limit of {MAX_PAYLOAD}", payload.len());
+        return Err(Error::failed("cannot send a frame", why));
     }
-    let mut bytes = Vec::with_capacity(5 + payload.len().min(ONE_WRITE));
-    bytes.push(tag);
-    bytes.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    let length = (payload.len() as u32).to_be_bytes();
+    let header = [tag, length[0], length[1], length[2], length[3]];
     let written = if payload.len() <= ONE_WRITE {
-        bytes.extend_from_slice(payload);
-        writer.write_all(&bytes)
+        writer.write_all(&[&header[..], payload].concat())
     } else {
-        writer.write_all(&bytes).and_then(|()| writer.write_all(payload))
+        writer.write_all(&header).and_then(|()| writer.write_all(payload))
     };
     written.and_then(|()| writer.flush()).map_err(|e| Error::io("write failed", &e))
 }

@@ -67,6 +67,31 @@ fn client_at(port: &str, out: &Path) -> Client {
         .args(&[out.to_str().unwrap()])
 }
 
+/// Runs `client`; expects exit 1 and one error line that says `needle`.
+fn fails(client: Client, needle: &str) {
+    client.run().expect_code(1).expect_one_error_line().expect_err(needle);
+}
+
+/// A fake file-server on a free port: `serve` talks to each of `clients`
+/// connections in turn (with a read timeout); join the thread for its result.
+fn fake_server<T: Send + 'static>(
+    clients: usize,
+    mut serve: impl FnMut(&mut TcpStream) -> T + Send + 'static,
+) -> (String, std::thread::JoinHandle<Vec<T>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let fake = std::thread::spawn(move || {
+        let mut results = Vec::new();
+        for _ in 0..clients {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            results.push(serve(&mut stream));
+        }
+        results
+    });
+    (port, fake)
+}
+
 /// Entries of a directory (empty when it does not exist).
 fn entries(dir: &Path) -> Vec<String> {
     match std::fs::read_dir(dir) {
@@ -264,12 +289,7 @@ fn bad_names_get_400_and_not_a_byte_of_the_target() {
         if name == "escape.txt" && !cfg!(unix) {
             continue; // the symlink above is made on Unix only
         }
-        client(&server, &setup.out())
-            .args(&[name])
-            .run()
-            .expect_code(1)
-            .expect_one_error_line()
-            .expect_err("400 Bad-File-Name");
+        fails(client(&server, &setup.out()).args(&[name]), "400 Bad-File-Name");
     }
     assert!(!setup.out().exists(), "the client created {:?}", setup.out());
     assert_eq!(std::fs::read(&secret).unwrap(), SECRET);
@@ -279,12 +299,10 @@ fn bad_names_get_400_and_not_a_byte_of_the_target() {
 fn a_missing_file_is_404_exit_1_and_nothing_is_written() {
     let setup = Setup::new(&[("here.txt", b"x")]);
     let server = setup.start(&[]);
-    client(&server, &setup.out())
-        .args(&["not_here.txt"])
-        .run()
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("error: the server refused \"not_here.txt\": 404 File-not-Found");
+    fails(
+        client(&server, &setup.out()).args(&["not_here.txt"]),
+        "error: the server refused \"not_here.txt\": 404 File-not-Found",
+    );
     assert!(!setup.out().exists());
     server
         .wait_for_line("asked for \"not_here.txt\": 404 File-not-Found", WAIT)
@@ -299,32 +317,21 @@ fn a_missing_file_is_404_exit_1_and_nothing_is_written() {
 /// refuse to write outside its folder.
 #[test]
 fn the_client_never_writes_outside_out_dir_whatever_the_server_says() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let fake = std::thread::spawn(move || {
-        for _ in 0..3 {
-            let (mut stream, _) = listener.accept().unwrap();
-            stream.set_read_timeout(Some(WAIT)).unwrap();
-            while let Some(frame) = request(&mut stream) {
-                let (tag, payload): (u8, &[u8]) = match frame.tag {
-                    b'N' => (b'D', b"pwned"),
-                    _ => (b'E', b""),
-                };
-                if write_frame(&mut stream, tag, payload).is_err() {
-                    break;
-                }
+    let (port, fake) = fake_server(3, |stream| {
+        while let Some(frame) = request(stream) {
+            let (tag, payload): (u8, &[u8]) = match frame.tag {
+                b'N' => (b'D', b"pwned"),
+                _ => (b'E', b""),
+            };
+            if write_frame(stream, tag, payload).is_err() {
+                break;
             }
         }
     });
     let tmp = TempDir::new();
     let out = tmp.join("out");
     for name in ["../escape.txt", "nested/escape.txt", tmp.join("abs.txt").to_str().unwrap()] {
-        client_at(&port, &out)
-            .args(&[name])
-            .run()
-            .expect_code(1)
-            .expect_one_error_line()
-            .expect_err("refusing to save");
+        fails(client_at(&port, &out).args(&[name]), "refusing to save");
     }
     fake.join().unwrap();
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
@@ -580,24 +587,18 @@ fn command_line_mistakes_and_missing_servers_are_one_line() {
 #[test]
 fn a_server_that_dies_mid_transfer_leaves_no_file() {
     // A fake server that sends two words and then hangs up.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let fake = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        request(&mut stream).unwrap();
-        write_frame(&mut stream, b'D', b"first").unwrap();
-        request(&mut stream).unwrap();
-        write_frame(&mut stream, b'D', b"second").unwrap();
-        request(&mut stream).unwrap();
+    let (port, fake) = fake_server(1, |stream| {
+        request(stream).unwrap();
+        write_frame(stream, b'D', b"first").unwrap();
+        request(stream).unwrap();
+        write_frame(stream, b'D', b"second").unwrap();
+        request(stream).unwrap();
     });
     let tmp = TempDir::new();
-    client_at(&port, tmp.path())
-        .args(&["x.txt"])
-        .run()
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("closed the connection before the end mark");
+    fails(
+        client_at(&port, tmp.path()).args(&["x.txt"]),
+        "closed the connection before the end mark",
+    );
     fake.join().unwrap();
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
@@ -605,15 +606,11 @@ fn a_server_that_dies_mid_transfer_leaves_no_file() {
 #[test]
 fn a_server_that_never_stops_is_cut_off_at_16_mib() {
     // A fake server that answers every request with a 1 MiB word.
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port().to_string();
-    let fake = std::thread::spawn(move || {
-        let (mut stream, _) = listener.accept().unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
+    let (port, fake) = fake_server(1, |stream| {
         let word = vec![b'z'; 1 << 20];
         let mut sent = 0;
-        while request(&mut stream).is_some() {
-            if write_frame(&mut stream, b'D', &word).is_err() {
+        while request(stream).is_some() {
+            if write_frame(stream, b'D', &word).is_err() {
                 break;
             }
             sent += 1;
@@ -621,16 +618,13 @@ fn a_server_that_never_stops_is_cut_off_at_16_mib() {
         sent
     });
     let tmp = TempDir::new();
-    client_at(&port, tmp.path())
-        .args(&["endless.txt"])
-        .args(&["--max-size", "16777216"])
-        .run()
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("the file is over --max-size (16777216 bytes)");
+    fails(
+        client_at(&port, tmp.path()).args(&["endless.txt"]).args(&["--max-size", "16777216"]),
+        "the file is over --max-size (16777216 bytes)",
+    );
     // 15 words of 1 MiB and their spaces fit; the 16th would pass 16 MiB,
     // and the client asks for no more.
-    assert_eq!(fake.join().unwrap(), 16);
+    assert_eq!(fake.join().unwrap(), [16]);
     assert_eq!(entries(tmp.path()), Vec::<String>::new());
 }
 

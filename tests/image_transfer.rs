@@ -42,6 +42,17 @@ fn fetch(port: &str, out: &Path, extra: &[&str]) -> Outcome {
     Client::new(CLIENT).args(&args).args(extra).run()
 }
 
+/// The client fails with exit 1 and one error line saying each of `needles`,
+/// and leaves nothing in `dir` (it saves to `dir/a.jpg`).
+fn refused(port: &str, dir: &Path, extra: &[&str], needles: &[&str]) {
+    let run = fetch(port, &dir.join("a.jpg"), extra);
+    run.expect_code(1).expect_one_error_line();
+    for needle in needles {
+        run.expect_err(needle);
+    }
+    assert!(entries(dir).is_empty(), "{:?}", entries(dir));
+}
+
 /// A server written as the lab's was: accept, `sendall` these bytes, close.
 fn lab_server(bytes: Vec<u8>) -> String {
     let addr = peers::tcp(move |mut stream| {
@@ -136,23 +147,16 @@ fn a_cut_image_is_saved_with_a_warning_raw_and_refused_framed() {
 
     std::fs::remove_file(&out).unwrap();
     let framed = [&(sample.len() as u64).to_be_bytes()[..], &half].concat();
-    fetch(&lab_server(framed), &out, &["--framed"])
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("short transfer: 182332 bytes announced, 91166 came");
-    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
+    let short = "short transfer: 182332 bytes announced, 91166 came";
+    refused(&lab_server(framed), dir.path(), &["--framed"], &[short]);
 }
 
 #[test]
 fn a_framed_client_refuses_a_server_that_sends_no_length() {
     let port = lab_server(std::fs::read(SAMPLE).unwrap());
     let dir = TempDir::new();
-    fetch(&port, &dir.join("a.jpg"), &["--framed"])
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("it announces 18435766412179950150 bytes, more than --max-size")
-        .expect_err("drop --framed");
-    assert!(entries(dir.path()).is_empty());
+    let announces = "it announces 18435766412179950150 bytes, more than --max-size";
+    refused(&port, dir.path(), &["--framed"], &[announces, "drop --framed"]);
 }
 
 #[test]
@@ -186,14 +190,9 @@ fn a_trickling_server_is_given_up_at_max_time() {
     });
     let dir = TempDir::new();
     let started = Instant::now();
-    let run = fetch(
-        &addr.port().to_string(),
-        &dir.join("a.jpg"),
-        &["--timeout", "5", "--max-time", "0.5"],
-    );
-    run.expect_code(1).expect_one_error_line().expect_err("--max-time 500ms passed");
+    let limits = ["--timeout", "5", "--max-time", "0.5"];
+    refused(&addr.port().to_string(), dir.path(), &limits, &["--max-time 500ms passed"]);
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    assert!(entries(dir.path()).is_empty(), "{:?}", entries(dir.path()));
 }
 
 #[test]
@@ -202,11 +201,12 @@ fn a_silent_server_times_out_and_leaves_no_file() {
         let _ = stream.read(&mut [0u8; 1]); // says nothing until the client goes
     });
     let dir = TempDir::new();
-    fetch(&addr.port().to_string(), &dir.join("a.jpg"), &["--timeout", "0.2"])
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("timed out after 0 bytes");
-    assert!(entries(dir.path()).is_empty());
+    refused(
+        &addr.port().to_string(),
+        dir.path(),
+        &["--timeout", "0.2"],
+        &["timed out after 0 bytes"],
+    );
 }
 
 #[test]
@@ -285,12 +285,8 @@ fn show_without_a_viewer_is_a_warning_not_a_failure() {
 #[test]
 fn no_server_means_connection_refused() {
     let dir = TempDir::new();
-    fetch(&support::closed_port().to_string(), &dir.join("a.jpg"), &[])
-        .expect_code(1)
-        .expect_one_error_line()
-        .expect_err("connection refused")
-        .expect_err("is image-server running");
-    assert!(entries(dir.path()).is_empty());
+    let port = support::closed_port().to_string();
+    refused(&port, dir.path(), &[], &["connection refused", "is image-server running"]);
 }
 
 #[test]

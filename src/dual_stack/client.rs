@@ -23,35 +23,22 @@ pub fn run(args: Args) -> Result<()> {
 
 /// The original, in its order: ask family, host and port; resolve for that
 /// family and connect; then for each line `send` it and print the echo; close.
-/// Answers and lines come from `input`; returns what was exchanged.
+/// Answers and lines come from `input`; returns how many lines were echoed.
+/// The end of input while asking ends the program quietly (see [`ask_until`]).
 ///
 /// # Errors
 ///
 /// No address of the family, no server, a server that closes or falls silent
 /// before a whole echo came back.
-pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
+pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<u64> {
     // input() for each value the command line did not give; the end of input ends quietly.
-    let family = match args.family {
-        Some(family) => Some(family),
-        None => {
-            outln!("Choose the IP version:\n1 -> IPv4\n2 -> IPv6");
-            ask_until(input, "Enter 1 or 2 [1]: ", "1", parse_family)?
-        }
-    };
-    let host = match (family, args.host) {
-        (None, _) => None,
-        (_, Some(host)) => Some(host),
-        (_, None) => ask_until(input, "Hostname [localhost]: ", "localhost", some_text)?,
-    };
-    let port = match (&host, args.port) {
-        (None, _) => None,
-        (_, Some(port)) => Some(port),
-        (_, None) => ask_port(input, 1)?,
-    };
-    let (family, host, port) = match (family, host, port) {
-        (Some(family), Some(host), Some(port)) => (family, host, port),
-        _ => return Ok(Totals::default()),
-    };
+    if args.family.is_none() {
+        outln!("Choose the IP version:\n1 -> IPv4\n2 -> IPv6");
+    }
+    let family = ask_until(args.family, input, "Enter 1 or 2 [1]: ", "1", parse_family)?;
+    let text = |answer: &str| Some(answer.to_string());
+    let host = ask_until(args.host, input, "Hostname [localhost]: ", "localhost", text)?;
+    let port = ask_port(args.port, input, 1)?;
     // getaddrinfo(host, port, family) + socket(family) + connect(), each address in turn.
     let stream = net::connect_tcp(&host, port, family, "dual-stack-server")?;
     // Hardening: timeouts, so a silent server cannot hang us.
@@ -61,7 +48,7 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
     let version = if peer.is_ipv4() { "IPv4" } else { "IPv6" };
     outln!("connected to {peer} ({version}) from {local}");
     outln!("Type a line and press Enter to send it; 'end' or end of input (Ctrl-D) closes.");
-    let (mut echoes, mut totals) = (BufReader::new(&stream), Totals::default());
+    let (mut echoes, mut lines, mut bytes) = (BufReader::new(&stream), 0u64, 0u64);
     loop {
         // input("give the data to send: "); `end` stops, as does the end of input.
         write_str("Data to send: ");
@@ -89,19 +76,17 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
             }
             (writer.join(), got)
         });
-        let (failed, want) = (|why| Error::failed(format!("no echo from {peer}"), why), line.len());
-        match got {
-            Ok(_) if echo.ends_with(b"\n") => {}
-            Ok(n) if n > want => return Err(failed("it is longer than the line sent".into())),
-            Ok(n) => {
-                let err =
-                    failed(format!("the server closed the connection after {n} of {want} bytes"));
-                return Err(if n > 0 { err } else { err.hint(IDLE) });
-            }
-            Err(e) if is_timeout(&e) => {
-                return Err(failed(format!("none within {:?}", args.timeout)))
-            }
-            Err(e) => return Err(failed(describe(&e))),
+        let want = line.len();
+        let why = match &got {
+            Ok(_) if echo.ends_with(b"\n") => None,
+            Ok(n) if *n > want => Some("it is longer than the line sent".to_string()),
+            Ok(n) => Some(format!("the server closed the connection after {n} of {want} bytes")),
+            Err(e) if is_timeout(e) => Some(format!("none within {:?}", args.timeout)),
+            Err(e) => Some(describe(e)),
+        };
+        if let Some(why) = why {
+            let err = Error::failed(format!("no echo from {peer}"), why);
+            return Err(if matches!(got, Ok(0)) { err.hint(IDLE) } else { err });
         }
         if let Ok(Err(e)) = sent {
             return Err(Error::io(format!("cannot send to {peer}"), &e));
@@ -109,23 +94,14 @@ pub fn run_from(args: Args, input: &mut impl BufRead) -> Result<Totals> {
         let shown = echo.strip_suffix(b"\n").unwrap_or(&echo);
         let shown = shown.strip_suffix(b"\r").unwrap_or(shown);
         outln!("echo: {}", printable(shown));
-        totals.lines += 1;
-        totals.bytes += line.len() as u64;
+        lines += 1;
+        bytes += line.len() as u64;
     }
     // close(): shutdown(Write) first, so the server sees the end of the stream.
     let _ = stream.shutdown(Shutdown::Write);
-    let (lines, bytes, s) = (totals.lines, totals.bytes, if totals.lines == 1 { "" } else { "s" });
+    let s = if lines == 1 { "" } else { "s" };
     outln!("connection closed: {lines} line{s}, {bytes} bytes sent and echoed back");
-    Ok(totals)
-}
-
-/// What a session exchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Totals {
-    /// Lines sent and echoed.
-    pub lines: u64,
-    /// Bytes sent, each line with its newline.
-    pub bytes: u64,
+    Ok(lines)
 }
 
 /// Reads the family from `4`/`6` (as on the command line) or `1`/`2` (as the
@@ -163,48 +139,35 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP echo client that connects over the IP version you choose";
-        let family = "IP version to use; asked for when missing (Enter = 4)";
-        let host = "server name or address; asked for when missing (Enter = localhost)";
-        let port = "server TCP port; asked for when missing (Enter = 4567)";
-        let timeout = "how long to wait for each echo (bare number: seconds)";
         Command::new("dual-stack-client", about)
-            .option("family", "4|6", family)
-            .positional_opt("HOST", host)
-            .positional_opt("PORT", port)
+            .option("family", "4|6", "IP version to use; asked if missing (Enter = 4)")
+            .positional_opt("HOST", "server name or address; asked if missing (Enter = localhost)")
+            .positional_opt("PORT", "server TCP port; asked if missing (Enter = 4567)")
             .option("host", "HOST", "the same as the HOST argument")
             .option("port", "PORT", "the same as the PORT argument")
-            .flag("timeout", "DURATION", "5s", timeout)
+            .flag("timeout", "DURATION", "5s", "longest wait for each echo (bare number: seconds)")
             .example("dual-stack-client --family 6 ::1 4567")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        // A value may come as a positional or as a flag, not both.
-        let one_of = |positional: &str, flag: &str| match (m.get(positional), m.get(flag)) {
-            (Some(_), Some(_)) => Err(m.bad(format!("{positional} was given twice (as --{flag})"))),
-            (one, other) => Ok(one.or(other)),
+        // A value may come as a positional or as a flag, not both: the name of the one given.
+        let one_of = |positional: &'static str, flag: &'static str| {
+            if m.get(positional).is_some() && m.get(flag).is_some() {
+                return Err(m.bad(format!("{positional} was given twice (as --{flag})")));
+            }
+            Ok([positional, flag].into_iter().find(|name| m.get(name).is_some()))
         };
-        let bad = |what: &str, text: &str, expected: &str| {
-            m.bad(format!("invalid {what} '{text}': expected {expected}"))
-        };
-        let family = m
-            .get("family")
-            .map(|text| parse_family(text).ok_or_else(|| bad("IP version", text, "4 or 6")));
-        let port = one_of("PORT", "port")?.map(|text| match text.trim().parse::<u16>() {
-            Ok(port) if port > 0 => Ok(port),
-            _ => Err(bad("port", text, "a whole number from 1 to 65535")),
+        let family = m.get("family").map(|text| {
+            let bad = || m.bad(format!("invalid IP version '{text}': expected 4 or 6"));
+            parse_family(text).ok_or_else(bad)
         });
         Ok(Args {
             family: family.transpose()?,
-            host: one_of("HOST", "host")?.map(str::to_string),
-            port: port.transpose()?,
+            host: one_of("HOST", "host")?.map(|name| m.value(name).to_string()),
+            port: one_of("PORT", "port")?.map(|name| m.number(name, 1, u16::MAX)).transpose()?,
             timeout: m.timeout("timeout")?,
         })
     }
-}
-
-/// An answer taken as it is (a host name).
-fn some_text(answer: &str) -> Option<String> {
-    Some(answer.to_string())
 }
 
 /// The hint when a server closes before echoing anything.

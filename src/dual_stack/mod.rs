@@ -100,7 +100,8 @@
 //!   all (`--max-time`): so a forgotten terminal cannot hold a thread forever.
 //!   For a long interactive session start the server with `--max-time 1h`.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::{outln, output::preview};
 use std::io::BufRead;
 
 pub mod client;
@@ -110,47 +111,52 @@ pub mod server;
 /// (the value the original's instructions used).
 pub const DEFAULT_PORT: u16 = 4567;
 
-/// Asks `question` until the answer parses, as the original's `input()` but
-/// patient: a blank answer is `default`, a wrong one is asked again. `None`
-/// at the end of input.
+/// The value given on the command line, or else the answer to `question`,
+/// as the original's `input()` but patient: a blank answer is `default`, a
+/// wrong one is asked again. The end of input ends the program quietly.
 ///
 /// ```
 /// use socket_labs::dual_stack::ask_until;
 /// let mut input = &b"port?\n\n"[..];
-/// let port = ask_until(&mut input, "Port number [4567]: ", "4567", |a| a.parse::<u16>().ok());
-/// assert_eq!(port.unwrap(), Some(4567));
-/// assert_eq!(ask_until(&mut input, "? ", "1", |a| Some(a.len())).unwrap(), None);
+/// let parse = |a: &str| a.parse::<u16>().ok();
+/// assert_eq!(ask_until(None, &mut input, "Port number [4567]: ", "4567", parse).unwrap(), 4567);
+/// assert_eq!(ask_until(Some(80), &mut input, "Port number [4567]: ", "4567", parse).unwrap(), 80);
+/// let end = ask_until(None, &mut input, "? ", "1", parse).unwrap_err();
+/// assert_eq!(end.exit_code(), 0); // no more input: nothing to do, nothing went wrong
 /// ```
 ///
 /// # Errors
 ///
-/// `cannot read from standard input: ...`, or input that is not UTF-8.
+/// `cannot read from standard input: ...`, input that is not UTF-8, and at
+/// the end of input [`Error::Exit`]`(0)`: exit 0, and no `error:` line.
 pub fn ask_until<T>(
+    given: Option<T>,
     input: &mut impl BufRead,
     question: &str,
     default: &str,
     parse: impl Fn(&str) -> Option<T>,
-) -> Result<Option<T>> {
+) -> Result<T> {
+    if let Some(value) = given {
+        return Ok(value);
+    }
     while let Some(answer) = crate::prompt::ask_from(question, input)? {
         let answer = Some(answer.trim()).filter(|a| !a.is_empty()).unwrap_or(default);
         match parse(answer) {
-            Some(value) => return Ok(Some(value)),
-            None => crate::outln!(
-                "{} is not an answer here; try again",
-                crate::output::preview(answer.as_bytes(), 40)
-            ),
+            Some(value) => return Ok(value),
+            None => outln!("{} is not an answer here; try again", preview(answer.as_bytes(), 40)),
         }
     }
-    Ok(None)
+    Err(Error::Exit(0))
 }
 
-/// `Port number [4567]: `, asked until the answer is a port from `lowest` up.
+/// The port given, or else `Port number [4567]: `, asked until the answer is
+/// a port from `lowest` up.
 ///
 /// # Errors
 ///
 /// As [`ask_until`].
-pub fn ask_port(input: &mut impl BufRead, lowest: u16) -> Result<Option<u16>> {
-    let question = format!("Port number [{DEFAULT_PORT}]: ");
-    let default = DEFAULT_PORT.to_string();
-    ask_until(input, &question, &default, |a| a.parse::<u16>().ok().filter(|p| *p >= lowest))
+pub fn ask_port(given: Option<u16>, input: &mut impl BufRead, lowest: u16) -> Result<u16> {
+    let (question, default) = (format!("Port number [{DEFAULT_PORT}]: "), DEFAULT_PORT.to_string());
+    let parse = |a: &str| a.parse::<u16>().ok().filter(|p| *p >= lowest);
+    ask_until(given, input, &question, &default, parse)
 }

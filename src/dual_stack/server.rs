@@ -23,11 +23,7 @@ use std::time::Instant;
 /// A port in use, or no address to bind.
 pub fn run(args: Args) -> Result<()> {
     // input("Port number:"), when --port is not given; the end of input ends quietly.
-    let stdin = std::io::stdin();
-    let port = match args.port.map_or_else(|| ask_port(&mut stdin.lock(), 0), |p| Ok(Some(p)))? {
-        Some(port) => port,
-        None => return Ok(()),
-    };
+    let port = ask_port(args.port, &mut std::io::stdin().lock(), 0)?;
     // socket(AF_INET6) + setsockopt(IPV6_V6ONLY, 0) + bind(("", port)) + listen(3): see bind().
     let listeners = bind(&args.host, port)?;
     let addr = net::local_addr_of(listeners.main.local_addr())?;
@@ -129,6 +125,7 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
     loop {
         // recv(1024), in 64 KiB: fewer calls, the same bytes.
         let n = match stream.read(&mut buf) {
+            Ok(0) => break, // if not income_data: break
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if is_timeout(&e) => {
@@ -137,13 +134,8 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
             }
             Err(e) => return Err(Error::io("read failed", &e)),
         };
-        // if not income_data: break
-        if n == 0 {
-            break;
-        }
         // send(income_data), as write_all: one send may take only part of it.
-        let sent = stream.write_all(&buf[..n]);
-        sent.map_err(|e| Error::io("write failed", &e))?;
+        stream.write_all(&buf[..n]).map_err(|e| Error::io("write failed", &e))?;
         total += n as u64;
         log.line(format_args!("{peer}: echoed {n} bytes"));
     }
@@ -190,11 +182,9 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP echo server that serves IPv4 and IPv6 clients on one port";
-        let host = "address to listen on; :: = every address, IPv6 and IPv4";
-        let port = "TCP port, 0 = any free port; asked for when missing (Enter = 4567)";
         let command = Command::new("dual-stack-server", about)
-            .flag("host", "HOST", "::", host)
-            .option("port", "PORT", port);
+            .flag("host", "HOST", "::", "address to listen on; :: = every address, IPv6 and IPv4")
+            .option("port", "PORT", "TCP port (0 = any free); asked if missing (Enter = 4567)");
         TcpOptions::flags(command).example("dual-stack-server --port 4567")
     }
 

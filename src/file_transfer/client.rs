@@ -23,7 +23,7 @@ use crate::prompt;
 use crate::server::Watchdog;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// How many bytes of the received file are shown.
@@ -40,10 +40,7 @@ pub const PREVIEW_BYTES: usize = 2048;
 /// every case no file is left in `--out-dir`.
 pub fn run(args: Args) -> Result<()> {
     // input("file name (file_1.txt) :"), asked again for a name we could not save.
-    let name = match args.name.clone().map_or_else(ask_name, |name| Ok(Some(name)))? {
-        Some(name) => name,
-        None => return Ok(()), // end of input: nothing asked, nothing to do
-    };
+    let name = args.name.clone().map_or_else(ask_name, Ok)?;
     // Hardening: part files of clients killed earlier (Ctrl-C) are cleared.
     remove_stale_parts(&args.out_dir);
 
@@ -59,26 +56,24 @@ pub fn run(args: Args) -> Result<()> {
     let shown = preview(name.as_bytes(), 80);
     let started = Instant::now();
     let late = format!("it took longer than --max-time ({})", secs_text(args.max_time));
-    let failed = |why: String| {
-        let why = if started.elapsed() < args.max_time { why } else { late.clone() };
+    let failed = |why: &str| {
+        let why = if started.elapsed() < args.max_time { why } else { &late };
         Error::failed(format!("transfer of {shown} failed"), why)
     };
 
     // send(name)
     write_frame(&mut writer, tag::NAME.0, name.as_bytes())?;
-    let mut saved: Option<(BufWriter<PartFile>, PathBuf)> = None;
+    let (target, mut saved) = (args.out_dir.join(&name), None::<BufWriter<PartFile>>);
     let (mut words, mut bytes) = (0u64, 0u64);
     loop {
         // recv(1024): a word, the end mark, or a refusal.
         let limits = [tag::DATA, tag::END, tag::FAIL];
-        let frame = match read_frame(&mut reader, &limits).map_err(|e| failed(e.to_string()))? {
+        let frame = match read_frame(&mut reader, &limits).map_err(|e| failed(&e.to_string()))? {
             Incoming::Frame(frame) => frame,
             Incoming::Closed => {
-                return Err(failed("the server closed the connection before the end mark".into()))
+                return Err(failed("the server closed the connection before the end mark"))
             }
-            Incoming::Broken(why) => {
-                return Err(failed(format!("bad reply from the server: {why}")))
-            }
+            Incoming::Broken(why) => return Err(failed(&format!("bad reply: {why}"))),
         };
         if frame.tag == tag::END.0 && words > 0 {
             break;
@@ -87,9 +82,9 @@ pub fn run(args: Args) -> Result<()> {
             // At most 100 bytes (the F frame's limit), shown escaped and cut.
             let answer: String = printable(&frame.payload).chars().take(100).collect();
             return Err(match frame.tag {
-                b'E' => failed("the server sent the end mark before any word".into()),
+                b'E' => failed("the server sent the end mark before any word"),
                 _ if words > 0 => {
-                    failed(format!("the server answered {answer} after {words} words"))
+                    failed(&format!("the server answered {answer} after {words} words"))
                 }
                 _ => Error::failed(format!("the server refused {shown}"), answer)
                     .hint(hint_for(&frame.payload)),
@@ -99,29 +94,24 @@ pub fn run(args: Args) -> Result<()> {
         let space = u64::from(words > 0);
         bytes += space + frame.payload.len() as u64;
         if bytes > args.max_size {
-            return Err(failed(format!("the file is over --max-size ({} bytes)", args.max_size)));
+            return Err(failed(&format!("the file is over --max-size ({} bytes)", args.max_size)));
         }
-        if saved.is_none() {
-            saved = Some(open_part(&args, &name)?);
-        }
-        if let Some((out, _)) = saved.as_mut() {
-            out.write_all(&b" "[..space as usize])
-                .and_then(|()| out.write_all(&frame.payload))
-                .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), &e))?;
-        }
+        // The part file is made at the first word, so a refusal leaves nothing behind.
+        let mut out = saved.take().map_or_else(|| open_part(&args.out_dir, &name), Ok)?;
+        out.write_all(&b" "[..space as usize])
+            .and_then(|()| out.write_all(&frame.payload))
+            .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), &e))?;
+        saved = Some(out);
         words += 1;
         // send(f"WORD_{n}")
         write_frame(&mut writer, tag::WORD.0, words.to_string().as_bytes())
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(&e.to_string()))?;
     }
     // close(), then open(..., "w").write(content): here a rename of the finished part file.
     let elapsed = started.elapsed();
     drop(stream);
-    let (out, target) = match saved {
-        Some(saved) => saved,
-        None => return Err(failed("no word arrived".into())),
-    };
-    let part = out
+    let part = saved
+        .ok_or_else(|| failed("no word arrived"))?
         .into_inner()
         .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), e.error()))?;
     part.commit(&target)?;
@@ -135,29 +125,28 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Asks for the name until it is one the client can save; `None` at end of input.
-fn ask_name() -> Result<Option<String>> {
+/// Asks for the name until it is one the client can save; the end of input
+/// ends the program quietly (exit 0, nothing asked, nothing to do).
+fn ask_name() -> Result<String> {
     while let Some(name) = prompt::arg_or_ask(None, "file name (file_1.txt): ", "file_1.txt")? {
         match name_problem(&name) {
-            None => return Ok(Some(name)),
+            None => return Ok(name),
             Some(why) => outln!("{}: {why}; try again", preview(name.as_bytes(), 80)),
         }
     }
-    Ok(None)
+    Err(Error::Exit(0))
 }
 
 /// The part file for `OUT_DIR/NAME`, for a plain name only.
-fn open_part(args: &Args, name: &str) -> Result<(BufWriter<PartFile>, PathBuf)> {
+fn open_part(dir: &Path, name: &str) -> Result<BufWriter<PartFile>> {
     if let Some(why) = name_problem(name) {
         let what = format!("refusing to save {}", preview(name.as_bytes(), 80));
         return Err(Error::failed(what, why)
             .hint("the client saves only plain file names inside --out-dir"));
     }
-    let dir = &args.out_dir;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))?;
-    let target = dir.join(name);
-    Ok((BufWriter::new(PartFile::create(&target)?), target))
+    Ok(BufWriter::new(PartFile::create(&dir.join(name))?))
 }
 
 fn hint_for(status: &[u8]) -> &'static str {

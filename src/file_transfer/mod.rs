@@ -136,9 +136,6 @@ pub mod server;
 
 use std::path::{Component, Path};
 
-/// The port of the original scripts.
-pub const DEFAULT_PORT: u16 = 5678;
-
 /// Frame tags of this protocol, with the largest payload each may carry.
 pub mod tag {
     /// Client -> server, first frame: the file name (at most 255 bytes).
@@ -187,18 +184,14 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     let mut components = Path::new(name).components();
     let one_normal =
         matches!((components.next(), components.next()), (Some(Component::Normal(_)), None));
-    if name.is_empty() {
-        Some("it is empty")
-    } else if name.contains('/') || name.contains('\\') {
+    match name {
+        "" => Some("it is empty"),
         // `\` is a separator on Windows; refused everywhere so the rule is the same.
-        Some("it contains a path separator")
-    } else if name.contains('\0') {
-        Some("it contains a NUL byte")
-    } else if !one_normal {
+        _ if name.contains(['/', '\\']) => Some("it contains a path separator"),
+        _ if name.contains('\0') => Some("it contains a NUL byte"),
         // `.`, `..`, and Windows prefixes such as `C:x`.
-        Some("it is not a plain file name")
-    } else {
-        None
+        _ if !one_normal => Some("it is not a plain file name"),
+        _ => None,
     }
 }
 
@@ -213,10 +206,9 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 /// assert_eq!(parse_index(b""), None);
 /// ```
 pub fn parse_index(payload: &[u8]) -> Option<u64> {
-    if payload.is_empty() || !payload.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(payload).ok()?.parse().ok()
+    // Digits only: `parse` alone would take a leading `+`.
+    let text = std::str::from_utf8(payload).ok()?;
+    text.parse().ok().filter(|_| text.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]

@@ -20,14 +20,13 @@ use super::{name_problem, parse_index, status, tag, MAX_FILE_SIZE};
 use crate::cli::{self, Command, Matches};
 use crate::error::{describe, Error, Result};
 use crate::framing::{read_frame, split_words, write_frame, Incoming};
-use crate::net::{self, Family};
+use crate::net;
 use crate::output::{preview, Log};
 use crate::server::{serve_tcp, TcpOptions};
 use std::fs::{File, Metadata};
 use std::io::{BufReader, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::slice::Split;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -39,8 +38,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// A folder that cannot be served, or an address that cannot be bound.
 pub fn run(args: Args) -> Result<()> {
     let folder = Folder::open(&args.dir)?;
-    let addr = net::resolve(&args.host, args.port, Family::Any)?[0];
-    let listener = TcpListener::bind(addr).map_err(|e| net::bind_error(addr, &e))?;
+    let listener = net::bind_tcp(&args.host, args.port)?;
     net::announce("file-server", net::local_addr_of(listener.local_addr())?);
     crate::outln!("serving files from {}", folder.root.display());
     serve(listener, folder, args)
@@ -53,27 +51,20 @@ pub fn run(args: Args) -> Result<()> {
 ///
 /// Only when the server's watchdog thread cannot start; see [`serve_tcp`].
 pub fn serve(listener: TcpListener, folder: Folder, args: Args) -> Result<()> {
-    let shared = Arc::new((folder, args.delay, args.verbose));
-    serve_tcp(listener, args.tcp.clone(), move |stream, peer, log| {
-        handle(&stream, peer, &shared.0, shared.1, shared.2, log)
-    })
+    let shared = Arc::new((folder, args.clone()));
+    serve_tcp(listener, args.tcp, move |stream, peer, log| handle(&stream, peer, &shared, log))
 }
 
 /// One client, in the original's order: receive the name, open the file,
 /// split it, send word 0, then one word per request until the client closes.
+/// `ctx` is the folder and the command line (`--delay`, `--verbose`).
 ///
 /// # Errors
 ///
 /// `bad request: ...` after answering `400 Bad-Request`, or `dropped after
 /// N of M words: ...` when the connection fails or times out.
-pub fn handle(
-    stream: &TcpStream,
-    peer: SocketAddr,
-    folder: &Folder,
-    delay: Duration,
-    verbose: bool,
-    log: &Log,
-) -> Result<()> {
+pub fn handle(stream: &TcpStream, peer: SocketAddr, ctx: &(Folder, Args), log: &Log) -> Result<()> {
+    let (folder, args) = ctx;
     log.line(format_args!("client {peer} connected"));
     // Hardening: no Nagle wait if a large word goes out as two writes (see framing).
     let _ = stream.set_nodelay(true);
@@ -87,7 +78,7 @@ pub fn handle(
             log.line(format_args!("client {peer} left without a name"));
             return Ok(());
         }
-        Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+        Incoming::Broken(why) => return refuse(stream, &why),
     };
     let shown = preview(&name, 80);
 
@@ -95,27 +86,31 @@ pub fn handle(
     // what was opened (see Folder::load): nothing outside the folder, no FIFO.
     let file = match folder.load(&name) {
         Ok(file) => file,
-        Err(Refusal { status, reason }) => {
+        Err((status, reason)) => {
             log.line(format_args!("client {peer} asked for {shown}: {status} ({reason})"));
-            let _ = write_frame(&mut writer, tag::FAIL.0, status.as_bytes());
-            linger(stream);
+            answer_and_close(stream, status);
             return Ok(());
         }
     };
 
-    // split(" "): the one split, walked lazily: nothing is stored per word.
+    // split(" "): the one split, walked lazily on from the last word asked
+    // for (again from the start for an earlier one): nothing is stored per word.
     let (data, total) = (&file.0, file.1);
-    let mut words = Words { data, rest: split_words(data), next: 0 };
-    let size = data.len();
-    log.line(format_args!("client {peer} asked for {shown}: {size} bytes, {total} words"));
+    let (mut words, mut next) = (split_words(data), 0u64);
+    log.line(format_args!("client {peer} asked for {shown}: {} bytes, {total} words", data.len()));
     let (started, mut served) = (Instant::now(), 0);
     let lost =
         |e: Error, n| Error::failed(format!("dropped after {n} of {total} words"), e.to_string());
     let mut index = 0; // word 0 goes out without being asked for
     loop {
         // send(file_data[index]), or the end mark past the last word.
-        let word = words.get(index);
-        if verbose {
+        if index < next {
+            (words, next) = (split_words(data), 0);
+        }
+        // A skip too large for usize walks to the end: no such word.
+        let word = words.nth(usize::try_from(index - next).unwrap_or(usize::MAX));
+        next = index.saturating_add(1);
+        if args.verbose {
             let reply = word.map_or_else(|| "E".into(), |w| preview(w, 40));
             log.line(format_args!("client {peer}: W {index} -> {reply}"));
         }
@@ -126,17 +121,15 @@ pub fn handle(
         let payload = match read_frame(&mut reader, &[tag::WORD]).map_err(|e| lost(e, served))? {
             Incoming::Frame(frame) => frame.payload,
             Incoming::Closed => break,
-            Incoming::Broken(why) => return refuse(stream, status::BAD_REQUEST, &why),
+            Incoming::Broken(why) => return refuse(stream, &why),
         };
+        let not_a_number = || format!("word index {} is not a number", preview(&payload, 20));
         index = match parse_index(&payload) {
             Some(index) => index,
-            None => {
-                let why = format!("word index {} is not a number", preview(&payload, 20));
-                return refuse(stream, status::BAD_REQUEST, &why);
-            }
+            None => return refuse(stream, &not_a_number()),
         };
         // time.sleep(1) of the original, only if asked for (--delay).
-        std::thread::sleep(delay);
+        std::thread::sleep(args.delay);
     }
     // close(): after the client has closed, so the TIME_WAIT lands on the client.
     let took = crate::clock::ms(started.elapsed());
@@ -144,41 +137,20 @@ pub fn handle(
     Ok(())
 }
 
-/// The words of a file, found by walking it on from the last word asked for.
-struct Words<'a> {
-    data: &'a [u8],
-    rest: Split<'a, u8, fn(&u8) -> bool>,
-    next: u64,
+/// Answers `400 Bad-Request` and returns the error that ends the connection
+/// and goes into the log.
+fn refuse(stream: &TcpStream, why: &str) -> Result<()> {
+    answer_and_close(stream, status::BAD_REQUEST);
+    Err(Error::failed("bad request", why).hint("answered 400 Bad-Request, connection closed"))
 }
 
-impl<'a> Words<'a> {
-    /// Word `index`, or `None` past the last one.
-    fn get(&mut self, index: u64) -> Option<&'a [u8]> {
-        if index < self.next {
-            // A word before the last one asked for: walk again from the start.
-            self.rest = split_words(self.data);
-            self.next = 0;
-        }
-        let skip = usize::try_from(index - self.next).ok()?;
-        self.next = index.saturating_add(1);
-        self.rest.nth(skip)
-    }
-}
-
-/// Answers `F status` and returns the error that ends the connection and
-/// goes into the log.
-fn refuse(stream: &TcpStream, status: &str, why: &str) -> Result<()> {
+/// Answers `F status`, then ends the connection so that the reply reaches the
+/// client: closing with unread bytes from the peer would send a reset (RST),
+/// which can make the client discard our reply. So send FIN, then read and
+/// drop what the client still sends, for at most 200 ms and 64 KiB.
+fn answer_and_close(stream: &TcpStream, status: &str) {
     // The client may be gone already; the log line says what happened anyway.
     let _ = write_frame(&mut &*stream, tag::FAIL.0, status.as_bytes());
-    linger(stream);
-    Err(Error::failed("bad request", why).hint(format!("answered {status}, connection closed")))
-}
-
-/// Ends the connection so that the last reply reaches the client: closing
-/// with unread bytes from the peer would send a reset (RST), which can make
-/// the client discard our reply. So send FIN, then read and drop what the
-/// client still sends, for at most 200 ms and 64 KiB.
-fn linger(stream: &TcpStream) {
     if stream.shutdown(Shutdown::Write).is_ok()
         && stream.set_read_timeout(Some(Duration::from_millis(200))).is_ok()
     {
@@ -187,14 +159,7 @@ fn linger(stream: &TcpStream) {
 }
 
 /// Why a name was not served: the status for the client, the reason for the log.
-struct Refusal {
-    status: &'static str,
-    reason: String,
-}
-
-fn refusal(status: &'static str, reason: impl Into<String>) -> Refusal {
-    Refusal { status, reason: reason.into() }
-}
+type Refusal = (&'static str, String);
 
 /// A file as it was read: its path, length and modification time.
 type Key = (PathBuf, u64, Option<SystemTime>);
@@ -235,17 +200,17 @@ impl Folder {
     /// 2. A symbolic link is followed once, here, and must land directly in
     ///    the folder, on a regular file (else `400`; missing: `404`).
     /// 3. That path is opened **once**, without following a link in its last
-    ///    step and without blocking on a FIFO ([`open_checked`]), and the
+    ///    step and without blocking on a FIFO ([`open_once`]), and the
     ///    opened handle must be the regular file that was checked. A name
     ///    swapped for a link or a FIFO after step 2 is refused, never served.
     /// 4. Only that handle is read, and its bytes are shared while in use.
     fn load(&self, name: &[u8]) -> std::result::Result<Arc<Loaded>, Refusal> {
-        let bad = |why: &str| refusal(status::BAD_FILE_NAME, why);
+        let bad = |why: &str| (status::BAD_FILE_NAME, why.to_string());
         let name = std::str::from_utf8(name).map_err(|_| bad("it is not valid UTF-8"))?;
         if let Some(why) = name_problem(name) {
             return Err(bad(why));
         }
-        let missing = |e: std::io::Error| refusal(status::NOT_FOUND, describe(&e));
+        let missing = |e: std::io::Error| (status::NOT_FOUND, describe(&e));
         let real = self.root.join(name).canonicalize().map_err(missing)?;
         if real.parent() != Some(&self.root) {
             return Err(bad("it leads outside the folder"));
@@ -260,7 +225,7 @@ impl Folder {
             return Err(bad("it changed while it was opened"));
         }
         if meta.len() > MAX_FILE_SIZE {
-            return Err(refusal(status::TOO_LARGE, "it is over 16 MiB"));
+            return Err((status::TOO_LARGE, "it is over 16 MiB".into()));
         }
         let key = (real, meta.len(), meta.modified().ok());
         let mut held = self.held.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -272,9 +237,9 @@ impl Folder {
         // One byte over the limit is enough to know the file grew too large.
         file.take(MAX_FILE_SIZE + 1)
             .read_to_end(&mut data)
-            .map_err(|e| refusal(status::NOT_FOUND, format!("cannot read it: {}", describe(&e))))?;
+            .map_err(|e| (status::NOT_FOUND, format!("cannot read it: {}", describe(&e))))?;
         if data.len() as u64 > MAX_FILE_SIZE {
-            return Err(refusal(status::TOO_LARGE, "it grew over 16 MiB"));
+            return Err((status::TOO_LARGE, "it grew over 16 MiB".into()));
         }
         let words = split_words(&data).count();
         let loaded = Arc::new((data, words));
@@ -300,8 +265,7 @@ const NOFOLLOW_NONBLOCK: i32 = match (cfg!(target_os = "macos"), cfg!(target_os 
 #[cfg(unix)]
 fn open_once(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
+    std::fs::OpenOptions::new().read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
 }
 
 /// Whether the opened handle's metadata is that of the checked entry: on
@@ -368,10 +332,7 @@ impl cli::Args for Args {
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        let delay = match m.get("delay-ms") {
-            Some(_) => "delay-ms",
-            None => "delay",
-        };
+        let delay = if m.get("delay-ms").is_some() { "delay-ms" } else { "delay" };
         Ok(Args {
             host: m.value("host").to_string(),
             port: m.number("port", 0, u16::MAX)?,
@@ -397,7 +358,7 @@ mod tests {
     fn status_of(folder: &Folder, name: &str) -> &'static str {
         match folder.load(name.as_bytes()) {
             Ok(_) => "served",
-            Err(refusal) => refusal.status,
+            Err((status, _)) => status,
         }
     }
 

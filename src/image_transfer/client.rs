@@ -4,10 +4,11 @@
 
 use super::{took, Ends, CHUNK, DEFAULT_OUT};
 use crate::cli::{self, Command, Matches};
-use crate::error::{describe, is_timeout, Error, Result};
+use crate::error::{describe, Error, Result};
 use crate::files::{remove_stale_parts, PartFile};
 use crate::net::{self, Family};
 use crate::outln;
+use crate::server::Watchdog;
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -36,28 +37,28 @@ pub fn run(args: Args) -> Result<()> {
     let mut stream = net::connect_tcp(&args.host, args.port, Family::Any, "image-server")?;
     let from = net::local_addr_of(stream.peer_addr())?;
     let failed = |why: String| Error::failed(format!("no file saved from {from}"), why);
+    // Hardening: an idle timeout per read, and a deadline for the whole transfer
+    // (the watchdog shuts the socket down, so a trickling server cannot hold us).
     let started = Instant::now();
+    crate::server::set_timeouts(&stream, args.timeout)?;
+    let _watch = Watchdog::start()?.watch(&stream, args.max_time)?;
     // Hardening (--framed): the length first, and a file over --max-size is refused unread.
-    let announced = args.framed.then(|| read_length(&mut stream, &args, failed));
+    let announced = args.framed.then(|| read_length(&mut stream, args.max_size, failed));
     let announced = announced.transpose()?;
     let limit = announced.unwrap_or(args.max_size);
     let (mut ends, mut buf) = (Ends::default(), vec![0u8; CHUNK]);
     loop {
-        // Hardening: each wait lasts at most --timeout, and none lasts past --max-time.
-        let left = args.max_time.saturating_sub(started.elapsed());
-        let got = part.written();
-        if left.is_zero() {
-            let why = format!("--max-time {:?} passed, {got} bytes in", args.max_time);
-            return Err(failed(why));
-        }
-        let timeout = stream.set_read_timeout(Some(left.min(args.timeout)));
-        timeout.map_err(|e| Error::io("cannot set the read timeout", &e))?;
         // recv(100000), in a loop: one read returns what has arrived so far, not the file.
-        let n = match stream.read(&mut buf) {
+        let (read, got) = (stream.read(&mut buf), part.written());
+        let n = match read {
+            // The watchdog's shutdown ends the stream too, but not the file.
+            _ if started.elapsed() >= args.max_time => {
+                let why = format!("--max-time {:?} passed, {got} bytes in", args.max_time);
+                return Err(failed(why));
+            }
             Ok(0) => break, // the end of the stream: the server closed, the file is over
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) if is_timeout(&e) && left < args.timeout => continue, // --max-time, above
             Err(e) => return Err(failed(format!("{} after {got} bytes", describe(&e)))),
         };
         // f.write(data)
@@ -98,20 +99,14 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// Reads the 8-byte big-endian length that `image-server --framed` sends first.
-fn read_length(
-    stream: &mut TcpStream,
-    args: &Args,
-    failed: impl Fn(String) -> Error,
-) -> Result<u64> {
-    let timeout = stream.set_read_timeout(Some(args.timeout.min(args.max_time)));
-    timeout.map_err(|e| Error::io("cannot set the read timeout", &e))?;
+fn read_length(stream: &mut TcpStream, max: u64, failed: impl Fn(String) -> Error) -> Result<u64> {
     let mut header = [0u8; 8];
     match net::read_full(stream, &mut header) {
         Ok(8) => {}
         Ok(got) => return Err(failed(format!("the stream ended after {got} of 8 bytes"))),
         Err(e) => return Err(failed(format!("{} before the length came", describe(&e)))),
     }
-    let (len, max) = (u64::from_be_bytes(header), args.max_size);
+    let len = u64::from_be_bytes(header);
     if len > max {
         let hint = "if that number is absurd, the server sends no length: drop --framed";
         let why = format!("it announces {len} bytes, more than --max-size {max}");
@@ -132,16 +127,10 @@ pub fn show(path: &Path) -> Result<()> {
         _ if cfg!(target_os = "macos") => ("open", &[][..]),
         _ => ("xdg-open", &[][..]),
     };
-    let what = "cannot open an image viewer";
-    let failed = |why: String| Error::failed(what, format!("{program}: {why}"));
-    let mut child = std::process::Command::new(program)
-        .args(first)
-        .arg(path)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| failed(describe(&e)))?;
+    let failed = |why| Error::failed("cannot open an image viewer", format!("{program}: {why}"));
+    let (mut viewer, null) = (std::process::Command::new(program), std::process::Stdio::null);
+    viewer.args(first).arg(path).stdin(null()).stdout(null()).stderr(null());
+    let mut child = viewer.spawn().map_err(|e| failed(describe(&e)))?;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(2) {
         match child.try_wait() {
@@ -183,18 +172,14 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP client that receives a file from image-server and saves it when complete";
-        let show = "open the saved file with the system's viewer (xdg-open, open, start)";
-        let framed = "expect the file's length first (server --framed too); refuse a cut file";
-        let idle = "give up when the server sends nothing for this long (bare number: seconds)";
-        let max_time = "give up when the whole transfer takes longer (bare number: seconds)";
         Command::new("image-client", about)
             .flag("host", "HOST", "localhost", "server name or address")
             .flag("port", "PORT", "4567", "server TCP port")
             .flag("out", "FILE", DEFAULT_OUT, "where to save the file")
-            .switch("show", show)
-            .switch("framed", framed)
-            .flag("timeout", "DURATION", "10s", idle)
-            .flag("max-time", "DURATION", "5m", max_time)
+            .switch("show", "open the saved file with the system's viewer (xdg-open, open, start)")
+            .switch("framed", "expect the length first (server --framed too); refuse a cut file")
+            .flag("timeout", "DURATION", "10s", "longest wait for the next bytes (bare number: s)")
+            .flag("max-time", "DURATION", "5m", "longest whole transfer (bare number: seconds)")
             .flag("max-size", "BYTES", "104857600", "refuse a bigger file (100 MiB)")
             .example("image-client --out lab-files/ClientFolder/a.jpg --show")
     }

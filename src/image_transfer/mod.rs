@@ -155,8 +155,12 @@ pub struct Ends {
     tail: Vec<u8>,
 }
 
-const PNG_START: &[u8] = b"\x89PNG\r\n\x1a\n";
-const PNG_END: &[u8] = b"IEND\xae\x42\x60\x82";
+/// The kinds of file whose end can be checked: name, first bytes, what ends
+/// them (in words), last bytes.
+const KINDS: [(&str, &[u8], &str, &[u8]); 2] = [
+    ("JPEG", b"\xff\xd8\xff", "the end-of-image marker FF D9", b"\xff\xd9"),
+    ("PNG", b"\x89PNG\r\n\x1a\n", "its IEND chunk", b"IEND\xae\x42\x60\x82"),
+];
 
 impl Ends {
     /// Notes the next piece of the file.
@@ -171,14 +175,9 @@ impl Ends {
     /// Why the file looks cut short, or `None` when it ends as its kind should
     /// (or is of a kind this cannot check).
     pub fn warning(&self) -> Option<String> {
-        let (kind, marker, end) = if self.head.starts_with(b"\xff\xd8\xff") {
-            ("JPEG", "the end-of-image marker FF D9", &b"\xff\xd9"[..])
-        } else if self.head.starts_with(PNG_START) {
-            ("PNG", "its IEND chunk", PNG_END)
-        } else {
-            return None;
-        };
-        let ok = self.tail.ends_with(end);
-        (!ok).then(|| format!("it starts like a {kind} but does not end with {marker}"))
+        let (kind, _, marker, end) =
+            KINDS.iter().find(|(_, start, ..)| self.head.starts_with(start))?;
+        let why = format!("it starts like a {kind} but does not end with {marker}");
+        (!self.tail.ends_with(end)).then_some(why)
     }
 }

@@ -11,7 +11,7 @@ use crate::output::Log;
 use crate::server::{self, TcpOptions};
 use crate::{net, outln};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -68,8 +68,7 @@ pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log
     // open('ServerFolder/b.jpg', 'rb'), anew for each client: it gets the file as it is now.
     let file = File::open(path).map_err(cannot_read)?;
     let len = file.metadata().map_err(cannot_read)?.len();
-    let name = path.display();
-    log.line(format_args!("connection from {peer}: sending {name} ({len} bytes)"));
+    log.line(format_args!("connection from {peer}: sending {} ({len} bytes)", path.display()));
     let failed = |e: std::io::Error| Error::io(format!("sending to {peer} failed"), &e);
     // Hardening (--framed): the length first, so the client can tell a cut file from a whole one.
     if args.framed {
@@ -78,11 +77,7 @@ pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log
     // sendall(f.read()), one CHUNK at a time: a client costs one buffer, not
     // one file; take(len) sends no more than announced if the file grows.
     let (mut file, mut buf, mut sent) = (file.take(len), vec![0u8; CHUNK], 0u64);
-    loop {
-        let n = file.read(&mut buf).map_err(cannot_read)?;
-        if n == 0 {
-            break;
-        }
+    while let n @ 1.. = file.read(&mut buf).map_err(cannot_read)? {
         stream.write_all(&buf[..n]).map_err(failed)?;
         sent += n as u64;
     }
@@ -106,18 +101,13 @@ pub fn send_file(mut stream: TcpStream, peer: SocketAddr, args: &Args, log: &Log
 pub fn check_file(path: &Path) -> Result<u64> {
     let what = format!("cannot serve {}", path.display());
     let hint = "run from the repository root, or give the file with --file";
-    // Windows will not open a folder as a file ("permission denied"): say what it is.
-    if path.is_dir() {
-        return Err(Error::failed(what, "it is not a regular file"));
+    match File::open(path).and_then(|f| f.metadata()) {
+        Ok(meta) if meta.is_file() => Ok(meta.len()),
+        Err(e) if e.kind() == ErrorKind::NotFound => Err(Error::io(what, &e).hint(hint)),
+        // Windows will not open a folder as a file ("permission denied"): say what it is.
+        Err(e) if !path.is_dir() => Err(Error::io(what, &e)),
+        _ => Err(Error::failed(what, "it is not a regular file")),
     }
-    let meta = File::open(path).and_then(|f| f.metadata()).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::io(what.clone(), &e).hint(hint),
-        _ => Error::io(what.clone(), &e),
-    })?;
-    if !meta.is_file() {
-        return Err(Error::failed(what, "it is not a regular file"));
-    }
-    Ok(meta.len())
 }
 
 /// The command line of `image-server`.
@@ -140,14 +130,12 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP server that sends a file (an image) to each client, then closes";
-        let framed =
-            "send the file's length (8 bytes, big-endian) first; the client needs --framed too";
         let command = Command::new("image-server", about)
             .flag("host", "HOST", "127.0.0.1", "address to listen on")
             .flag("port", "PORT", "4567", "TCP port, 0 = any free port")
             .flag("file", "FILE", DEFAULT_FILE, "the file to send")
             .switch("once", "exit after serving one client, as the original did")
-            .switch("framed", framed);
+            .switch("framed", "send the length (8 bytes, big-endian) first; client needs --framed");
         let example = "image-server --file lab-files/ServerFolder/b.jpg --once";
         TcpOptions::flags(command).example(example)
     }

@@ -17,8 +17,7 @@ fn run(ctx: &Context) -> Result<()> {
     let port = addr.port();
     let mut args: server::Args = args_of(ctx, &format!("dual-stack-server --port {port}"))?;
     args.options.log = ctx.server_log();
-    args.options.log.line(format_args!("listening on {addr}"));
-    for line in listeners.note.lines() {
+    for line in format!("listening on {addr}\n{}", listeners.note).lines() {
         args.options.log.line(format_args!("{line}"));
     }
     // The server runs until the tour ends, like a server in its own terminal.
@@ -34,8 +33,8 @@ fn run(ctx: &Context) -> Result<()> {
     let piped = lines.replace('\n', "\\n");
     for (family, host) in targets {
         let line = format!("printf '{piped}' | dual-stack-client --family {family} {host} {port}");
-        let totals = client::run_from(args_of(ctx, &line)?, &mut lines.as_bytes())?;
-        check(totals.lines == 2, format!("not 2 lines echoed over IPv{family}"))?;
+        let echoed = client::run_from(args_of(ctx, &line)?, &mut lines.as_bytes())?;
+        check(echoed == 2, format!("not 2 lines echoed over IPv{family}"))?;
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 use super::{check, Context, Stop};
 use crate::cli::Args;
 use crate::error::{Error, Result};
-use crate::file_transfer::{client, server};
+use crate::file_transfer::{client, server, status};
 use crate::net;
 
 const FILE_1: &[u8] = include_bytes!("../../lab-files/server_folder/file_1.txt");
@@ -18,29 +18,24 @@ const FILE_2: &[u8] = include_bytes!("../../lab-files/server_folder/file_2.txt")
 
 /// The stops of this exercise.
 pub fn stops() -> Vec<Stop> {
-    vec![Stop {
-        name: "file-transfer",
-        title: "Word-by-word file transfer over TCP (Assignment 3, Part 1)",
-        by_hand: &[],
-        run: run_file_transfer,
-    }]
+    let title = "Word-by-word file transfer over TCP (Assignment 3, Part 1)";
+    vec![Stop { name: "file-transfer", title, by_hand: &[], run }]
 }
 
-/// Parses `words` as the command line of `A`, after printing it.
+/// Parses `words` as the command line of `A`, after printing it (words, not
+/// a line split at spaces, so a folder with a space in its name still works).
 fn by_hand<A: Args>(context: &Context, words: &[&str]) -> Result<A> {
     context.by_hand(words.join(" "));
     A::from_matches(&A::command().parse(words[1..].iter().copied())?)
 }
 
-fn run_file_transfer(context: &Context) -> Result<()> {
+fn run(context: &Context) -> Result<()> {
     let base = context.out_dir.join("file-transfer");
     let (served, saved) = (base.join("server_folder"), base.join("client_folder"));
-    std::fs::create_dir_all(&served)
-        .map_err(|e| Error::io(format!("cannot create {}", served.display()), &e))?;
+    let cannot = |e: std::io::Error| Error::io(format!("cannot write {}", served.display()), &e);
+    std::fs::create_dir_all(&served).map_err(cannot)?;
     for (name, bytes) in [("file_1.txt", FILE_1), ("file_2.txt", FILE_2)] {
-        let path = served.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), &e))?;
+        std::fs::write(served.join(name), bytes).map_err(cannot)?;
     }
 
     let dir = served.to_string_lossy();
@@ -48,35 +43,26 @@ fn run_file_transfer(context: &Context) -> Result<()> {
     args.tcp.log = context.server_log();
     args.tcp.limit = Some(3); // the server thread ends after the three clients below
     let listener = net::bind_tcp(&args.host, args.port)?;
-    let port = net::local_addr_of(listener.local_addr())?.port();
+    let port = net::local_addr_of(listener.local_addr())?.port().to_string();
     let folder = server::Folder::open(&args.dir)?;
     let server = std::thread::spawn(move || server::serve(listener, folder, args));
 
+    let out = saved.to_string_lossy();
     let client = |name: &str| {
-        let (port, out) = (port.to_string(), saved.to_string_lossy());
         let words =
             ["file-client", name, "--host", "127.0.0.1", "--port", &port, "--out-dir", &out];
         by_hand::<client::Args>(context, &words).and_then(client::run)
     };
     client("file_1.txt")?;
-    let path = saved.join("file_1.txt");
-    let copy = std::fs::read(&path)
-        .map_err(|e| Error::io(format!("cannot read {}", path.display()), &e))?;
+    let copy = std::fs::read(saved.join("file_1.txt")).unwrap_or_default();
     check(copy == FILE_1, "the copy of file_1.txt differs from the original")?;
     crate::outln!("    the copy is byte-identical ({} bytes)", copy.len());
 
-    for (name, expected) in
-        [("no_such_file.txt", "404 File-not-Found"), ("../file-transfer.txt", "400 Bad-File-Name")]
-    {
-        let text = match client(name) {
-            Ok(()) => return check(false, format!("{name} was served")),
-            Err(err) => err.to_string(),
-        };
+    let refusals = [("no_such_file.txt", status::NOT_FOUND), ("../x.txt", status::BAD_FILE_NAME)];
+    for (name, expected) in refusals {
+        let text = client(name).err().map(|err| err.to_string()).unwrap_or_default();
         crate::outln!("error: {text}");
-        check(text.contains(expected), format!("expected {expected}, got: {text}"))?;
+        check(text.contains(expected), format!("expected {expected}, got: {text:?}"))?;
     }
-    match server.join() {
-        Ok(result) => result,
-        Err(_) => check(false, "the server thread panicked"),
-    }
+    server.join().unwrap_or_else(|_| check(false, "the server thread panicked"))
 }
