@@ -30,13 +30,10 @@ pub struct Running {
 impl Running {
     /// Adds one sample.
     pub fn add(&mut self, x: f64) {
-        if self.count == 0 {
-            self.min = x;
-            self.max = x;
-        }
+        let first = self.count == 0;
         self.count += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
+        self.min = if first { x } else { self.min.min(x) };
+        self.max = if first { x } else { self.max.max(x) };
         let delta = x - self.mean;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (x - self.mean);
@@ -104,37 +101,22 @@ impl Summary {
     /// ```
     pub fn of(samples: &[f64]) -> Option<Summary> {
         let mut sorted: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
-        if sorted.is_empty() {
-            return None;
-        }
         sorted.sort_by(|a, b| a.total_cmp(b));
+        // min, mean, max and mdev as `ping` computes them, without the
+        // cancellation of sqrt(mean(x²) − mean(x)²) (see [`Running`]).
+        let mut r = Running::default();
+        sorted.iter().for_each(|&x| r.add(x));
         let n = sorted.len();
-        let avg = sorted.iter().sum::<f64>() / n as f64;
-        // Mathematically sqrt(mean(x²) − mean(x)²), as iputils computes it; summing
-        // squared deviations from the mean gives the same value without the
-        // cancellation that subtracting two nearly equal large numbers causes.
-        let variance = sorted.iter().map(|x| (x - avg) * (x - avg)).sum::<f64>() / n as f64;
-        let mdev = variance.sqrt();
-        let median =
-            if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
-        Some(Summary {
-            count: n,
-            min: sorted[0],
-            avg,
-            max: sorted[n - 1],
-            mdev,
-            median,
-            p95: percentile_sorted(&sorted, 95.0),
-        })
+        let median = match n {
+            0 => return None,
+            n if n % 2 == 1 => sorted[n / 2],
+            n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+        };
+        // Nearest rank: the sample at rank ceil(0.95 × n), counting from 1.
+        let p95 = sorted[((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1];
+        let (min, avg, max, mdev) = (r.min, r.mean, r.max, r.mdev());
+        Some(Summary { count: n, min, avg, max, mdev, median, p95 })
     }
-}
-
-/// Nearest-rank percentile of already sorted samples: the value at rank
-/// `ceil(p/100 × n)` (1-based). `p` is clamped to 0..=100. Panics on an empty slice.
-fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
-    let n = sorted.len();
-    let rank = ((p.clamp(0.0, 100.0) / 100.0) * n as f64).ceil() as usize;
-    sorted[rank.clamp(1, n) - 1]
 }
 
 /// The interarrival jitter estimator of RFC 3550 (RTP), section 6.4.1,

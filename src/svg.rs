@@ -56,15 +56,20 @@ pub const WIDTH: f64 = 800.0;
 pub const HEIGHT: f64 = 480.0;
 
 // The plot area inside the chart: room on the left for the y labels, at the
-// bottom for the x labels and the axis title, at the top for the title.
+// top for the title, 30 units on the right and 70 at the bottom for the x
+// labels and the axis title.
 const LEFT: f64 = 90.0;
-const RIGHT: f64 = 30.0;
 const TOP: f64 = 60.0;
-const BOTTOM: f64 = 70.0;
+const PLOT_WIDTH: f64 = WIDTH - LEFT - 30.0;
+const PLOT_HEIGHT: f64 = HEIGHT - TOP - 70.0;
 
 /// Above this many points the circles would merge into a thick line; only the
 /// polyline is drawn then.
 const MAX_MARKERS: usize = 120;
+
+/// How the data line is drawn.
+const LINE_STYLE: &str =
+    "fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"2\" stroke-linejoin=\"round\"";
 
 /// One line chart: a title, two axis labels and a series of points, some of
 /// which may be missing. See the [module docs](self).
@@ -105,11 +110,7 @@ impl Chart {
 
     /// Adds a point. A `y` that is not a finite number counts as missing.
     pub fn point(&mut self, x: f64, y: f64) {
-        if y.is_finite() {
-            self.points.push((x, Some(y)));
-        } else {
-            self.points.push((x, None));
-        }
+        self.points.push((x, Some(y).filter(|y| y.is_finite())));
     }
 
     /// Adds a missing point at `x`: a red cross on the x axis.
@@ -135,8 +136,7 @@ impl Chart {
     /// `cannot write ...` or `cannot rename ...`.
     pub fn save(&self, mut part: PartFile, path: &Path) -> Result<()> {
         let what = format!("cannot write {}", part.path().display());
-        let written = part.write_all(self.render().as_bytes());
-        written.map_err(|e| Error::io(what, &e))?;
+        part.write_all(self.render().as_bytes()).map_err(|e| Error::io(what, &e))?;
         part.commit(path)
     }
 
@@ -154,11 +154,8 @@ impl Chart {
         // sits on the frame; only the ticks inside the data's range are drawn.
         let pad = (x_hi - x_lo) * 0.03;
         let slack = (x_hi - x_lo) * 1e-9;
-        let mut x_ticks: Vec<f64> = all_x_ticks
-            .iter()
-            .copied()
-            .filter(|t| *t >= x_lo - slack && *t <= x_hi + slack)
-            .collect();
+        let inside = |t: &&f64| **t >= x_lo - slack && **t <= x_hi + slack;
+        let mut x_ticks: Vec<f64> = all_x_ticks.iter().filter(inside).copied().collect();
         if x_ticks.is_empty() {
             x_ticks = all_x_ticks.clone();
         }
@@ -178,29 +175,18 @@ impl Chart {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" \
              width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" \
-             font-family=\"sans-serif\" font-size=\"13\">\n"
-        );
-        let _ = writeln!(
-            svg,
-            "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>"
+             font-family=\"sans-serif\" font-size=\"13\">\n\
+             <rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"white\"/>\n"
         );
         // A long title (an IPv6 address in it, say) gets a smaller font to fit.
-        let title_size = if self.title.chars().count() > 60 { 15 } else { 18 };
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"32\" text-anchor=\"middle\" font-size=\"{title_size}\" font-weight=\"bold\">{}</text>",
-            WIDTH / 2.0,
-            escape(&self.title)
-        );
+        let size = if self.title.chars().count() > 60 { 15 } else { 18 };
+        let bold = format!(" text-anchor=\"middle\" font-size=\"{size}\" font-weight=\"bold\"");
+        text(&mut svg, WIDTH / 2.0, 32.0, &bold, &self.title);
         self.axes(&mut svg, &scale, &x_ticks, &y_ticks);
         self.series(&mut svg, &scale);
         if ys.is_empty() {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#666666\">no data</text>",
-                LEFT + plot_width() / 2.0,
-                TOP + plot_height() / 2.0
-            );
+            let grey = " text-anchor=\"middle\" fill=\"#666666\"";
+            text(&mut svg, LEFT + PLOT_WIDTH / 2.0, TOP + PLOT_HEIGHT / 2.0, grey, "no data");
         }
         svg.push_str("</svg>\n");
         svg
@@ -208,97 +194,51 @@ impl Chart {
 
     /// Grid lines, tick labels, the frame and the two axis titles.
     fn axes(&self, svg: &mut String, scale: &Scale, x_ticks: &[f64], y_ticks: &[f64]) {
-        let bottom = TOP + plot_height();
-        let right = LEFT + plot_width();
+        let (right, bottom) = (LEFT + PLOT_WIDTH, TOP + PLOT_HEIGHT);
         svg.push_str("<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
-        for &y in y_ticks {
-            let py = scale.py(y);
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{LEFT:.1}\" y1=\"{py:.1}\" x2=\"{right:.1}\" y2=\"{py:.1}\"/>"
-            );
+        for py in y_ticks.iter().map(|&y| scale.py(y)) {
+            line(svg, LEFT, py, right, py);
         }
-        for &x in x_ticks {
-            let px = scale.px(x);
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{px:.1}\" y1=\"{TOP:.1}\" x2=\"{px:.1}\" y2=\"{bottom:.1}\"/>"
-            );
+        for px in x_ticks.iter().map(|&x| scale.px(x)) {
+            line(svg, px, TOP, px, bottom);
         }
+        let (w, h) = (PLOT_WIDTH, PLOT_HEIGHT);
+        let frame = "fill=\"none\" stroke=\"#333333\"";
         svg.push_str("</g>\n");
         let _ = writeln!(
             svg,
-            "<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"#333333\"/>",
-            plot_width(),
-            plot_height()
+            "<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" {frame}/>"
         );
-
         let y_decimals = decimals(tick_step(y_ticks));
         svg.push_str("<g text-anchor=\"end\">\n");
         for &y in y_ticks {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                LEFT - 8.0,
-                scale.py(y) + 4.0,
-                format_tick(y, y_decimals)
-            );
+            text(svg, LEFT - 8.0, scale.py(y) + 4.0, "", &format_tick(y, y_decimals));
         }
-        svg.push_str("</g>\n");
-        let x_decimals = scale.x_decimals;
-        svg.push_str("<g text-anchor=\"middle\">\n");
+        svg.push_str("</g>\n<g text-anchor=\"middle\">\n");
         for &x in x_ticks {
-            let _ = writeln!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                scale.px(x),
-                bottom + 20.0,
-                format_tick(x, x_decimals)
-            );
+            text(svg, scale.px(x), bottom + 20.0, "", &format_tick(x, scale.x_decimals));
         }
         svg.push_str("</g>\n");
-
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"14\">{}</text>",
-            LEFT + plot_width() / 2.0,
-            HEIGHT - 18.0,
-            escape(&self.x_label)
-        );
-        let (lx, ly) = (24.0, TOP + plot_height() / 2.0);
-        let _ = writeln!(
-            svg,
-            "<text x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\" font-size=\"14\" \
-             transform=\"rotate(-90 {lx:.1} {ly:.1})\">{}</text>",
-            escape(&self.y_label)
-        );
+        let title = " text-anchor=\"middle\" font-size=\"14\"";
+        text(svg, LEFT + PLOT_WIDTH / 2.0, HEIGHT - 18.0, title, &self.x_label);
+        let (lx, ly) = (24.0, TOP + PLOT_HEIGHT / 2.0);
+        let rotated = format!("{title} transform=\"rotate(-90 {lx:.1} {ly:.1})\"");
+        text(svg, lx, ly, &rotated, &self.y_label);
     }
 
     /// The data: polylines through the present points (broken where a point is
     /// missing, so a gap never looks like a measurement), circles on the
     /// points, red crosses for the missing ones.
     fn series(&self, svg: &mut String, scale: &Scale) {
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for &(x, y) in &self.points {
-            match y {
-                Some(y) if x.is_finite() => {
-                    if let Some(run) = runs.last_mut() {
-                        run.push((scale.px(x), scale.py(y)));
-                    }
-                }
-                _ => runs.push(Vec::new()),
-            }
-        }
+        let runs: Vec<Vec<(f64, f64)>> = (self.points)
+            .split(|&(x, y)| y.is_none() || !x.is_finite())
+            .map(|run| run.iter().filter_map(|&(x, y)| Some((scale.px(x), scale.py(y?)))).collect())
+            .collect();
         for run in runs.iter().filter(|r| r.len() > 1) {
-            svg.push_str("<polyline fill=\"none\" stroke=\"#1f6fb4\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"");
-            for (i, (px, py)) in run.iter().enumerate() {
-                let sep = if i == 0 { "" } else { " " };
-                let _ = write!(svg, "{sep}{px:.1},{py:.1}");
-            }
-            svg.push_str("\"/>\n");
+            let points: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let _ = writeln!(svg, "<polyline {LINE_STYLE} points=\"{}\"/>", points.join(" "));
         }
-        let present = self.points.iter().filter(|p| p.1.is_some()).count();
-        if present <= MAX_MARKERS {
+        if self.points.iter().filter(|p| p.1.is_some()).count() <= MAX_MARKERS {
             svg.push_str("<g fill=\"#1f6fb4\">\n");
             for (px, py) in runs.iter().flatten() {
                 let _ = writeln!(svg, "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3.5\"/>");
@@ -306,59 +246,39 @@ impl Chart {
             svg.push_str("</g>\n");
         }
 
-        let missing: Vec<f64> = self
-            .points
-            .iter()
-            .filter(|p| p.1.is_none() && p.0.is_finite())
-            .map(|p| scale.px(p.0))
-            .collect();
+        let missing = self.points.iter().filter(|p| p.1.is_none() && p.0.is_finite());
+        let missing: Vec<f64> = missing.map(|p| scale.px(p.0)).collect();
         if missing.is_empty() {
             return;
         }
-        let axis = TOP + plot_height();
         svg.push_str("<g stroke=\"#d62728\" stroke-width=\"2.5\" stroke-linecap=\"round\">\n");
-        for px in &missing {
-            cross(svg, *px, axis);
+        for &px in &missing {
+            cross(svg, px, TOP + PLOT_HEIGHT);
         }
         // Legend above the top right corner of the plot area: the cross at
         // the corner, the text ending just left of it (its width is unknown
         // here, so it is anchored at its end).
-        let (lx, ly) = (LEFT + plot_width() - 6.0, TOP - 12.0);
+        let (lx, ly) = (LEFT + PLOT_WIDTH - 6.0, TOP - 12.0);
         cross(svg, lx, ly - 4.0);
         svg.push_str("</g>\n");
-        let _ = writeln!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} ({})</text>",
-            lx - 12.0,
-            ly,
-            escape(&self.missing_label),
-            missing.len()
-        );
+        let legend = format!("{} ({})", self.missing_label, missing.len());
+        text(svg, lx - 12.0, ly, " text-anchor=\"end\"", &legend);
     }
 }
 
+/// A `<text>` element at (x, y) with more `attributes`; the content is escaped.
+fn text(svg: &mut String, x: f64, y: f64, attributes: &str, content: &str) {
+    let _ = writeln!(svg, "<text x=\"{x:.1}\" y=\"{y:.1}\"{attributes}>{}</text>", escape(content));
+}
+
+fn line(svg: &mut String, x1: f64, y1: f64, x2: f64, y2: f64) {
+    let _ = writeln!(svg, "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\"/>");
+}
+
+/// A red cross, ten units wide, centred on (x, y).
 fn cross(svg: &mut String, x: f64, y: f64) {
-    let d = 5.0;
-    let _ = writeln!(
-        svg,
-        "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\"/>",
-        x - d,
-        y - d,
-        x + d,
-        y + d,
-        x - d,
-        y + d,
-        x + d,
-        y - d
-    );
-}
-
-fn plot_width() -> f64 {
-    WIDTH - LEFT - RIGHT
-}
-
-fn plot_height() -> f64 {
-    HEIGHT - TOP - BOTTOM
+    line(svg, x - 5.0, y - 5.0, x + 5.0, y + 5.0);
+    line(svg, x - 5.0, y + 5.0, x + 5.0, y - 5.0);
 }
 
 /// Maps data coordinates to SVG coordinates (SVG's y grows downwards).
@@ -373,40 +293,40 @@ struct Scale {
 
 impl Scale {
     fn px(&self, x: f64) -> f64 {
-        LEFT + (x - self.x_min) / (self.x_max - self.x_min) * plot_width()
+        LEFT + (x - self.x_min) / (self.x_max - self.x_min) * PLOT_WIDTH
     }
 
     fn py(&self, y: f64) -> f64 {
-        TOP + plot_height() - (y - self.y_min) / (self.y_max - self.y_min) * plot_height()
+        TOP + PLOT_HEIGHT - (y - self.y_min) / (self.y_max - self.y_min) * PLOT_HEIGHT
     }
+}
+
+/// The smallest and the largest value, or `None` when there is no finite one.
+fn bounds(values: &[f64]) -> Option<(f64, f64)> {
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some((lo, hi)).filter(|_| lo.is_finite() && hi.is_finite())
 }
 
 /// The x range to show: the data's, widened when it is a single value.
 fn x_range(xs: &[f64], whole: bool) -> (f64, f64) {
-    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
+    match bounds(xs) {
+        None => (0.0, 1.0),
+        Some((lo, hi)) if lo == hi => {
+            let pad = if whole { 1.0 } else { widen(lo) };
+            (lo - pad, hi + pad)
+        }
+        Some(range) => range,
     }
-    if lo == hi {
-        let pad = if whole { 1.0 } else { widen(lo) };
-        return (lo - pad, hi + pad);
-    }
-    (lo, hi)
 }
 
 /// The y range to show. It starts at zero when every value is positive: RTT,
 /// delay and throughput are amounts, and an axis cut at 0.19 would make a
 /// difference of 1% look like a factor of ten.
 fn y_range(ys: &[f64]) -> (f64, f64) {
-    let lo = ys.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = ys.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() || !hi.is_finite() {
-        return (0.0, 1.0);
-    }
-    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    let (lo, hi) = bounds(ys).map_or((0.0, 0.0), |(lo, hi)| (lo.min(0.0), hi.max(0.0)));
     if lo == hi {
-        return (0.0, 1.0); // all zero
+        return (0.0, 1.0); // no data, or all zero
     }
     // A little headroom, so the highest point does not sit on the frame.
     let room = (hi - lo) * 0.04;
@@ -448,8 +368,7 @@ fn ticks_with_step(lo: f64, hi: f64, step: f64) -> Vec<f64> {
     // Work in whole multiples of the step so rounding errors cannot add up
     // (a tiny tolerance keeps 0.6000000000000001 / 0.2 from becoming 4 steps).
     let first = (lo / step + 1e-9).floor() as i64;
-    let last = (hi / step - 1e-9).ceil() as i64;
-    let last = last.max(first + 1);
+    let last = ((hi / step - 1e-9).ceil() as i64).max(first + 1);
     // For steps below 1, divide by the whole number 1/step instead of
     // multiplying by the step: 3.0 / 5.0 is exactly the double nearest 0.6,
     // while 3.0 * 0.2 is 0.6000000000000001.
@@ -468,47 +387,28 @@ fn nice_step(rough: f64) -> f64 {
     }
     let power = 10f64.powf(rough.log10().floor());
     let fraction = rough / power;
-    let nice = if fraction <= 1.0 + 1e-9 {
-        1.0
-    } else if fraction <= 2.0 + 1e-9 {
-        2.0
-    } else if fraction <= 5.0 + 1e-9 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * power
+    [1.0, 2.0, 5.0].into_iter().find(|n| fraction <= n + 1e-9).unwrap_or(10.0) * power
 }
 
 fn tick_step(ticks: &[f64]) -> f64 {
-    if ticks.len() >= 2 {
-        ticks[1] - ticks[0]
-    } else {
-        1.0
-    }
+    ticks.get(1).map_or(1.0, |second| second - ticks[0])
 }
 
-/// How many decimals a tick label needs for this step (0.25 -> 2, 5 -> 0).
+/// How many decimals a tick label needs for this step (0.2 -> 1, 5 -> 0).
+/// Steps are 1, 2 or 5 times a power of ten, so the power's decimals suffice.
 fn decimals(step: f64) -> usize {
     if !step.is_finite() || step <= 0.0 || step >= 1.0 {
         return 0;
     }
-    let mut d = (-step.log10() - 1e-9).ceil().max(0.0) as usize;
-    // For 1, 2 and 5 times a power of ten that is already enough; the loop only
-    // guards against a step that would need more digits than its power of ten.
-    while d < 12
-        && ((step * 10f64.powi(d as i32)).round() - step * 10f64.powi(d as i32)).abs() > 1e-6
-    {
-        d += 1;
-    }
-    d
+    (-step.log10() - 1e-9).ceil().max(0.0) as usize
 }
 
 fn format_tick(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
+    let unsigned = text.trim_start_matches('-');
     // "-0" and "-0.0" are zero.
-    if text.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
-        text.trim_start_matches('-').to_string()
+    if unsigned.chars().all(|c| c == '0' || c == '.') {
+        unsigned.to_string()
     } else {
         text
     }
@@ -546,15 +446,11 @@ mod tests {
 
     #[test]
     fn nice_steps_are_1_2_5() {
-        assert_eq!(nice_step(0.7), 1.0);
-        assert_eq!(nice_step(1.0), 1.0);
-        assert_eq!(nice_step(1.3), 2.0);
-        assert_eq!(nice_step(3.0), 5.0);
-        assert_eq!(nice_step(7.0), 10.0);
+        let cases = [(0.7, 1.0), (1.0, 1.0), (1.3, 2.0), (3.0, 5.0), (7.0, 10.0), (420.0, 500.0)];
+        for (rough, step) in cases.into_iter().chain([(0.0, 1.0), (f64::NAN, 1.0)]) {
+            assert_eq!(nice_step(rough), step, "{rough}");
+        }
         assert!((nice_step(0.013) - 0.02).abs() < 1e-12);
-        assert_eq!(nice_step(420.0), 500.0);
-        assert_eq!(nice_step(0.0), 1.0);
-        assert_eq!(nice_step(f64::NAN), 1.0);
     }
 
     #[test]
@@ -581,10 +477,9 @@ mod tests {
 
     #[test]
     fn labels_have_just_enough_decimals() {
-        assert_eq!(decimals(5.0), 0);
-        assert_eq!(decimals(0.2), 1);
-        assert_eq!(decimals(0.05), 2);
-        assert_eq!(decimals(0.001), 3);
+        for (step, digits) in [(5.0, 0), (0.2, 1), (0.05, 2), (0.001, 3)] {
+            assert_eq!(decimals(step), digits, "{step}");
+        }
         assert_eq!(format_tick(0.6000000000000001, 1), "0.6");
         assert_eq!(format_tick(-0.0, 1), "0.0");
         assert_eq!(format_tick(-4.0, 0), "-4");

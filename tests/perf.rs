@@ -313,25 +313,6 @@ fn the_largest_payload_works() {
 }
 
 #[test]
-fn bad_datagrams_never_kill_the_server() {
-    let server = Server::start(SERVER, &["--port", "0"]);
-    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut buf = vec![0u8; 70_000];
-    let big = vec![0xAB; 65_000];
-    for payload in [&b"\xff\xfe\x00"[..], &big[..], b""] {
-        socket.send_to(payload, server.addr).unwrap();
-        let (n, _) = socket.recv_from(&mut buf).unwrap();
-        assert_eq!(&buf[..n], payload);
-    }
-    let dir = TempDir::new();
-    client(server.addr.port(), &dir, &["1", "8", "--csv"]).expect_code(0);
-    let mut server = server;
-    assert!(server.is_running());
-    assert!(server.lines_so_far().is_empty(), "perf-server is silent");
-}
-
-#[test]
 fn bad_arguments_exit_2_with_a_clear_error() {
     let dir = TempDir::new();
     for (args, says) in [
@@ -373,31 +354,6 @@ fn help_lists_every_flag_with_its_default() {
         .expect_out("--out-dir DIR")
         .expect_out("--csv")
         .expect_out("example:");
-}
-
-/// Every numeric flag and positional, fed the values that once panicked or
-/// aborted (`perf-client 18446744073709551615` exited 101, `3000000000`
-/// aborted on a 240 GB allocation): exit 2 and a clear error, never a panic.
-#[test]
-fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "3000000000"];
-    for value in bad {
-        for (bin, args, fine) in [
-            (CLIENT, vec![value], &[][..]),
-            (CLIENT, vec!["1", value], &[]),
-            (CLIENT, vec!["--window", value], &[]),
-            (CLIENT, vec!["--timeout", value], &["1.5"]),
-            (CLIENT, vec!["--port", value], &[]),
-            (SERVER, vec!["--port", value], &["0"]),
-        ] {
-            if fine.contains(&value) {
-                continue;
-            }
-            let run = Client::new(bin).args(&args).limit(Duration::from_secs(10)).run();
-            run.expect_code(2).expect_err("error: ");
-            assert!(!run.err().contains("panicked"), "{}", run.report());
-        }
-    }
 }
 
 #[test]

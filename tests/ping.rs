@@ -224,29 +224,41 @@ fn replies_that_match_no_message_are_ignored() {
         .expect_out("ignored a reply that matches no message");
 }
 
+/// Both echo servers, ping's and perf's, send back invalid UTF-8, a
+/// 65,000-byte datagram and an empty one unchanged, and go on serving:
+/// ping-server logs each (escaped, cut), perf-server stays silent.
 #[test]
-fn bad_datagrams_never_kill_the_server() {
-    let server = Server::start(SERVER, &["--port", "0"]);
+fn bad_datagrams_never_kill_the_servers() {
+    let (perf_server, perf_client) =
+        (env!("CARGO_BIN_EXE_perf-server"), env!("CARGO_BIN_EXE_perf-client"));
+    let mut ping = Server::start(SERVER, &["--port", "0"]);
+    let mut perf = Server::start(perf_server, &["--port", "0"]);
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut buf = vec![0u8; 70_000];
-    let big = vec![b'z'; 65_000];
-    for payload in [&b"\xff\xfe\xc3("[..], &big[..], b""] {
+    let (big, big_binary) = (vec![b'z'; 65_000], vec![0xAB; 65_000]);
+    let payloads = [&b"\xff\xfe\xc3("[..], b"\xff\xfe\x00", &big[..], &big_binary[..], b""];
+    for (server, payload) in [&ping, &perf].into_iter().flat_map(|s| payloads.map(|p| (s, p))) {
         socket.send_to(payload, server.addr).unwrap();
         let (n, from) = socket.recv_from(&mut buf).unwrap();
         assert_eq!(from, server.addr);
         assert_eq!(&buf[..n], payload, "echo must be unchanged");
     }
-    assert!(server
+    assert!(ping
         .wait_for_line("message: \"\\xff\\xfe\\xc3(\" from", Duration::from_secs(5))
         .is_some());
-    assert!(server.wait_for_line("... (65000 bytes) from", Duration::from_secs(5)).is_some());
-    assert!(server.wait_for_line("message: \"\" from", Duration::from_secs(5)).is_some());
-    client(server.addr.port(), &["3", "0.01"])
+    assert!(ping.wait_for_line("... (65000 bytes) from", Duration::from_secs(5)).is_some());
+    assert!(ping.wait_for_line("message: \"\" from", Duration::from_secs(5)).is_some());
+    client(ping.addr.port(), &["3", "0.01"])
         .expect_code(0)
         .expect_out("3 sent, 3 received, 0% loss");
-    let mut server = server;
-    assert!(server.is_running());
+    let (dir, port) = (TempDir::new(), perf.addr.port().to_string());
+    let out_dir = dir.path().to_str().unwrap();
+    let perf_args =
+        ["--host", "127.0.0.1", "--port", &port, "--out-dir", out_dir, "1", "8", "--csv"];
+    Client::new(perf_client).args(&perf_args).run().expect_code(0);
+    assert!(ping.is_running() && perf.is_running());
+    assert!(perf.lines_so_far().is_empty(), "perf-server is silent");
 }
 
 #[test]
@@ -362,12 +374,18 @@ fn plot_refuses_a_name_that_is_not_svg() {
     }
 }
 
-/// Every numeric flag and positional of both programs, fed the values that
-/// once panicked or aborted: always exit 2, a clear error, no panic.
+/// Every numeric flag and positional of ping and perf, client and server,
+/// fed the values that once panicked or aborted (`perf-client
+/// 18446744073709551615` exited 101, `perf-client 3000000000` aborted on a
+/// 240 GB allocation): always exit 2, a clear error, no panic. tests/cli.rs
+/// covers the numeric arguments of every binary; these cases add the TIME
+/// flags and refuse the values that it lets other programs accept.
 #[test]
 fn extreme_numbers_are_usage_errors_never_panics() {
-    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", "", "4000000000"];
-    for value in bad {
+    let (perf_client, perf_server) =
+        (env!("CARGO_BIN_EXE_perf-client"), env!("CARGO_BIN_EXE_perf-server"));
+    let bad = ["0", "-1", "1.5", "1e30", "NaN", "inf", "18446744073709551615", ""];
+    for value in bad.into_iter().chain(["3000000000", "4000000000"]) {
         // Each case: binary, arguments, and the listed values it rightly accepts.
         for (bin, args, fine) in [
             (CLIENT, vec![value], &[][..]),
@@ -380,6 +398,12 @@ fn extreme_numbers_are_usage_errors_never_panics() {
             (CLIENT, vec!["--port", value], &[]),
             (SERVER, vec!["--delay", value], &["0", "1.5"]),
             (SERVER, vec!["--port", value], &["0"]),
+            (perf_client, vec![value], &[]),
+            (perf_client, vec!["1", value], &[]),
+            (perf_client, vec!["--window", value], &[]),
+            (perf_client, vec!["--timeout", value], &["1.5"]),
+            (perf_client, vec!["--port", value], &[]),
+            (perf_server, vec!["--port", value], &["0"]),
         ] {
             if fine.contains(&value) {
                 continue;

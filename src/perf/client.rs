@@ -38,7 +38,7 @@
 //! |---|---|---|
 //! | `sys.argv[1:3]` | [`Args`] | range-checked (exit 2); `--window`, `--timeout`, `--csv`, `--out-dir` |
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`net::udp_client_socket`] in [`run`] | then [`UdpSocket::connect`]: the kernel drops other senders' datagrams and passes ICMP errors on |
-//! | `random.choices(...)` per datagram | `Window::send` | a sequence number, then a filler drawn once: each echo is matched to its own send time |
+//! | `random.choices(...)` per datagram | `payload` in [`measure`] | a sequence number, then a filler drawn once: each echo is matched to its own send time |
 //! | `sendto(msg, (ip, port))` | [`UdpSocket::send`] | up to `--window` in flight, not one |
 //! | `recvfrom(1024)` | [`UdpSocket::recv`] | 65,508-byte buffer; a read timeout of one tick, so the timeout rule always runs |
 //! | `if now - start >= 1: print(...)` | `on_row` in [`measure`] | goodput in kB/s and Mbit/s, RTT/2, sent/received/lost, jitter; `--csv` |
@@ -92,13 +92,12 @@
 //!   a firewall drops it or the host rate-limits it.
 
 use crate::cli::{self, Command, Matches};
-use crate::error::{describe, is_timeout, Error, Result};
-use crate::ping::{icmp_note, is_icmp_refusal};
+use crate::error::{is_timeout, Error, Result};
+use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
-use crate::{net, outln};
-use std::collections::VecDeque;
+use crate::{clock, net, outln};
 use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -117,86 +116,134 @@ pub fn measure(
     on_row: &mut dyn FnMut(&Row),
 ) -> Result<Report> {
     // Hardening: connect, so only the server's datagrams reach us and ICMP errors do too.
-    socket
-        .connect(server)
-        .map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
+    let connected = socket.connect(server);
+    connected.map_err(|e| Error::io(format!("cannot connect the UDP socket to {server}"), &e))?;
     // Hardening: a read timeout of one tick, so a lost echo cannot freeze the run.
-    socket
-        .set_read_timeout(Some(TICK.min(o.timeout)))
-        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-    let mut w = Window::new(o);
+    let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
+    tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+    // Each datagram: its sequence number cut to `tag` bytes, then a filler drawn once.
+    let (tag, mask) = (tag_len(o.size), tag_mask(o.size));
+    let mut payload = Rng::from_time().upper_alnum(o.size);
+    // Room for one echo, plus one byte to notice a datagram that is too long.
+    let mut reply = vec![0u8; o.size + 1];
+    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::new());
+    let mut n = Counts::default();
     let start = Instant::now();
-    let second = |n: u64| start + Duration::from_secs(n);
-    let mut rows = Vec::new();
-    let mut row = Row::new(1);
-    let mut now = start;
-    loop {
+    let second = |k: u64| start + Duration::from_secs(k);
+    let (mut rows, mut row) = (Vec::new(), Row::new(1));
+    let end = loop {
+        let now = Instant::now();
         // "A second has passed": print its row (the last row also waits for the stragglers).
         while row.second < o.duration && now >= second(row.second) {
-            row.jitter_ms = w.jitter.value();
+            row.jitter_ms = jitter.value();
             on_row(&row);
             let next = Row::new(row.second + 1);
             rows.push(std::mem::replace(&mut row, next));
         }
         // The one timeout rule: a datagram not echoed TIMEOUT after its send is lost.
-        w.give_up_old(now, &mut row);
+        ledger.expire(now, |_| row.lost += 1);
         let sending = now < second(o.duration);
-        if !sending && w.in_flight.is_empty() {
-            break;
+        if !sending && ledger.unsettled() == 0 {
+            break now;
         }
-        if sending && w.in_flight.len() < o.window {
-            w.send(socket, &mut row)
-                .map_err(|e| Error::failed(format!("cannot send to {server}"), describe(&e)))?;
-        } else {
-            match socket.recv(&mut w.reply) {
-                Ok(len) => w.echo(len, Instant::now(), &mut row),
-                Err(e) if is_timeout(&e) => {}
-                Err(e) if is_icmp_refusal(&e) => w.refused += 1,
-                Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+        if sending && ledger.unsettled() < o.window as u64 {
+            let seq = ledger.sent(Instant::now());
+            payload[..tag].copy_from_slice(&seq.to_be_bytes()[8 - tag..]);
+            row.sent += 1;
+            for _ in 0..2 {
+                match socket.send(&payload) {
+                    // An ICMP error about an earlier datagram is reported (and cleared) by
+                    // this send, which did not leave: count the notice and try once more
+                    // (a datagram not sent after all times out as lost).
+                    Err(e) if is_icmp_refusal(&e) => n.refused += 1,
+                    Err(e) => return Err(Error::io(format!("cannot send to {server}"), &e)),
+                    Ok(_) => break,
+                }
             }
+            continue;
         }
-        now = Instant::now();
-    }
-    row.jitter_ms = w.jitter.value();
-    row.span = now.saturating_duration_since(second(row.second - 1));
+        let got = socket.recv(&mut reply);
+        let at = Instant::now();
+        match got {
+            // An echo of ours: SIZE bytes, the filler unchanged; its tag says which datagram.
+            Ok(len) if len == o.size && reply[tag..len] == payload[tag..] => {
+                let mut number = [0u8; 8];
+                number[8 - tag..].copy_from_slice(&reply[..tag]);
+                // Position in the window; the subtraction wraps as the cut numbers do.
+                let offset = u64::from_be_bytes(number).wrapping_sub(ledger.oldest()) & mask;
+                // An offset past the window is a datagram settled and forgotten already.
+                let in_window = offset < ledger.unsettled();
+                let echo = if in_window {
+                    ledger.echo(ledger.oldest() + offset, at)
+                } else {
+                    Echo::Forgotten
+                };
+                match echo {
+                    Echo::InTime(rtt) => {
+                        row.received += 1;
+                        row.bytes += len as u64;
+                        row.rtt_total += rtt;
+                        jitter.update(clock::ms(rtt));
+                    }
+                    // Late, and it settles the datagram: lost (the arrival time decides).
+                    Echo::Late(_, true) => {
+                        row.lost += 1;
+                        n.late_or_duplicate += 1;
+                    }
+                    _ => n.late_or_duplicate += 1,
+                }
+            }
+            Ok(_) => n.foreign += 1,
+            Err(e) if is_timeout(&e) => {}
+            Err(e) if is_icmp_refusal(&e) => n.refused += 1,
+            Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
+        }
+    };
+    row.jitter_ms = jitter.value();
+    row.span = end.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
-    let o = o.clone();
-    let (late_or_duplicate, foreign, refused) = (w.late_or_duplicate, w.foreign, w.refused);
-    let jitter_ms = w.jitter.whole_run();
-    Ok(Report { server, options: o, rows, late_or_duplicate, foreign, refused, jitter_ms })
+    let (options, jitter_ms) = (o.clone(), jitter.whole_run());
+    Ok(Report { server, options, rows, n, jitter_ms })
 }
 
-/// The binary: the header, a row per second (text or `--csv`), the graphs,
-/// then the summary (on stderr with `--csv`, so stdout stays pure CSV).
+/// The binary: [`run_with`], then the verdict. With `--csv` the rows alone
+/// go to stdout, so it stays pure CSV; everything else goes to stderr.
 ///
 /// # Errors
 ///
 /// Setup failures; after the summary, "no echo" when none came back (exit 1).
 pub fn run(args: Args) -> Result<()> {
+    let csv = args.csv;
+    let say = |line: &str| match csv {
+        true => drop(writeln!(std::io::stderr(), "{line}")),
+        false => outln!("{line}"),
+    };
+    run_with(&args, &|row| outln!("{row}"), &say)?.verdict(args.port)
+}
+
+/// Everything `perf-client` does but the verdict: the header and a row per
+/// second (text or `--csv`) through `rows`, then the graphs and the summary
+/// through `say`. The tour runs this too.
+///
+/// # Errors
+///
+/// Setup failures, a failed send or receive, or graphs that cannot be written.
+pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<Report> {
     let (o, csv) = (&args.options, args.csv);
     std::fs::create_dir_all(&args.out_dir) // fail now rather than after the run
         .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), &e))?;
     let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
     if csv {
-        outln!("{CSV_HEADER}");
+        rows(CSV_HEADER);
     } else {
-        let t = crate::clock::secs_text(o.timeout);
-        outln!(
-            "perf-client: {}-byte datagrams to {server} for {} s, window {}, timeout {t}",
-            o.size,
-            o.duration,
-            o.window
-        );
-        outln!("{}", text_header());
+        let (size, secs, window, t) = (o.size, o.duration, o.window, clock::secs_text(o.timeout));
+        let head = format!("perf-client: {size}-byte datagrams to {server} for {secs} s");
+        rows(&format!("{head}, window {window}, timeout {t}"));
+        rows(&text_header());
     }
-    let report = measure(&socket, server, o, &mut |row| {
-        outln!("{}", if csv { row.csv() } else { row.text() })
-    })?;
-    let say = |line: &str| match csv {
-        true => drop(writeln!(std::io::stderr(), "{line}")),
-        false => outln!("{line}"),
-    };
+    let report =
+        measure(&socket, server, o, &mut |row| rows(&if csv { row.csv() } else { row.text() }))?;
     let written = report.write_graphs(&args.out_dir);
     if let Ok(paths) = &written {
         say(&format!("graphs: {}, {}", paths[0].display(), paths[1].display()));
@@ -204,8 +251,7 @@ pub fn run(args: Args) -> Result<()> {
     for line in report.notes().iter().chain(&report.summary()) {
         say(line);
     }
-    written?;
-    report.verdict(args.port)
+    written.map(|_| report)
 }
 
 /// `perf-client`'s command line.
@@ -244,8 +290,6 @@ pub const MAX_WINDOW: usize = 65_536;
 pub const CSV_HEADER: &str = "second,throughput_kBps,avg_delay_ms,sent,received,lost,jitter_ms";
 /// The two graphs, named as the original named its PNGs.
 pub const GRAPH_FILES: [&str; 2] = ["throughput_graph.svg", "average_delay_graph.svg"];
-/// The loop wakes at least this often to close a second or apply the timeout.
-const TICK: Duration = Duration::from_millis(10);
 
 impl cli::Args for Args {
     fn command() -> Command {
@@ -276,13 +320,12 @@ impl cli::Args for Args {
             window: m.number("window", 1, MAX_WINDOW)?,
             timeout: m.timeout("timeout")?,
         };
-        if options.window as u64 > tag_values(options.size) {
-            let (w, s) = (options.window, options.size);
-            let why = format!(
-                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {} apart",
-                tag_values(s)
-            );
-            return Err(m.bad(why));
+        let (w, s) = (options.window, options.size);
+        if w as u64 - 1 > tag_mask(s) {
+            let values = tag_mask(s) + 1; // only SIZE 1 gets here (256 values)
+            return Err(m.bad(format!(
+                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {values} apart"
+            )));
         }
         Ok(Args {
             host: m.value("host").to_string(),
@@ -299,118 +342,14 @@ fn tag_len(size: usize) -> usize {
     size.min(8)
 }
 
-/// How many sequence numbers a payload of `size` bytes can tell apart.
-fn tag_values(size: usize) -> u64 {
-    1u64.checked_shl(8 * tag_len(size) as u32).unwrap_or(u64::MAX)
-}
-
-/// The datagrams in flight, and what the loop counted about them.
-struct Window {
-    size: usize,
-    timeout: Duration,
-    /// The next datagram: sequence number, then the filler.
-    payload: Vec<u8>,
-    /// Room for one echo, plus one byte to notice a datagram that is too long.
-    reply: Vec<u8>,
-    /// Sequence number of `in_flight[0]`; the others follow in order.
-    base: u64,
-    /// Send time of each datagram in flight, and whether it is settled.
-    in_flight: VecDeque<(Instant, bool)>,
-    jitter: Jitter,
-    late_or_duplicate: u64,
-    foreign: u64,
-    refused: u64,
-}
-
-impl Window {
-    fn new(o: &Options) -> Window {
-        Window {
-            size: o.size,
-            timeout: o.timeout,
-            payload: Rng::from_time().upper_alnum(o.size),
-            reply: vec![0u8; o.size + 1],
-            base: 0,
-            in_flight: VecDeque::with_capacity(o.window),
-            jitter: Jitter::new(),
-            late_or_duplicate: 0,
-            foreign: 0,
-            refused: 0,
-        }
-    }
-
-    /// The sequence number `seq` cut to the bytes the payload has for it.
-    fn tag(&self, seq: u64) -> u64 {
-        match tag_values(self.size) {
-            u64::MAX => seq,
-            values => seq & (values - 1),
-        }
-    }
-
-    /// Sends the next datagram.
-    fn send(&mut self, socket: &UdpSocket, row: &mut Row) -> std::io::Result<()> {
-        let n = tag_len(self.size);
-        let seq = self.base + self.in_flight.len() as u64;
-        self.payload[..n].copy_from_slice(&seq.to_be_bytes()[8 - n..]);
-        self.in_flight.push_back((Instant::now(), false));
-        row.sent += 1;
-        for _ in 0..2 {
-            match socket.send(&self.payload) {
-                // An ICMP error about an earlier datagram is reported (and cleared) by
-                // this send, which did not leave: count the notice and try once more.
-                Err(e) if is_icmp_refusal(&e) => self.refused += 1,
-                other => return other.map(drop),
-            }
-        }
-        Ok(()) // not sent after all: it will time out as lost
-    }
-
-    /// Checks an echo of `len` bytes (in `self.reply`) and counts it.
-    fn echo(&mut self, len: usize, at: Instant, row: &mut Row) {
-        let n = tag_len(self.size);
-        if len != self.size || self.reply[n..len] != self.payload[n..] {
-            self.foreign += 1;
-            return;
-        }
-        let mut tag = [0u8; 8];
-        tag[8 - n..].copy_from_slice(&self.reply[..n]);
-        // Position in the window; the subtraction wraps as the cut numbers do.
-        let offset = self.tag(u64::from_be_bytes(tag).wrapping_sub(self.base));
-        let timeout = self.timeout;
-        let flight = match usize::try_from(offset).ok().and_then(|o| self.in_flight.get_mut(o)) {
-            Some(f) if !f.1 => f,
-            _ => return self.late_or_duplicate += 1, // settled already, or before the window
-        };
-        flight.1 = true;
-        let rtt = at.saturating_duration_since(flight.0);
-        if rtt > timeout {
-            // The arrival time decides, not how soon the loop noticed the deadline.
-            row.lost += 1;
-            self.late_or_duplicate += 1;
-        } else {
-            row.received += 1;
-            row.bytes += len as u64;
-            row.rtt_total += rtt;
-            self.jitter.update(crate::clock::ms(rtt));
-        }
-    }
-
-    /// Slides the window past settled datagrams and those past their timeout (lost).
-    fn give_up_old(&mut self, now: Instant, row: &mut Row) {
-        while let Some(&(sent_at, settled)) = self.in_flight.front() {
-            if !settled {
-                if now.saturating_duration_since(sent_at) < self.timeout {
-                    return;
-                }
-                row.lost += 1;
-            }
-            self.in_flight.pop_front();
-            self.base += 1;
-        }
-    }
+/// The bits of a sequence number that a payload of `size` bytes carries: a
+/// number is cut to `seq & tag_mask(size)`.
+fn tag_mask(size: usize) -> u64 {
+    u64::MAX >> (64 - 8 * tag_len(size))
 }
 
 /// One second of the run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// 1 for the first second, and so on.
     pub second: u64,
@@ -433,9 +372,7 @@ pub struct Row {
 
 impl Row {
     fn new(second: u64) -> Row {
-        let (sent, received, lost, bytes) = (0, 0, 0, 0);
-        let (rtt_total, jitter_ms, span) = (Duration::ZERO, 0.0, Duration::from_secs(1));
-        Row { second, sent, received, lost, bytes, rtt_total, jitter_ms, span }
+        Row { second, span: Duration::from_secs(1), ..Row::default() }
     }
 
     /// Goodput in kB/s: echoed payload bytes / 1000 (as the original) per
@@ -448,7 +385,7 @@ impl Row {
     /// one-way delay only on a symmetric path); `None` without an echo.
     pub fn avg_delay_ms(&self) -> Option<f64> {
         let n = self.received as f64;
-        Some(crate::clock::ms(self.rtt_total) / n / 2.0).filter(|_| n > 0.0)
+        Some(clock::ms(self.rtt_total) / n / 2.0).filter(|_| n > 0.0)
     }
 
     /// The row under [`CSV_HEADER`] (an empty delay when nothing came back).
@@ -461,29 +398,32 @@ impl Row {
     /// The row under [`text_header`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
         let delay = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
-        let mbit = self.goodput_kbps() * 8.0 / 1000.0;
-        let cells = [
-            self.second.to_string(),
-            format!("{:.3}", self.goodput_kbps()),
-            format!("{mbit:.3}"),
-            delay,
-        ];
+        let (kb, mbit) = (self.goodput_kbps(), self.goodput_kbps() * 8.0 / 1000.0);
+        let cells = [self.second.to_string(), format!("{kb:.3}"), format!("{mbit:.3}"), delay];
         let counts = [self.sent, self.received, self.lost].map(|c| c.to_string());
-        columns(&cells, &counts, &format!("{:.4}", self.jitter_ms))
+        columns(cells, counts, format!("{:.4}", self.jitter_ms))
     }
 }
 
 /// The human-readable table's header; [`Row::text`] lines up under it.
 pub fn text_header() -> String {
     let cells = ["second", "goodput_kB/s", "Mbit/s", "RTT/2_ms"].map(String::from);
-    let counts = ["sent", "received", "lost"].map(String::from);
-    columns(&cells, &counts, "jitter_ms")
+    columns(cells, ["sent", "received", "lost"].map(String::from), "jitter_ms".into())
 }
 
-fn columns(cells: &[String; 4], counts: &[String; 3], jitter: &str) -> String {
-    let [a, b, c, d] = cells;
-    let [e, f, g] = counts;
+fn columns([a, b, c, d]: [String; 4], [e, f, g]: [String; 3], jitter: String) -> String {
     format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
+}
+
+/// What came back that did not count, and ICMP notices.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
+    pub late_or_duplicate: u64,
+    /// Datagrams of the wrong size or content (not an echo of ours).
+    pub foreign: u64,
+    /// ICMP port-unreachable notices.
+    pub refused: u64,
 }
 
 /// The outcome of a run.
@@ -495,71 +435,59 @@ pub struct Report {
     pub options: Options,
     /// One row per second.
     pub rows: Vec<Row>,
-    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
-    pub late_or_duplicate: u64,
-    /// Datagrams of the wrong size or content (not an echo of ours).
-    pub foreign: u64,
-    /// ICMP port-unreachable notices.
-    pub refused: u64,
+    /// What did not count.
+    pub n: Counts,
     /// Jitter over the whole run: the mean `|D|` of consecutive RTTs, in ms.
     pub jitter_ms: f64,
 }
 
 impl Report {
-    fn total(&self, field: fn(&Row) -> u64) -> u64 {
-        self.rows.iter().map(field).sum()
-    }
-
-    /// Echoes received in time.
-    pub fn received(&self) -> u64 {
-        self.total(|r| r.received)
-    }
-
-    /// Payload bytes that came back.
-    pub fn bytes(&self) -> u64 {
-        self.total(|r| r.bytes)
-    }
-
-    /// How long the run took: the duration, plus the wait for the last echoes.
-    pub fn elapsed(&self) -> Duration {
-        self.rows.iter().map(|r| r.span).sum()
+    /// The whole run as one row: the sums of the rows, over the run's whole
+    /// length (the duration, plus the wait for the last echoes).
+    pub fn total(&self) -> Row {
+        let mut t = Row::default();
+        for r in &self.rows {
+            t.sent += r.sent;
+            t.received += r.received;
+            t.lost += r.lost;
+            t.bytes += r.bytes;
+            t.rtt_total += r.rtt_total;
+            t.span += r.span;
+        }
+        t
     }
 
     /// Round trips per second over the whole run.
     pub fn round_trips_per_sec(&self) -> f64 {
-        self.received() as f64 / self.elapsed().as_secs_f64().max(1e-9)
+        let t = self.total();
+        t.received as f64 / t.span.as_secs_f64().max(1e-9)
     }
 
     /// Lines about datagrams that did not count (only those that apply).
     pub fn notes(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        if self.late_or_duplicate > 0 {
-            lines.push(format!("late or duplicate echoes ignored: {}", self.late_or_duplicate));
+        if self.n.late_or_duplicate > 0 {
+            lines.push(format!("late or duplicate echoes ignored: {}", self.n.late_or_duplicate));
         }
-        if self.foreign > 0 {
-            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.foreign));
+        if self.n.foreign > 0 {
+            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.n.foreign));
         }
-        if self.refused > 0 || self.received() == 0 {
-            lines.push(format!("note: {}", icmp_note(self.refused, true)));
+        if self.n.refused > 0 || self.total().received == 0 {
+            lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
         }
         lines
     }
 
     /// The closing lines, each under 100 columns.
     pub fn summary(&self) -> Vec<String> {
-        let (o, sent, lost) = (&self.options, self.total(|r| r.sent), self.total(|r| r.lost));
-        let secs = self.elapsed().as_secs_f64().max(1e-9);
-        let kbps = self.bytes() as f64 / 1000.0 / secs;
-        let rtt: Duration = self.rows.iter().map(|r| r.rtt_total).sum();
-        let delay = match self.received() {
-            0 => "-".to_string(),
-            n => format!("{:.4} ms", crate::clock::ms(rtt) / n as f64 / 2.0),
-        };
+        let (o, t) = (&self.options, self.total());
+        let (sent, lost, secs, kbps) = (t.sent, t.lost, t.span.as_secs_f64(), t.goodput_kbps());
+        let delay = t.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4} ms"));
         vec![
             format!("--- {} perf statistics: {} s, {}-byte payloads, window {} ---", self.server, o.duration, o.size, o.window),
             format!(
                 "{sent} sent, {} received, {lost} lost ({:.3}%), {:.0} round trips/s, {secs:.3} s in all",
-                self.received(),
+                t.received,
                 lost as f64 * 100.0 / sent.max(1) as f64,
                 self.round_trips_per_sec()
             ),
@@ -575,18 +503,18 @@ impl Report {
     ///
     /// `no echo from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        if self.received() > 0 {
+        if self.total().received > 0 {
             return Ok(());
         }
         let what = format!("no echo from {}", self.server);
-        Err(if self.refused > 0 {
+        Err(if self.n.refused > 0 {
             Error::failed(what, "ICMP port unreachable")
                 .hint(format!("start perf-server on port {port}"))
-        } else if self.late_or_duplicate > 0 {
-            Error::failed(what, format!("{} late echoes", self.late_or_duplicate))
+        } else if self.n.late_or_duplicate > 0 {
+            Error::failed(what, format!("{} late echoes", self.n.late_or_duplicate))
                 .hint("try a longer --timeout")
-        } else if self.foreign > 0 {
-            Error::failed(what, format!("{} datagrams that are no echo of ours", self.foreign))
+        } else if self.n.foreign > 0 {
+            Error::failed(what, format!("{} datagrams that are no echo of ours", self.n.foreign))
                 .hint("is that an echo server?")
         } else {
             Error::failed(what, "nothing came back")
@@ -602,10 +530,7 @@ impl Report {
             .whole_numbers_on_x()
             .missing_label("no echo that second");
         for row in &self.rows {
-            match value(row) {
-                Some(v) => chart.point(row.second as f64, v),
-                None => chart.missing(row.second as f64),
-            }
+            chart.point(row.second as f64, value(row).unwrap_or(f64::NAN)); // NaN: missing
         }
         chart
     }
@@ -644,10 +569,9 @@ mod tests {
 
     #[test]
     fn sequence_numbers_wrap_with_the_payload_size() {
-        let o = |size| Options { duration: 1, size, window: 4, timeout: Duration::from_secs(1) };
-        let w = Window::new(&o(1));
-        assert_eq!((w.tag(255), w.tag(256), w.tag(3u64.wrapping_sub(254))), (255, 0, 5));
-        assert_eq!(Window::new(&o(20)).tag(u64::MAX), u64::MAX);
-        assert_eq!((tag_values(1), tag_values(8)), (256, u64::MAX));
+        let tag = |seq: u64, size| seq & tag_mask(size);
+        assert_eq!((tag(255, 1), tag(256, 1), tag(3u64.wrapping_sub(254), 1)), (255, 0, 5));
+        assert_eq!(tag(u64::MAX, 20), u64::MAX);
+        assert_eq!((tag_mask(1) + 1, tag_mask(8)), (256, u64::MAX));
     }
 }

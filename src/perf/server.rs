@@ -2,11 +2,11 @@
 //!
 //! # What you will learn
 //!
-//! The same loop as [`ping::server`](crate::ping::server) (and the one you
-//! first saw in [`uppercase::udp_server`](crate::uppercase::udp_server)),
-//! with everything that costs time per datagram taken out: no log line, no
-//! allocation. At tens of thousands of datagrams a second, a `print` per
-//! datagram would cost more than the echo itself.
+//! The loop you first saw in [`uppercase::udp_server`](crate::uppercase::udp_server),
+//! made reusable as [`serve_udp`] (the one [`ping::server`](crate::ping::server)
+//! uses too), with everything that costs time per datagram taken out: no log
+//! line, only the copy that becomes the echo. At tens of thousands of
+//! datagrams a second, a `print` per datagram would cost more than the echo itself.
 //!
 //! # The original
 //!
@@ -14,10 +14,10 @@
 //!
 //! | original (Python socket API) | here | what changed, and why |
 //! |---|---|---|
-//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5048))` | [`UdpSocket::bind`] in [`run`] | `--host`/`--port`; a port in use is a clear error (the original printed a message and went on to fail) |
+//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5048))` | [`UdpSocket::bind`] in [`run`] (through [`net::bind_udp`]) | `--host`/`--port`; a port in use is a clear error (the original printed a message and went on to fail) |
 //! | `print("...listening")` | [`net::announce`] | the real address, for `--port 0` |
-//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve`] | 65,535 bytes, so large payloads come back whole (the original cut them at 1024) |
-//! | `if message: sendto(message, addr)` | [`UdpSocket::send_to`] | straight from the receive buffer; empty datagrams are echoed too |
+//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve_udp`] | 65,535 bytes, so large payloads come back whole (the original cut them at 1024) |
+//! | `if message: sendto(message, addr)` | [`UdpSocket::send_to`] in [`serve_udp`]; [`serve`] says what to send | the datagram as it came; empty datagrams are echoed too |
 //!
 //! # The protocol
 //!
@@ -42,13 +42,13 @@
 //! * **Errors in the log**: a failed receive or send is one line and the loop
 //!   goes on (on Windows an echo to a client that has gone makes the *next*
 //!   receive fail with WSAECONNRESET).
-//! * **Memory**: one 64 KiB buffer, whatever the clients send.
+//! * **Memory**: one 64 KiB buffer and the echo being sent, whatever the clients send.
 
 use crate::cli::{self, Command, Matches};
-use crate::error::{describe, Result};
-use crate::net::{self, Family};
+use crate::error::Result;
+use crate::net;
 use crate::output::Log;
-use crate::server::receive_failure;
+use crate::server::serve_udp;
 use std::net::UdpSocket;
 
 /// The original's flow: bind, say so, echo forever.
@@ -57,8 +57,7 @@ use std::net::UdpSocket;
 ///
 /// The host does not resolve, or the port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
-    let addrs = net::resolve(&args.host, args.port, Family::Any)?;
-    let socket = UdpSocket::bind(&addrs[..]).map_err(|e| net::bind_error(addrs[0], &e))?;
+    let socket = net::bind_udp(&args.host, args.port)?;
     net::announce("perf-server", net::local_addr_of(socket.local_addr())?);
     serve(socket, Log::stdout())
 }
@@ -67,22 +66,9 @@ pub fn run(args: Args) -> Result<()> {
 ///
 /// # Errors
 ///
-/// None: failures are log lines and the loop goes on.
+/// None: failures are log lines and the loop goes on (see [`serve_udp`]).
 pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
-    // Hardening: room for the largest datagram (the original read 1024 and cut the rest).
-    let mut buf = vec![0u8; net::MAX_DATAGRAM];
-    loop {
-        match socket.recv_from(&mut buf) {
-            Ok((len, client)) => {
-                if let Err(e) = socket.send_to(&buf[..len], client) {
-                    log.line(format_args!("echo to {client} failed: {}", describe(&e)));
-                }
-            }
-            // Windows: the process is ending and std's WSACleanup closed the socket.
-            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
-            Err(e) => log.line(format_args!("{}", receive_failure(&e))),
-        }
-    }
+    serve_udp(socket, log, |datagram, _| Some(datagram.to_vec()))
 }
 
 /// `perf-server`'s command line.

@@ -103,7 +103,7 @@
 //!   messages may be unsettled ([`WINDOW`]); the sender then waits for the
 //!   oldest to be settled, as `ping -f` waits for replies.
 
-use super::{icmp_note, is_icmp_refusal};
+use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
 use crate::cli::{self, Command, Matches};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
@@ -111,12 +111,11 @@ use crate::output::preview;
 use crate::rng::Rng;
 use crate::stats::Running;
 use crate::svg::Chart;
-use crate::{net, outln};
-use std::collections::VecDeque;
+use crate::{clock, net, outln};
 use std::fmt::Arguments;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The original's flow: a sender thread and a receiver (this thread), until
@@ -134,17 +133,13 @@ pub fn ping(
     say: &(dyn Fn(Arguments) + Sync),
 ) -> Result<Report> {
     let payloads = Payloads::new(o.size, &mut Rng::from_time());
-    say(format_args!(
-        "PING {server}: {} messages of {} bytes, every {}, timeout {}",
-        o.count,
-        o.size,
-        crate::clock::secs_text(o.interval),
-        crate::clock::secs_text(o.timeout)
-    ));
+    let (every, timeout) = (clock::secs_text(o.interval), clock::secs_text(o.timeout));
+    let what =
+        format!("{} messages of {} bytes, every {every}, timeout {timeout}", o.count, o.size);
+    say(format_args!("PING {server}: {what}"));
     // Hardening: a read timeout of one tick, so the timeout rule runs when nothing arrives.
-    socket
-        .set_read_timeout(Some(TICK.min(o.timeout)))
-        .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+    let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
+    tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
     let (sent_tx, sent_rx) = mpsc::channel::<Instant>();
     // Hardening: the sender takes a credit per message and the receiver gives one back
     // per settled message, so at most WINDOW are unsettled: memory O(window), not O(COUNT).
@@ -154,7 +149,10 @@ pub fn ping(
         let _ = credit_tx.send(());
     }
     let start = Instant::now();
-    let mut books = Books::new(server, o, plot, &payloads);
+    let rtts = plot.then(|| vec![None; o.count as usize]);
+    let (n, rtt, timeout) = (Counts::default(), Running::default(), o.timeout);
+    let mut report = Report { server, timeout, elapsed: Duration::ZERO, n, rtt, rtts };
+    let mut ledger = Ledger::new(timeout);
     let payloads = &payloads;
     std::thread::scope(|scope| {
         // The sender thread.
@@ -177,58 +175,84 @@ pub fn ping(
                     say(format_args!("message {} could not be sent: {why}", n + 1));
                 }
             }
-            // Returning drops `sent_tx`, which tells the receiver that nothing more comes.
         });
 
         // The receiver: one loop, one timeout rule.
         let mut buf = vec![0u8; net::MAX_DATAGRAM];
-        let mut sender_done = false;
         loop {
-            sender_done |= books.learn(&sent_rx);
-            books.give_up_old(Instant::now(), &credit_tx, say);
-            if sender_done && books.all_settled() {
-                break;
+            let got = socket.recv_from(&mut buf);
+            let at = Instant::now();
+            // Every message posted so far is known, so is any whose echo just came.
+            for sent_at in sent_rx.try_iter() {
+                ledger.sent(sent_at);
             }
-            match socket.recv_from(&mut buf) {
-                Ok((len, from)) => {
-                    let at = Instant::now();
-                    sender_done |= books.learn(&sent_rx);
-                    books.echo(&buf[..len], from, at, say);
+            match got {
+                Ok((_, from)) if from != server => {
+                    report.n.foreign += 1;
+                    say(format_args!("ignored a datagram from {from}: not the server"));
+                }
+                Ok((len, _)) => {
+                    match payloads.number(&buf[..len]).filter(|&i| i < ledger.count()) {
+                        Some(i) => report.tally(i, ledger.echo(i, at), &buf[..len], say),
+                        None => {
+                            report.n.malformed += 1;
+                            let p = preview(&buf[..len], 32);
+                            say(format_args!("ignored a reply that matches no message: {p}"));
+                        }
+                    }
                 }
                 Err(e) if is_timeout(&e) => {}
                 // Windows: an unconnected socket hears of an ICMP port unreachable this way.
-                Err(e) if is_icmp_refusal(&e) => books.report.n.refused += 1,
+                Err(e) if is_icmp_refusal(&e) => report.n.refused += 1,
                 Err(e) => return Err(Error::io("cannot receive", &e)),
             }
+            let settled = ledger.oldest();
+            ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
+            // Each message settled gives the sender a credit back.
+            for _ in settled..ledger.oldest() {
+                let _ = credit_tx.try_send(());
+            }
+            if ledger.count() == o.count && ledger.unsettled() == 0 {
+                break;
+            }
         }
-        books.report.elapsed = start.elapsed();
-        Ok(books.report)
+        report.n.sent = ledger.count();
+        report.elapsed = start.elapsed();
+        Ok(report)
     })
 }
 
-/// The binary: ping, then the chart, the notes and the statistics.
+/// The binary: [`run_with`], then the verdict.
 ///
 /// # Errors
 ///
 /// Setup failures; and, after the statistics are printed, "no reply" when
 /// no echo came back in time (exit 1), with what did arrive.
 pub fn run(args: Args) -> Result<()> {
+    run_with(&args, &|line| outln!("{line}"))?.verdict(args.port)
+}
+
+/// Everything `ping-client` does but the verdict, printed through `say`: the
+/// run, the chart, the notes and the statistics. The tour runs this too.
+///
+/// # Errors
+///
+/// Setup failures, a failed receive, or a chart that cannot be written.
+pub fn run_with(args: &Args, say: &(dyn Fn(Arguments) + Sync)) -> Result<Report> {
     // Hardening: the chart's temporary file first, so a bad folder fails before the run.
     let part = args.plot.as_deref().map(PartFile::create).transpose()?;
     let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
-    let print = |line: Arguments| outln!("{line}");
-    let report = ping(&socket, server, &args.options, part.is_some(), &print)?;
+    let report = ping(&socket, server, &args.options, part.is_some(), say)?;
     let plotted = match (part, &args.plot) {
         (Some(part), Some(path)) => report.chart().save(part, path).map(|()| {
-            outln!("RTT chart written to {}", path.display());
+            say(format_args!("RTT chart written to {}", path.display()));
         }),
         _ => Ok(()),
     };
     for line in report.notes().iter().chain(&report.statistics()) {
-        outln!("{line}");
+        say(format_args!("{line}"));
     }
-    plotted?;
-    report.verdict(args.port)
+    plotted.map(|()| report)
 }
 
 /// The largest COUNT accepted.
@@ -237,11 +261,6 @@ pub const MAX_COUNT: u64 = 100_000_000;
 pub const MAX_PLOT: u64 = 100_000;
 /// At most this many messages unsettled at once; memory is O(WINDOW).
 pub const WINDOW: usize = 65_536;
-/// How many settled messages are remembered, to tell late from duplicate
-/// (iputils remembers 65,536 sequence numbers for the same purpose).
-const HISTORY: usize = 65_536;
-/// The receiver wakes at least this often to apply the timeout rule.
-const TICK: Duration = Duration::from_millis(10);
 
 /// What one run does.
 #[derive(Debug, Clone)]
@@ -316,134 +335,6 @@ impl cli::Args for Args {
     }
 }
 
-/// The fate of one message.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Fate {
-    Waiting,
-    Received,
-    Lost,
-}
-
-/// The receiver's books: the messages from `first` on, oldest first.
-struct Books<'a> {
-    payloads: &'a Payloads,
-    /// Send time and fate of messages `first`, `first + 1`, ...
-    messages: VecDeque<(Instant, Fate)>,
-    first: u64,
-    /// The oldest message not settled yet.
-    oldest: u64,
-    report: Report,
-}
-
-impl<'a> Books<'a> {
-    fn new(server: SocketAddr, o: &Options, plot: bool, payloads: &'a Payloads) -> Books<'a> {
-        let rtts = plot.then(|| vec![None; o.count as usize]);
-        let (timeout, elapsed, rtt, n) =
-            (o.timeout, Duration::ZERO, Running::default(), Counts::default());
-        let report = Report { server, timeout, elapsed, n, rtt, rtts };
-        let (messages, first, oldest) = (VecDeque::new(), 0, 0);
-        Books { payloads, messages, first, oldest, report }
-    }
-
-    /// Takes in what the sender has posted; true once the sender is done.
-    fn learn(&mut self, sent: &mpsc::Receiver<Instant>) -> bool {
-        loop {
-            match sent.try_recv() {
-                Ok(at) => {
-                    self.messages.push_back((at, Fate::Waiting));
-                    self.report.n.sent += 1;
-                }
-                Err(TryRecvError::Empty) => return false,
-                Err(TryRecvError::Disconnected) => return true,
-            }
-        }
-    }
-
-    fn all_settled(&self) -> bool {
-        self.oldest == self.report.n.sent
-    }
-
-    /// The timeout rule: a message still waiting TIMEOUT after its send is
-    /// lost. Settled messages free a credit; the oldest are then forgotten.
-    fn give_up_old(
-        &mut self,
-        now: Instant,
-        credits: &mpsc::SyncSender<()>,
-        say: &dyn Fn(Arguments),
-    ) {
-        while let Some(entry) = self.messages.get_mut((self.oldest - self.first) as usize) {
-            if entry.1 == Fate::Waiting {
-                if now < entry.0 + self.report.timeout {
-                    break;
-                }
-                entry.1 = Fate::Lost;
-                say(format_args!("message {} lost", self.oldest + 1));
-            }
-            self.oldest += 1;
-            let _ = credits.try_send(());
-        }
-        while self.messages.len() > HISTORY && self.first < self.oldest {
-            self.messages.pop_front();
-            self.first += 1;
-        }
-    }
-
-    /// Decides what one datagram is: an echo in time, late, a duplicate, or
-    /// not an echo of ours at all.
-    fn echo(&mut self, payload: &[u8], from: SocketAddr, at: Instant, say: &dyn Fn(Arguments)) {
-        let r = &mut self.report;
-        let n = &mut r.n;
-        let number = self.payloads.number(payload).filter(|&i| i < n.sent);
-        let i = match number {
-            _ if from != r.server => {
-                n.foreign += 1;
-                return say(format_args!("ignored a datagram from {from}: not the server"));
-            }
-            None => {
-                n.malformed += 1;
-                let p = preview(payload, 32);
-                return say(format_args!("ignored a reply that matches no message: {p}"));
-            }
-            Some(i) => i,
-        };
-        let m = i + 1; // messages are numbered from 1 on screen
-        let entry = match i.checked_sub(self.first) {
-            Some(k) => &mut self.messages[k as usize],
-            None => {
-                n.late += 1; // forgotten long ago: late, whatever it was
-                return say(format_args!("message {m} late: older than {HISTORY} messages"));
-            }
-        };
-        let rtt = at.saturating_duration_since(entry.0);
-        let (ms, t) = (crate::clock::ms(rtt), crate::clock::secs_text(r.timeout));
-        match entry.1 {
-            Fate::Waiting if rtt <= r.timeout => {
-                entry.1 = Fate::Received;
-                n.received += 1;
-                r.rtt.add(ms);
-                if let Some(slot) = r.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
-                    *slot = Some(ms);
-                }
-                let p = shown(payload);
-                say(format_args!("message {m} received: {p} rtt={ms:.3} ms"));
-            }
-            Fate::Received => {
-                n.duplicates += 1;
-                say(format_args!("message {m} duplicate (ignored)"));
-            }
-            // Late: the arrival time decides, not how soon the loop saw the deadline.
-            fate => {
-                if fate == Fate::Waiting {
-                    say(format_args!("message {m} lost"));
-                }
-                entry.1 = Fate::Lost;
-                n.late += 1;
-                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
-            }
-        }
-    }
-}
-
 /// Our own payload as a line shows it: at most 32 characters.
 fn shown(payload: &[u8]) -> String {
     let text = String::from_utf8_lossy(&payload[..payload.len().min(32)]);
@@ -478,15 +369,9 @@ impl Payloads {
         let modulus = 36u64.pow(digits as u32);
         // Any multiplier without a factor 2 or 3 (those of 36) maps 0..modulus one-to-one.
         let multiplier = (0..).map(|_| rng.below(modulus)).find(|m| m % 2 == 1 && m % 3 != 0);
-        let multiplier = multiplier.unwrap_or(1);
-        Payloads {
-            modulus,
-            digits,
-            multiplier,
-            inverse: inverse(multiplier, modulus),
-            offset: rng.below(modulus),
-            filler: rng.upper_alnum(size - digits),
-        }
+        let (multiplier, offset) = (multiplier.unwrap_or(1), rng.below(modulus));
+        let (inverse, filler) = (inverse(multiplier, modulus), rng.upper_alnum(size - digits));
+        Payloads { modulus, digits, multiplier, inverse, offset, filler }
     }
 
     /// Message `n`'s payload (0-based), written into `out`.
@@ -505,9 +390,7 @@ impl Payloads {
 
     /// The message number a payload carries, or `None` when it is none of ours.
     fn number(&self, payload: &[u8]) -> Option<u64> {
-        if payload.len() != self.digits + self.filler.len()
-            || payload[self.digits..] != self.filler[..]
-        {
+        if payload.get(self.digits..) != Some(&self.filler[..]) {
             return None;
         }
         let mut x = 0u64;
@@ -589,6 +472,38 @@ pub struct Report {
 }
 
 impl Report {
+    /// Books what the echo of message `i` (from 0) turned out to be, and says so.
+    fn tally(&mut self, i: u64, echo: Echo, payload: &[u8], say: &dyn Fn(Arguments)) {
+        let m = i + 1; // messages are numbered from 1 on screen
+        match echo {
+            Echo::InTime(rtt) => {
+                let ms = clock::ms(rtt);
+                self.n.received += 1;
+                self.rtt.add(ms);
+                if let Some(slot) = self.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
+                    *slot = Some(ms);
+                }
+                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
+            }
+            Echo::Duplicate => {
+                self.n.duplicates += 1;
+                say(format_args!("message {m} duplicate (ignored)"));
+            }
+            Echo::Late(rtt, settles) => {
+                if settles {
+                    say(format_args!("message {m} lost"));
+                }
+                self.n.late += 1;
+                let (ms, t) = (clock::ms(rtt), clock::secs_text(self.timeout));
+                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
+            }
+            Echo::Forgotten => {
+                self.n.late += 1; // forgotten long ago: late, whatever it was
+                say(format_args!("message {m} late: older than {HISTORY} messages"));
+            }
+        }
+    }
+
     /// The closing lines, as iputils `ping` prints them (the rtt line only
     /// when something came back):
     ///
@@ -616,7 +531,7 @@ impl Report {
     /// nothing came back in time (printed before the statistics).
     pub fn notes(&self) -> Vec<String> {
         let n = &self.n;
-        let t = crate::clock::secs_text(self.timeout);
+        let t = clock::secs_text(self.timeout);
         let late = format!("(after the {t} timeout; counted as lost)");
         let mut lines: Vec<String> = [
             (n.late, "late replies", late.as_str()),
@@ -655,7 +570,7 @@ impl Report {
             let why = format!("{} replies that match no message", n.malformed);
             (why, "is that an echo server?".into())
         } else {
-            let t = crate::clock::secs_text(self.timeout);
+            let t = clock::secs_text(self.timeout);
             let hint = format!("is ping-server running on port {port}?");
             (format!("nothing within {t}"), hint)
         };

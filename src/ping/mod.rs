@@ -10,12 +10,142 @@
 //! bookkeeping that turns echoes into RTT and loss. The handout is
 //! `docs/ping.md`.
 //!
-//! This module also holds the words every UDP client of this crate uses about
-//! ICMP ([`icmp_note`]), because what a client hears when nothing listens
-//! differs by operating system and by whether its socket is connected.
+//! This module also holds the books both echo clients keep ([`Ledger`], the
+//! one timeout rule that `ping-client` and `perf-client` share), and the words
+//! every UDP client of this crate uses about ICMP ([`icmp_note`]), because what
+//! a client hears when nothing listens differs by operating system and by
+//! whether its socket is connected.
 
 pub mod client;
 pub mod server;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+/// How many settled messages a [`Ledger`] remembers, to tell a late echo
+/// from a duplicate (iputils remembers 65,536 sequence numbers for the same purpose).
+pub const HISTORY: usize = 65_536;
+/// An echo client's receive loop wakes at least this often to apply the timeout rule.
+pub const TICK: Duration = Duration::from_millis(10);
+
+/// What became of one message so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fate {
+    Waiting,
+    Received,
+    Lost,
+}
+
+/// What an echo of a known message turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Echo {
+    /// Back within the timeout, after this round-trip time.
+    InTime(Duration),
+    /// Back after the timeout: the message is lost (`true`: it was still
+    /// waiting, so this echo is what settles it).
+    Late(Duration, bool),
+    /// A second echo of a message already received.
+    Duplicate,
+    /// An echo of a message more than [`HISTORY`] messages old: late.
+    Forgotten,
+}
+
+/// An echo client's books: the send time and fate of each message, numbered
+/// from 0, and the one timeout rule. A message whose echo is not back within
+/// the timeout of its send is lost; an echo after that is late (RFC 7680's
+/// threshold definition of loss). Memory: the messages not settled yet, plus
+/// the last [`HISTORY`] settled ones.
+///
+/// ```
+/// use socket_labs::ping::{Echo, Ledger};
+/// use std::time::{Duration, Instant};
+/// let (t0, ms) = (Instant::now(), Duration::from_millis(1));
+/// let mut books = Ledger::new(10 * ms);
+/// assert_eq!((books.sent(t0), books.sent(t0)), (0, 1));
+/// assert_eq!(books.echo(0, t0 + ms), Echo::InTime(ms));
+/// assert_eq!(books.echo(0, t0 + ms), Echo::Duplicate);
+/// let mut lost = Vec::new();
+/// books.expire(t0 + 20 * ms, |n| lost.push(n));
+/// assert_eq!((lost, books.unsettled()), (vec![1], 0));
+/// assert_eq!(books.echo(1, t0 + 30 * ms), Echo::Late(30 * ms, false));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    timeout: Duration,
+    /// Send time and fate of messages `first`, `first + 1`, ...
+    messages: VecDeque<(Instant, Fate)>,
+    first: u64,
+    /// The oldest message not settled yet.
+    oldest: u64,
+}
+
+impl Ledger {
+    /// Empty books for messages that have `timeout` to come back.
+    pub fn new(timeout: Duration) -> Ledger {
+        Ledger { timeout, messages: VecDeque::new(), first: 0, oldest: 0 }
+    }
+
+    /// Books a message sent at `at`; returns its number.
+    pub fn sent(&mut self, at: Instant) -> u64 {
+        self.messages.push_back((at, Fate::Waiting));
+        self.count() - 1
+    }
+
+    /// How many messages were sent.
+    pub fn count(&self) -> u64 {
+        self.first + self.messages.len() as u64
+    }
+
+    /// The oldest message neither echoed in time nor lost.
+    pub fn oldest(&self) -> u64 {
+        self.oldest
+    }
+
+    /// How many messages are neither echoed in time nor lost.
+    pub fn unsettled(&self) -> u64 {
+        self.count() - self.oldest
+    }
+
+    /// The timeout rule: each message still waiting `timeout` after its send
+    /// is lost, and `lost` hears its number.
+    pub fn expire(&mut self, now: Instant, mut lost: impl FnMut(u64)) {
+        while let Some(entry) = self.messages.get_mut((self.oldest - self.first) as usize) {
+            if entry.1 == Fate::Waiting {
+                if now < entry.0 + self.timeout {
+                    break;
+                }
+                entry.1 = Fate::Lost;
+                lost(self.oldest);
+            }
+            self.oldest += 1;
+        }
+        while self.messages.len() > HISTORY && self.first < self.oldest {
+            self.messages.pop_front();
+            self.first += 1;
+        }
+    }
+
+    /// Books an echo of message `number` (one of [`count`](Self::count)) that arrived at `at`.
+    pub fn echo(&mut self, number: u64, at: Instant) -> Echo {
+        let entry = match number.checked_sub(self.first) {
+            Some(k) => &mut self.messages[k as usize], // callers pass a number below count()
+            None => return Echo::Forgotten,
+        };
+        let rtt = at.saturating_duration_since(entry.0);
+        match entry.1 {
+            Fate::Received => Echo::Duplicate,
+            // The arrival time decides, not how soon the loop saw the deadline.
+            Fate::Waiting if rtt <= self.timeout => {
+                entry.1 = Fate::Received;
+                Echo::InTime(rtt)
+            }
+            fate => {
+                entry.1 = Fate::Lost;
+                Echo::Late(rtt, fate == Fate::Waiting)
+            }
+        }
+    }
+}
 
 /// The UDP port both programs use unless told otherwise (the original's).
 pub const DEFAULT_PORT: u16 = 5065;

@@ -5,9 +5,9 @@
 //! A UDP server has no connections: one socket and one loop serve every
 //! client. `recv_from` returns the bytes *and* who sent them, and `send_to`
 //! answers that address. This is the loop you saw in
-//! [`uppercase::udp_server`](crate::uppercase::udp_server), written out again
-//! because it is short and it is what Part 2 Q1 asks for; the only new thing
-//! is the pause before each echo, and what it does to a queue.
+//! [`uppercase::udp_server`](crate::uppercase::udp_server), made reusable as
+//! [`serve_udp`]: [`serve`] says only what to do with one datagram. The only
+//! new thing is the pause before each echo, and what it does to a queue.
 //!
 //! # The original
 //!
@@ -15,12 +15,12 @@
 //!
 //! | original (Python socket API) | here | what changed, and why |
 //! |---|---|---|
-//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5065))` | [`UdpSocket::bind`] in [`run`] | one call in std; `--host`/`--port`, `--port 0` for any free port; a port in use is a clear error, not a half-started server |
+//! | `socket(AF_INET, SOCK_DGRAM)` + `bind(("127.0.0.1", 5065))` | [`UdpSocket::bind`] in [`run`] (through [`net::bind_udp`]) | one call in std; `--host`/`--port`, `--port 0` for any free port; a port in use is a clear error, not a half-started server |
 //! | `print("...listening")` | [`net::announce`] | prints the real address, so tests and the tour can find a `--port 0` server |
-//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve`] | 65,535 bytes: nothing is cut; a failed receive is a log line, not the end |
+//! | `recvfrom(1024)` | [`UdpSocket::recv_from`] in [`serve_udp`] | 65,535 bytes: nothing is cut; a failed receive is a log line, not the end |
 //! | `decode('utf-8')` + `print("message:", ..., "Ip:", addr)` | `log.line(..)` with [`preview`] | any bytes print safely (the original crashed on invalid UTF-8), cut to 200 characters so a 65 KB datagram is one short line |
 //! | `time.sleep(1)` | `--delay`, 0 by default | optional; takes a unit (`20ms`, `1.5s`), a bare number is seconds |
-//! | `sendto(msg, addr)` | [`UdpSocket::send_to`] | an empty datagram is echoed too (the original skipped it) |
+//! | `sendto(msg, addr)` | [`UdpSocket::send_to`] in [`serve_udp`], of what [`serve`] returns | an empty datagram is echoed too (the original skipped it) |
 //!
 //! # The protocol
 //!
@@ -55,10 +55,10 @@
 //!   bounded too ([`Log`] drops lines rather than block the echo).
 
 use crate::cli::{self, Command, Matches, Unit};
-use crate::error::{describe, Result};
-use crate::net::{self, Family};
+use crate::error::Result;
+use crate::net;
 use crate::output::{preview, Log};
-use crate::server::receive_failure;
+use crate::server::serve_udp;
 use std::net::UdpSocket;
 use std::time::Duration;
 
@@ -102,40 +102,26 @@ impl cli::Args for Args {
 ///
 /// The host does not resolve, or the port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
-    let addrs = net::resolve(&args.host, args.port, Family::Any)?;
     // socket(AF_INET, SOCK_DGRAM) and bind((IP, Port)) are one call in std.
-    let socket = UdpSocket::bind(&addrs[..]).map_err(|e| net::bind_error(addrs[0], &e))?;
+    let socket = net::bind_udp(&args.host, args.port)?;
     net::announce("ping-server", net::local_addr_of(socket.local_addr())?);
     serve(socket, args.delay, Log::stdout())
 }
 
-/// The echo loop on an already bound socket (the tour and the tests bind port 0).
+/// The echo loop on an already bound socket (the tour and the tests bind port 0):
+/// [`serve_udp`] receives each datagram, with room for the largest (the
+/// original read 1024), and sends back what the handler returns.
 ///
 /// # Errors
 ///
 /// None: a failed receive or send is a log line and the loop goes on.
 pub fn serve(socket: UdpSocket, delay: Duration, log: Log) -> Result<()> {
-    // Hardening: room for the largest datagram, so nothing is cut (the original read 1024).
-    let mut buf = vec![0u8; net::MAX_DATAGRAM];
-    loop {
-        let (len, client) = match socket.recv_from(&mut buf) {
-            Ok(got) => got,
-            // Windows: the process is ending and std's WSACleanup closed the socket.
-            Err(e) if crate::wsa::socket_closed(&e) => return Ok(()),
-            // Hardening: on Windows an echo that bounced fails the *next* receive; log, go on.
-            Err(e) => {
-                log.line(format_args!("{}", receive_failure(&e)));
-                continue;
-            }
-        };
-        let message = &buf[..len];
+    serve_udp(socket, log.clone(), |message, client| {
         // Hardening: peer bytes shown escaped and cut to 200 characters.
         log.line(format_args!("message: {} from {client}", preview(message, 200)));
         if !delay.is_zero() {
             std::thread::sleep(delay);
         }
-        if let Err(e) = socket.send_to(message, client) {
-            log.line(format_args!("echo to {client} failed: {}", describe(&e)));
-        }
-    }
+        Some(message.to_vec())
+    })
 }

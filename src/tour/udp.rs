@@ -4,21 +4,20 @@
 
 use super::{check, Context, Stop};
 use crate::cli::Args;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::Log;
 use crate::{net, perf, ping};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::UdpSocket;
 use std::time::Duration;
 
 /// The UDP stops, in reading order.
 pub fn stops() -> Vec<Stop> {
-    let (ping_run, perf_run) = (ping_stop, perf_stop);
     let ping_title = "UDP ping: RTT and loss (Assignment 3, Part 2 Q1)";
     let perf_title = "iperf-like goodput and delay over UDP (Assignment 3, Part 2 Q2)";
-    let (name, title, by_hand, run) = ("ping", ping_title, &[][..], ping_run as fn(&Context) -> _);
-    let ping = Stop { name, title, by_hand, run };
-    let (name, title, run) = ("perf", perf_title, perf_run as fn(&Context) -> _);
-    vec![ping, Stop { name, title, by_hand, run }]
+    vec![
+        Stop { name: "ping", title: ping_title, by_hand: &[], run: ping_stop },
+        Stop { name: "perf", title: perf_title, by_hand: &[], run: perf_stop },
+    ]
 }
 
 /// The arguments of `line`, printed as the command that runs them by hand.
@@ -31,7 +30,7 @@ fn by_hand<A: Args>(context: &Context, binary: &str, line: &str) -> Result<A> {
 /// the process exit; returns the port.
 fn server(context: &Context, binary: &str, serve: fn(UdpSocket, Log)) -> Result<u16> {
     let socket = net::bind_udp("127.0.0.1", 0)?;
-    let addr: SocketAddr = net::local_addr_of(socket.local_addr())?;
+    let addr = net::local_addr_of(socket.local_addr())?;
     context.by_hand(format!("cargo run --release --bin {binary} -- --port {}", addr.port()));
     let log = context.server_log();
     log.line(format_args!("{binary} listening on {addr}"));
@@ -46,13 +45,8 @@ fn ping_stop(context: &Context) -> Result<()> {
     let chart = context.out_dir.join("ping_rtt.svg");
     let line = format!("--port {port} 5 50ms 3 --plot {}", chart.display());
     let args: ping::client::Args = by_hand(context, "ping-client", &line)?;
-    let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
     let log = Log::prefixed("    [client] ");
-    let report = ping::client::ping(&socket, server, &args.options, true, &|l| log.line(l))?;
-    report.chart().write(&chart)?;
-    for line in report.notes().iter().chain(&report.statistics()) {
-        log.line(format_args!("{line}"));
-    }
+    let report = ping::client::run_with(&args, &|l| log.line(l))?;
     let n = &report.n;
     let ok = n.received == 5 && n.duplicates + n.foreign + n.malformed == 0;
     check(ok, format!("5 clean echoes expected: {n:?}"))
@@ -69,19 +63,11 @@ fn perf_stop(context: &Context) -> Result<()> {
         let line =
             format!("--port {port} {seconds} 64 --window {window} --out-dir {}", out.display());
         let args: perf::client::Args = by_hand(context, "perf-client", &line)?;
-        let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
-        log.line(format_args!("{}", perf::client::text_header()));
-        let mut row = |r: &perf::client::Row| log.line(format_args!("{}", r.text()));
-        let report = perf::client::measure(&socket, server, &args.options, &mut row)?;
-        let made = std::fs::create_dir_all(&out);
-        made.map_err(|e| Error::io(format!("cannot create {}", out.display()), &e))?;
-        report.write_graphs(&out)?;
-        for line in report.notes().iter().chain(&report.summary()) {
-            log.line(format_args!("{line}"));
-        }
-        let (rows, received) = (report.rows.len() as u64, report.received());
+        let say = |line: &str| log.line(format_args!("{line}"));
+        let report = perf::client::run_with(&args, &say, &say)?;
+        let (rows, total) = (report.rows.len() as u64, report.total());
         check(rows == seconds, format!("{seconds} rows expected, got {rows}"))?;
-        check(received > 0 && report.bytes() == received * 64, "64-byte echoes expected")?;
+        check(total.received > 0 && total.bytes == total.received * 64, "64-byte echoes expected")?;
         rates.push(report.round_trips_per_sec());
     }
     let ratio = rates[1] / rates[0];
