@@ -102,17 +102,13 @@ fn against(
     limit: Duration,
 ) -> Checked<(Ran, String)> {
     let dir = scratch()?;
-    let (proc, mut port) = ctx.reference_server(server, &[], &dir.path)?;
-    let mut link = None;
-    if loss > 0 {
-        let (emulator, link_port) = ctx.lossy_link(port, loss, 3)?;
-        link = Some(emulator);
-        port = link_port;
-    }
+    let (proc, port) = ctx.reference_server(server, &[], &dir.path)?;
+    // The link (when there is one) lives until the client has run.
+    let link = if loss > 0 { Some(ctx.lossy_link(port, loss, 3)?) } else { None };
+    let port = link.as_ref().map_or(port, |(_, link_port)| *link_port);
     // {dir} is where a perf client may write its graphs.
     let place = Place { port, file: None, dir: Some(dir.path.clone()) };
     let ran = ctx.run_student(&place, extra, stdin, limit)?;
-    drop(link);
     Ok((ran, proc.out()))
 }
 
@@ -177,7 +173,13 @@ fn uppercase(ctx: &mut Ctx) -> Result<()> {
         let (ran, seen) = exchange(ctx, "hello world")?;
         shows(&ran, "HELLO WORLD", "the reply HELLO WORLD", "")?;
         ended_well(&ran)?;
-        if rtt && !mentions_rtt(&ran.out()) {
+        // Some line must speak of an RTT (or round trip) and have a number in it.
+        let rtt_line = |line: &str| {
+            let lower = line.to_lowercase();
+            (lower.contains("rtt") || lower.contains("round"))
+                && line.contains(|c: char| c.is_ascii_digit())
+        };
+        if rtt && !ran.out().lines().any(rtt_line) {
             return Err("no round-trip time in the output: print the RTT in ms".to_string());
         }
         if !seen.contains("hello world") {
@@ -202,36 +204,18 @@ fn uppercase(ctx: &mut Ctx) -> Result<()> {
     Ok(())
 }
 
-/// True when some line speaks of an RTT (or round trip) and has a number in it.
-fn mentions_rtt(out: &str) -> bool {
-    out.lines().any(|line| {
-        let lower = line.to_lowercase();
-        (lower.contains("rtt") || lower.contains("round"))
-            && line.chars().any(|c| c.is_ascii_digit())
-    })
-}
-
 /// The loss the client reported, in percent: the number before `%` on a line that
 /// says "loss" (or the last number on it, as the original's `loss percentage=0.0`).
 pub fn reported_loss(out: &str) -> Option<f64> {
-    for line in out.lines().filter(|l| l.to_lowercase().contains("loss")) {
-        if let Some(at) = line.find('%') {
-            let head = &line[..at];
-            let start =
-                head.rfind(|c: char| !(c.is_ascii_digit() || c == '.')).map(|i| i + 1).unwrap_or(0);
-            if let Ok(value) = head[start..].parse() {
-                return Some(value);
-            }
-        }
-        let numbers: Vec<f64> = line
-            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+    let last_number = |text: &str| {
+        text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
             .filter_map(|w| w.parse().ok())
-            .collect();
-        if let Some(last) = numbers.last() {
-            return Some(*last);
-        }
-    }
-    None
+            .next_back()
+    };
+    out.lines().filter(|l| l.to_lowercase().contains("loss")).find_map(|line| {
+        let before_percent = line.find('%').map(|at| &line[..at]);
+        before_percent.and_then(last_number).or_else(|| last_number(line))
+    })
 }
 
 fn ping(ctx: &mut Ctx) -> Result<()> {
@@ -417,21 +401,16 @@ fn file(ctx: &mut Ctx) -> Result<()> {
         let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
         Ok((ran, out.path.join(name), [served, out], server.out()))
     };
-    for (case, name, bytes, hint) in [
-        ("basic", "plain.txt", PLAIN, "join the words with single spaces"),
-        (
-            "runs-of-spaces",
-            "spaces.txt",
-            SPACES,
-            "keep the empty words: join every word with one space, drop none",
-        ),
-    ] {
-        ctx.case(case, t, |ctx| {
-            let (ran, saved, _dirs, _) = fetch(ctx, name)?;
-            ended_well(&ran)?;
-            same_file(&saved, bytes, hint)
-        });
-    }
+    let whole = |ctx: &Ctx, name: &str, bytes: &[u8], hint: &str| -> Checked<()> {
+        let (ran, saved, _dirs, _) = fetch(ctx, name)?;
+        ended_well(&ran)?;
+        same_file(&saved, bytes, hint)
+    };
+    ctx.case("basic", t, |ctx| whole(ctx, "plain.txt", PLAIN, "join the words with single spaces"));
+    ctx.case("runs-of-spaces", t, |ctx| {
+        let hint = "keep the empty words: join every word with one space, drop none";
+        whole(ctx, "spaces.txt", SPACES, hint)
+    });
     ctx.case("not-found", t, |ctx| {
         let (ran, saved, _dirs, seen) = fetch(ctx, "missing.txt")?;
         if !seen.contains("missing.txt") {

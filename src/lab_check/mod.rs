@@ -132,14 +132,16 @@ impl Args {
     ///
     /// [`Error::Help`] for `--help`; [`Error::Usage`] for anything else wrong.
     pub fn parse(args: Vec<String>) -> Result<Args> {
-        let cmd = command();
-        let split = args.iter().position(|a| a == "--");
-        let (ours, program) = match split {
-            Some(at) => (args[..at].to_vec(), args[at + 1..].to_vec()),
-            None => (args, Vec::new()),
-        };
-        let m = cmd.parse(ours).map_err(|e| match e {
-            Error::Help(text) => Error::Help(format!("{text}{}", more_help())),
+        let at = args.iter().position(|a| a == "--").unwrap_or(args.len());
+        let program = args.get(at + 1..).unwrap_or_default().to_vec();
+        let m = command().parse(args[..at].iter().cloned()).map_err(|e| match e {
+            Error::Help(text) => {
+                let list: String = EXERCISES
+                    .iter()
+                    .map(|(name, about)| format!("  {name:<11} {about}\n"))
+                    .collect();
+                Error::Help(format!("{text}{}", MORE_HELP.replace("EXERCISES\n", &list)))
+            }
             other => other,
         })?;
         let exercise = m.get("EXERCISE").unwrap_or("").to_string();
@@ -166,12 +168,6 @@ impl Args {
         }
         Ok(Args { exercise, role, json: m.is_set("json"), timeout: m.timeout("timeout")?, program })
     }
-}
-
-fn more_help() -> String {
-    let list: String =
-        EXERCISES.iter().map(|(name, about)| format!("  {name:<11} {about}\n")).collect();
-    MORE_HELP.replace("EXERCISES\n", &list)
 }
 
 /// One graded case.
@@ -275,7 +271,7 @@ impl Ctx {
         stdin: Option<Vec<u8>>,
     ) -> Checked<process::Proc> {
         let show = |p: &Option<PathBuf>| {
-            p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+            p.as_deref().map(Path::to_string_lossy).unwrap_or_default().into()
         };
         let values = [
             ("host", "127.0.0.1".to_string()),
@@ -403,11 +399,10 @@ pub fn run(args: Args) -> Result<()> {
     if !ctx.args.json {
         outln!("{passed} of {} cases passed", ctx.outcomes.len());
     }
-    if passed == ctx.outcomes.len() {
-        Ok(())
-    } else {
-        Err(Error::Exit(1))
+    if passed < ctx.outcomes.len() {
+        return Err(Error::Exit(1));
     }
+    Ok(())
 }
 
 /// The table row; a reason too long for 100 columns continues on indented lines.

@@ -19,6 +19,7 @@
 //! reaps the child. On Windows, `taskkill /T /F` ends the tree. Elsewhere only
 //! the child itself is killed.
 
+use crate::clock::secs_text;
 use crate::error::{Error, Result};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -80,7 +81,7 @@ impl Ran {
     /// last words on stderr. Empty when it ended with status 0.
     pub fn fault(&self) -> String {
         match self.status {
-            None => format!("still running after {} (killed)", secs(self.limit)),
+            None => format!("still running after {} (killed)", secs_text(self.limit)),
             Some(s) if s.success() => String::new(),
             Some(s) => {
                 let code = s.code().map(|c| format!("exit status {c}"));
@@ -92,11 +93,6 @@ impl Ran {
             }
         }
     }
-}
-
-/// `2 s`, `0.5 s`.
-pub fn secs(d: Duration) -> String {
-    format!("{} s", d.as_secs_f64())
 }
 
 /// What a program said last on stderr, on one short line. A Rust panic becomes
@@ -149,10 +145,9 @@ impl Proc {
         dir: Option<&Path>,
         stdin: Option<Vec<u8>>,
     ) -> Result<Proc> {
-        let (program, args) = match argv.split_first() {
-            Some(split) => split,
-            None => return Err(Error::failed("cannot start the program", "empty command")),
-        };
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| Error::failed("cannot start the program", "empty command"))?;
         let mut cmd = Command::new(program);
         cmd.args(args)
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -344,8 +339,7 @@ fn descendants(root: u32) -> Vec<u32> {
         found.extend(children);
         i += 1;
     }
-    found.remove(0);
-    found
+    found.split_off(1)
 }
 
 #[cfg(windows)]
@@ -370,19 +364,12 @@ pub fn free_port() -> Result<u16> {
 pub fn tcp_listening(port: u16) -> bool {
     #[cfg(target_os = "linux")]
     {
-        let wanted = format!(":{port:04X} ");
-        ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|file| {
-            std::fs::read_to_string(file)
-                .map(|table| {
-                    table.lines().skip(1).any(|row| {
-                        let cols: Vec<&str> = row.split_whitespace().collect();
-                        // local address is column 1, state column 3; 0A = LISTEN
-                        cols.len() > 3
-                            && format!("{} ", cols[1]).ends_with(&wanted)
-                            && cols[3] == "0A"
-                    })
-                })
-                .unwrap_or(false)
+        let wanted = format!(":{port:04X}");
+        let tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(std::fs::read_to_string);
+        tables.iter().flatten().flat_map(|table| table.lines()).any(|row| {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // local address is column 1, state column 3; 0A = LISTEN
+            cols.len() > 3 && cols[1].ends_with(&wanted) && cols[3] == "0A"
         })
     }
     #[cfg(not(target_os = "linux"))]

@@ -14,8 +14,9 @@
 //! case says so and the next case starts it again, so one crash fails one case.
 
 use super::client_cases::{long_sentence, reported_loss, same_file, test_image, PLAIN, SPACES};
-use super::process::{free_port, listening_addr, secs, tcp_listening, Proc, Ran, TempDir};
+use super::process::{free_port, listening_addr, tcp_listening, Proc, Ran, TempDir};
 use super::{scratch, Checked, Ctx, Place};
+use crate::clock::secs_text;
 use crate::error::Result;
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
@@ -109,7 +110,7 @@ fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Check
             return Err(format!(
                 "nothing {} 127.0.0.1:{port} within {} — use the port lab-check gives ({{port}})",
                 if udp { "answered on" } else { "listened on" },
-                secs(limit)
+                secs_text(limit)
             ));
         }
         if !udp {
@@ -243,6 +244,8 @@ impl Server {
                 printed(&ran, "hello", "the echo of 'hello'", "")
             }
             "file" => self.same(ctx, "plain.txt", PLAIN, "send each word as it is"),
+            // Only survival counts here: whether the image is whole is its own case.
+            "image" => self.image(ctx).map(|_| ()),
             _ => printed(&self.ask(ctx, sentence)?, &sentence.to_uppercase(), "the reply", ""),
         }
     }
@@ -361,31 +364,21 @@ fn check(ctx: &Ctx, s: &Server, case: &str) -> Checked<()> {
             drop(first);
             verdict
         }
-        ("image", "early-disconnect") => {
-            let wait = Duration::from_secs(2);
-            let _ = TcpStream::connect_timeout(&s.addr(), wait);
-            // The second reads a little and leaves with the rest unread: the OS resets
-            // the connection, and the server's next write fails.
-            if let Ok(mut second) = TcpStream::connect_timeout(&s.addr(), wait) {
-                let _ = second.set_read_timeout(Some(wait));
-                let _ = second.read(&mut [0u8; 10]);
-            }
-            // Only survival counts here: whether the image is whole is the case above.
-            s.image(ctx)
-                .map(|_| ())
-                .map_err(|why| format!("after clients that hung up early: {why}"))
-        }
         (exercise, "early-disconnect") => {
-            // One client connects and leaves at once; another sends half a request and leaves.
+            // One client connects and leaves at once; another sends half a request and
+            // leaves. For the image, the second reads a little and leaves with the rest
+            // unread: the OS resets the connection, and the server's next write fails.
             let wait = Duration::from_secs(2);
             let _ = TcpStream::connect_timeout(&s.addr(), wait);
             if let Ok(mut second) = TcpStream::connect_timeout(&s.addr(), wait) {
-                let partial: &[u8] = match exercise {
-                    "tcp-upper" => b"half a sente",
-                    "file" => b"N\x00\x00",
-                    _ => b"half a line",
+                let _ = match exercise {
+                    "image" => {
+                        second.set_read_timeout(Some(wait)).and_then(|()| second.read(&mut [0; 10]))
+                    }
+                    "tcp-upper" => second.write_all(b"half a sente").map(|_| 0),
+                    "file" => second.write_all(b"N\x00\x00").map(|_| 0),
+                    _ => second.write_all(b"half a line").map(|_| 0),
                 };
-                let _ = second.write_all(partial);
             }
             s.basic(ctx, "after a hang-up")
                 .map_err(|why| format!("after clients that hung up early: {why}"))
