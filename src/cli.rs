@@ -1,6 +1,6 @@
 //! A small command-line parser, and the `main` wrapper every binary uses.
 //!
-//! The crate has no dependencies (SPEC section 1), so instead of `clap` each binary
+//! The crate has no dependencies, so instead of `clap` each binary
 //! describes its flags with a [`Command`] and gets back [`Matches`]:
 //!
 //! ```
@@ -38,10 +38,8 @@ use std::time::Duration;
 /// * [`Error::Help`]: the help goes to stdout, exit 0.
 /// * [`Error::Exit`]: the program already reported; exit with its code.
 /// * any other error: `error: <message>` on stderr, exit 1 (run time) or 2 (usage).
-///
-/// Every `src/bin/*.rs` is `fn main() -> ExitCode { cli::main(run) }`.
 pub fn main(run: impl FnOnce() -> Result<()>) -> ExitCode {
-    match run() {
+    let code = match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Help(text)) => {
             crate::output::write_str(&text);
@@ -49,14 +47,15 @@ pub fn main(run: impl FnOnce() -> Result<()>) -> ExitCode {
         }
         Err(Error::Exit(code)) => ExitCode::from(code),
         Err(err) => {
-            // stderr is unbuffered; ignore a failure to write to it, there is no one to tell.
             let _ = writeln!(std::io::stderr(), "error: {err}");
             ExitCode::from(err.exit_code())
         }
-    }
+    };
+    // Let a server's queued log lines reach stdout before the process ends.
+    crate::output::flush_log(Duration::from_secs(1));
+    code
 }
 
-/// One flag, switch or positional argument of a [`Command`].
 /// What an exercise's arguments are: the command that describes them, and
 /// how to read them from the parsed [`Matches`].
 ///
@@ -84,28 +83,16 @@ pub trait Args: Sized {
 /// }
 /// ```
 pub fn start<A: Args>(run: impl FnOnce(A) -> Result<()>) -> ExitCode {
-    let code = main(|| {
-        let matches = match A::command().parse_env() {
-            Err(Error::Help(text)) => {
-                crate::output::write_str(&text);
-                return Ok(());
-            }
-            other => other?,
-        };
-        run(A::from_matches(&matches)?)
-    });
-    // Let a server's queued log lines reach stdout before the process ends.
-    crate::output::flush_log(Duration::from_secs(1));
-    code
+    main(|| run(A::from_matches(&A::command().parse_env()?)?))
 }
 
+/// One argument of a command: a flag (`--name VALUE`), a switch (`--name`) or
+/// a positional.
 #[derive(Debug, Clone)]
 struct Arg {
-    /// Flag name without dashes (`port`), or the positional's name (`COUNT`).
     name: &'static str,
-    /// `Some("PORT")` for a flag that takes a value, `None` for a switch.
+    /// `None` for a switch, which takes no value.
     value_name: Option<&'static str>,
-    /// The value used when the argument is not given.
     default: Option<&'static str>,
     help: &'static str,
     positional: bool,
@@ -115,7 +102,7 @@ struct Arg {
     short: Option<char>,
 }
 
-/// The description of one program's command line; see the [module docs](self).
+/// A binary's command line: its name, one-line summary, arguments and examples.
 #[derive(Debug, Clone)]
 pub struct Command {
     name: &'static str,
@@ -125,97 +112,77 @@ pub struct Command {
 }
 
 impl Command {
-    /// Starts a description for the program `name` with a one-line summary.
+    /// A command with no arguments yet.
     pub fn new(name: &'static str, about: &'static str) -> Command {
         Command { name, about, args: Vec::new(), examples: Vec::new() }
     }
 
-    /// A flag `--name VALUE` with a default value.
+    fn arg(
+        mut self,
+        name: &'static str,
+        value: Option<&'static str>,
+        default: Option<&'static str>,
+        help: &'static str,
+    ) -> Command {
+        // Positionals are named in capitals (COUNT), flags in lower case (--count).
+        let positional = value == Some(name);
+        let arg =
+            Arg { name, value_name: value, default, help, positional, rest: false, short: None };
+        self.args.push(arg);
+        self
+    }
+
+    /// A flag `--name VALUE` with a default (shown in `--help`).
     pub fn flag(
-        mut self,
+        self,
         name: &'static str,
         value_name: &'static str,
         default: &'static str,
         help: &'static str,
     ) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: Some(value_name),
-            default: Some(default),
-            help,
-            positional: false,
-            rest: false,
-            short: None,
-        });
-        self
+        self.arg(name, Some(value_name), Some(default), help)
     }
 
-    /// A flag `--name VALUE` that may be left out (no default): see [`Matches::get`].
+    /// A flag `--name VALUE` with no default: [`Matches::get`] is `None` when absent.
     pub fn option(
-        mut self,
+        self,
         name: &'static str,
         value_name: &'static str,
         help: &'static str,
     ) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: Some(value_name),
-            default: None,
-            help,
-            positional: false,
-            rest: false,
-            short: None,
-        });
-        self
+        self.arg(name, Some(value_name), None, help)
     }
 
-    /// A switch `--name` that is either present or not: see [`Matches::is_set`].
-    pub fn switch(mut self, name: &'static str, help: &'static str) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: None,
-            default: None,
-            help,
-            positional: false,
-            rest: false,
-            short: None,
-        });
-        self
+    /// A switch `--name` that takes no value.
+    pub fn switch(self, name: &'static str, help: &'static str) -> Command {
+        self.arg(name, None, None, help)
     }
 
-    /// An optional positional argument with a default value.
+    /// A positional argument (named in capitals) with a default.
     pub fn positional(
-        mut self,
+        self,
         name: &'static str,
         default: &'static str,
         help: &'static str,
     ) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: Some(name),
-            default: Some(default),
-            help,
-            positional: true,
-            rest: false,
-            short: None,
-        });
+        self.arg(name, Some(name), Some(default), help)
+    }
+
+    /// A positional argument (named in capitals) with no default.
+    pub fn positional_opt(self, name: &'static str, help: &'static str) -> Command {
+        self.arg(name, Some(name), None, help)
+    }
+
+    /// A last positional that takes every remaining word, joined with single
+    /// spaces as `echo` does: `tcp-upper-client hello world` sends "hello world".
+    pub fn positional_rest(mut self, name: &'static str, help: &'static str) -> Command {
+        self = self.arg(name, Some(name), None, help);
+        if let Some(arg) = self.args.last_mut() {
+            arg.rest = true;
+        }
         self
     }
 
-    /// An optional positional argument with no default; the program usually
-    /// prompts for it when it is missing (as the original scripts did with `input()`).
-    pub fn positional_opt(mut self, name: &'static str, help: &'static str) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: Some(name),
-            default: None,
-            help,
-            positional: true,
-            rest: false,
-            short: None,
-        });
-        self
-    }
     /// Gives the last declared flag a one-letter alias: `-c 5` means `--count 5`.
     pub fn short(mut self, letter: char) -> Command {
         if let Some(arg) = self.args.last_mut() {
@@ -224,22 +191,7 @@ impl Command {
         self
     }
 
-    /// A last positional that takes every remaining word, joined with single
-    /// spaces as `echo` does: `tcp-upper-client hello world` sends "hello world".
-    pub fn positional_rest(mut self, name: &'static str, help: &'static str) -> Command {
-        self.args.push(Arg {
-            name,
-            value_name: Some(name),
-            default: None,
-            help,
-            positional: true,
-            rest: true,
-            short: None,
-        });
-        self
-    }
-
-    /// An example command line shown at the end of `--help`.
+    /// An example command line for `--help`.
     pub fn example(mut self, line: &'static str) -> Command {
         self.examples.push(line);
         self
@@ -247,50 +199,41 @@ impl Command {
 
     /// The one-line usage: `usage: ping-client [OPTIONS] [COUNT] [INTERVAL] [SIZE]`.
     pub fn usage(&self) -> String {
-        let mut line = format!("usage: {} [OPTIONS]", self.name);
-        for arg in self.args.iter().filter(|a| a.positional) {
-            line.push_str(&format!(" [{}]", arg.name));
-        }
-        line
+        let positionals = self.args.iter().filter(|a| a.positional);
+        let names: String = positionals.map(|a| format!(" [{}]", a.name)).collect();
+        format!("usage: {} [OPTIONS]{names}", self.name)
     }
 
     /// The full text printed by `--help`: summary, usage, every argument with its
     /// default, and the examples.
     pub fn help_text(&self) -> String {
-        let mut rows: Vec<(String, String)> = Vec::new();
-        let positionals: Vec<&Arg> = self.args.iter().filter(|a| a.positional).collect();
-        let flags: Vec<&Arg> = self.args.iter().filter(|a| !a.positional).collect();
-        let describe = |arg: &Arg| match arg.default {
-            Some("") => format!("{} [default: none]", arg.help),
-            Some(d) => format!("{} [default: {d}]", arg.help),
-            None => arg.help.to_string(),
-        };
-        for arg in &positionals {
-            rows.push((arg.name.to_string(), describe(arg)));
-        }
-        for arg in &flags {
+        let row = |arg: &Arg| {
             let short = arg.short.map(|c| format!("-{c}, ")).unwrap_or_default();
-            let left = match arg.value_name {
-                Some(v) => format!("{short}--{} {v}", arg.name),
-                None => format!("{short}--{}", arg.name),
+            let left = match (arg.positional, arg.value_name) {
+                (true, _) => arg.name.to_string(),
+                (false, Some(v)) => format!("{short}--{} {v}", arg.name),
+                (false, None) => format!("{short}--{}", arg.name),
             };
-            rows.push((left, describe(arg)));
-        }
-        rows.push(("-h, --help".to_string(), "print this help".to_string()));
-        let width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
-
-        let mut text = format!("{} — {}\n\n{}\n", self.name, self.about, self.usage());
-        let mut section = |title: &str, range: std::ops::Range<usize>| {
-            if range.is_empty() {
-                return;
-            }
-            text.push_str(&format!("\n{title}:\n"));
-            for (left, right) in &rows[range] {
-                text.push_str(&format!("  {left:width$}  {right}\n"));
-            }
+            let right = match arg.default {
+                Some("") => format!("{} [default: none]", arg.help),
+                Some(d) => format!("{} [default: {d}]", arg.help),
+                None => arg.help.to_string(),
+            };
+            (left, right)
         };
-        section("arguments", 0..positionals.len());
-        section("options", positionals.len()..rows.len());
+        let positionals: Vec<_> = self.args.iter().filter(|a| a.positional).map(row).collect();
+        let mut flags: Vec<_> = self.args.iter().filter(|a| !a.positional).map(row).collect();
+        flags.push(("-h, --help".to_string(), "print this help".to_string()));
+        let width = positionals.iter().chain(&flags).map(|(l, _)| l.len()).max().unwrap_or(0);
+        let mut text = format!("{} — {}\n\n{}\n", self.name, self.about, self.usage());
+        for (title, rows) in [("arguments", &positionals), ("options", &flags)] {
+            if !rows.is_empty() {
+                text.push_str(&format!("\n{title}:\n"));
+                for (left, right) in rows.iter() {
+                    text.push_str(&format!("  {left:width$}  {right}\n"));
+                }
+            }
+        }
         if !self.examples.is_empty() {
             text.push_str("\nexample:\n");
             for example in &self.examples {
@@ -300,32 +243,28 @@ impl Command {
         text
     }
 
-    /// Parses the process's own arguments (skipping the program name).
+    /// Parses the process's own arguments.
     ///
     /// # Errors
     ///
-    /// [`Error::Help`] for `--help`, [`Error::Usage`] for anything malformed,
-    /// including an argument that is not valid UTF-8.
+    /// See [`parse`](Self::parse); also an argument that is not valid UTF-8.
     pub fn parse_env(&self) -> Result<Matches> {
         let mut args = Vec::new();
         for arg in std::env::args_os().skip(1) {
-            match arg.into_string() {
-                Ok(text) => args.push(text),
-                Err(raw) => {
-                    return Err(self.bad(format!("argument {raw:?} is not valid UTF-8")));
-                }
-            }
+            let text = arg.into_string();
+            args.push(
+                text.map_err(|raw| self.bad(format!("argument {raw:?} is not valid UTF-8")))?,
+            );
         }
         self.parse(args)
     }
 
-    /// Parses the given arguments (without the program name).
+    /// Parses `args` (without the program name).
     ///
     /// # Errors
     ///
-    /// [`Error::Help`] when `-h` or `--help` is present; [`Error::Usage`] for an
-    /// unknown flag, a flag without its value, a value given to a switch, or too
-    /// many positionals.
+    /// [`Error::Help`] for `-h`/`--help`; [`Error::Usage`] for an unknown
+    /// flag, a missing value, or too many positionals.
     pub fn parse<I, S>(&self, args: I) -> Result<Matches>
     where
         I: IntoIterator<Item = S>,
@@ -333,94 +272,81 @@ impl Command {
     {
         let mut given: HashMap<&'static str, String> = HashMap::new();
         let mut positionals = self.args.iter().filter(|a| a.positional);
-        let mut only_positionals = false;
+        let (mut only_positionals, mut rest) = (false, None);
         let mut args = args.into_iter().map(Into::into);
-        let mut last_rest: Option<&'static str> = None;
-
         while let Some(arg) = args.next() {
-            if !only_positionals && (arg == "-h" || arg == "--help") {
-                return Err(Error::Help(self.help_text()));
-            }
-            if !only_positionals && arg == "--" {
-                only_positionals = true;
-                continue;
-            }
-            if !only_positionals && arg.starts_with("--") {
-                let body = &arg[2..];
-                let (name, inline) = match body.find('=') {
-                    Some(at) => (&body[..at], Some(body[at + 1..].to_string())),
-                    None => (body, None),
-                };
-                let spec = self
-                    .args
-                    .iter()
-                    .find(|a| !a.positional && a.name == name)
-                    .ok_or_else(|| self.unknown(&format!("--{name}")))?;
-                let value = match (spec.value_name, inline) {
-                    (None, None) => String::new(),
-                    (None, Some(_)) => {
-                        return Err(self.bad(format!("--{name} takes no value")));
+            // `-5` or `-0.5` is a value (a negative number), not a flag.
+            let is_flag = arg.starts_with('-') && arg.len() > 1 && arg[1..].parse::<f64>().is_err();
+            if only_positionals || !is_flag {
+                match rest {
+                    // Extra words of a sentence, joined with spaces as `echo` does.
+                    Some(name) => given.entry(name).or_default().push_str(&format!(" {arg}")),
+                    None => {
+                        let spec = positionals
+                            .next()
+                            .ok_or_else(|| self.bad(format!("unexpected argument '{arg}'")))?;
+                        rest = Some(spec.name).filter(|_| spec.rest);
+                        given.insert(spec.name, arg);
                     }
-                    (Some(_), Some(v)) => v,
-                    (Some(v), None) => args
-                        .next()
-                        .ok_or_else(|| self.bad(format!("--{name} needs a value ({v})")))?,
-                };
-                given.insert(spec.name, value);
-                continue;
-            }
-            if !only_positionals && arg.starts_with('-') && arg.len() > 1 && !looks_numeric(&arg) {
-                // A one-letter alias, `-c 5` or `-c5`, as ping users type it.
-                let letter = arg[1..].chars().next();
-                let spec = self
-                    .args
-                    .iter()
-                    .find(|a| !a.positional && a.short.is_some() && a.short == letter)
-                    .ok_or_else(|| self.unknown(&arg))?;
-                let glued = &arg[1 + letter.map_or(0, char::len_utf8)..];
-                let value = match (spec.value_name, glued.is_empty()) {
-                    (None, true) => String::new(),
-                    (None, false) => return Err(self.unknown(&arg)),
-                    (Some(_), false) => glued.to_string(),
-                    (Some(v), true) => args
-                        .next()
-                        .ok_or_else(|| self.bad(format!("{} needs a value ({v})", &arg)))?,
-                };
-                given.insert(spec.name, value);
-                continue;
-            }
-            if let Some(rest) = last_rest {
-                // Extra words of a sentence, joined with spaces as `echo` does.
-                if let Some(text) = given.get_mut(rest) {
-                    text.push(' ');
-                    text.push_str(&arg);
                 }
                 continue;
             }
-            let spec = positionals
-                .next()
-                .ok_or_else(|| self.bad(format!("unexpected argument '{arg}'")))?;
-            if spec.rest {
-                last_rest = Some(spec.name);
+            match arg.as_str() {
+                "-h" | "--help" => return Err(Error::Help(self.help_text())),
+                "--" => only_positionals = true,
+                _ => {
+                    let (spec, inline) = self.flag_of(&arg)?;
+                    let value = match (spec.value_name, inline) {
+                        (None, None) => String::new(),
+                        (None, Some(_)) => return Err(self.bad(format!("{arg} takes no value"))),
+                        (Some(_), Some(value)) => value,
+                        (Some(v), None) => args
+                            .next()
+                            .ok_or_else(|| self.bad(format!("{arg} needs a value ({v})")))?,
+                    };
+                    given.insert(spec.name, value);
+                }
             }
-            given.insert(spec.name, arg);
         }
-
         let mut values = HashMap::new();
         let mut switches = Vec::new();
         for spec in &self.args {
-            match (given.remove(spec.name), spec.value_name, spec.default) {
-                (Some(_), None, _) => switches.push(spec.name),
-                (Some(v), Some(_), _) => {
-                    values.insert(spec.name, v);
+            match (given.remove(spec.name), spec.value_name) {
+                (Some(_), None) => switches.push(spec.name),
+                (Some(value), Some(_)) => drop(values.insert(spec.name, value)),
+                (None, _) => {
+                    if let Some(default) = spec.default {
+                        values.insert(spec.name, default.to_string());
+                    }
                 }
-                (None, _, Some(d)) => {
-                    values.insert(spec.name, d.to_string());
-                }
-                (None, _, None) => {}
             }
         }
         Ok(Matches { usage: self.usage(), values, switches })
+    }
+
+    /// The flag `arg` names (`--name`, `--name=VALUE`, `-c`, `-c5`) and its
+    /// value when it is given in the same word.
+    fn flag_of(&self, arg: &str) -> Result<(&Arg, Option<String>)> {
+        let found = match arg.strip_prefix("--") {
+            Some(body) => {
+                let (name, inline) = match body.split_once('=') {
+                    Some((name, value)) => (name, Some(value.to_string())),
+                    None => (body, None),
+                };
+                self.args.iter().find(|a| !a.positional && a.name == name).map(|a| (a, inline))
+            }
+            None => {
+                // A one-letter alias, `-c 5` or `-c5`, as ping users type it.
+                let letter = arg[1..].chars().next();
+                let glued = &arg[1 + letter.map_or(0, char::len_utf8)..];
+                let inline = Some(glued.to_string()).filter(|g| !g.is_empty());
+                self.args
+                    .iter()
+                    .find(|a| a.short.is_some() && a.short == letter)
+                    .map(|a| (a, inline))
+            }
+        };
+        found.ok_or_else(|| self.unknown(arg))
     }
 
     fn bad(&self, message: String) -> Error {
@@ -461,11 +387,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// `-5` or `-0.5` is a value (for example a negative number), not a flag.
-fn looks_numeric(arg: &str) -> bool {
-    arg[1..].parse::<f64>().is_ok()
-}
-
 /// The parsed command line: values (given or default) and switches.
 #[derive(Debug, Clone)]
 pub struct Matches {
@@ -475,55 +396,31 @@ pub struct Matches {
 }
 
 impl Matches {
-    /// The value of a flag or positional: the one given, else its default, else `None`.
+    /// The value of a flag or positional, given or default; `None` if neither.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
     }
 
-    /// Like [`get`](Self::get), for arguments that always have a value (they have a
-    /// default). An undeclared name gives the empty string.
+    /// Like [`get`](Self::get), with `""` for a missing value.
     pub fn value(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")
     }
 
-    /// True when the switch `--name` was given.
+    /// Whether a switch was given.
     pub fn is_set(&self, name: &str) -> bool {
         self.switches.contains(&name)
     }
 
-    /// Parses the value of `name` as a `T` (a number, an address, ...).
+    /// Parses a value into any type that implements [`FromStr`].
     ///
     /// # Errors
     ///
-    /// [`Error::Usage`] naming the argument and the bad value, or saying it is missing.
+    /// [`Error::Usage`] naming the argument when the value is missing or does not parse.
     pub fn parse<T: FromStr>(&self, name: &str) -> Result<T> {
-        match self.parse_opt(name)? {
-            Some(value) => Ok(value),
-            None => Err(self.bad(format!("missing value for {}", display_name(name)))),
-        }
+        self.value(name).trim().parse().map_err(|_| self.invalid(name, "a valid value"))
     }
 
-    /// Like [`parse`](Self::parse), but `Ok(None)` when the argument was not given
-    /// and has no default.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Usage`] when the value does not parse.
-    pub fn parse_opt<T: FromStr>(&self, name: &str) -> Result<Option<T>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(text) => text.trim().parse::<T>().map(Some).map_err(|_| {
-                self.bad(format!(
-                    "invalid value '{text}' for {}: expected {}",
-                    display_name(name),
-                    expected::<T>()
-                ))
-            }),
-        }
-    }
-
-    /// Like [`parse`](Self::parse), and the value must be at least `min`
-    /// (`--count 0` makes no sense, for example).
+    /// Like [`parse`](Self::parse), and at least `min`.
     ///
     /// # Errors
     ///
@@ -552,14 +449,9 @@ impl Matches {
     where
         T: FromStr + PartialOrd + std::fmt::Display + Copy,
     {
-        let text = self.value(name).trim();
-        match text.parse::<T>() {
+        match self.value(name).trim().parse::<T>() {
             Ok(value) if value >= lo && value <= hi => Ok(value),
-            _ => Err(self.bad(format!(
-                "invalid value '{}' for {}: expected a whole number from {lo} to {hi}",
-                self.value(name),
-                display_name(name)
-            ))),
+            _ => Err(self.invalid(name, &format!("a whole number from {lo} to {hi}"))),
         }
     }
 
@@ -570,14 +462,9 @@ impl Matches {
     ///
     /// [`Error::Usage`] when the value is not such a number.
     pub fn float(&self, name: &str, lo: f64, hi: f64) -> Result<f64> {
-        let text = self.value(name).trim();
-        match text.parse::<f64>() {
+        match self.value(name).trim().parse::<f64>() {
             Ok(value) if value.is_finite() && value >= lo && value <= hi => Ok(value),
-            _ => Err(self.bad(format!(
-                "invalid value '{}' for {}: expected a number from {lo} to {hi}",
-                self.value(name),
-                display_name(name)
-            ))),
+            _ => Err(self.invalid(name, &format!("a number from {lo} to {hi}"))),
         }
     }
 
@@ -589,15 +476,11 @@ impl Matches {
     ///
     /// [`Error::Usage`] when the value is not a duration from 0 to 24 hours.
     pub fn duration(&self, name: &str, unit: Unit) -> Result<Duration> {
-        parse_duration(self.value(name), unit).ok_or_else(|| {
-            self.bad(format!(
-                "invalid value '{}' for {}: expected a duration such as 20ms, 1.5s or 2m \
-                 (a bare number is {}), from 0 to 24h",
-                self.value(name),
-                display_name(name),
-                unit.name()
-            ))
-        })
+        let expected = format!(
+            "a duration such as 20ms, 1.5s or 2m (a bare number is {}), from 0 to 24h",
+            unit.name()
+        );
+        parse_duration(self.value(name), unit).ok_or_else(|| self.invalid(name, &expected))
     }
 
     /// A duration in seconds by default (`1`, `0.25`, `250ms`).
@@ -621,6 +504,11 @@ impl Matches {
             return Err(self.bad(format!("{} must be more than 0", display_name(name))));
         }
         Ok(secs)
+    }
+
+    fn invalid(&self, name: &str, expected: &str) -> Error {
+        let (value, name) = (self.value(name), display_name(name));
+        self.bad(format!("invalid value '{value}' for {name}: expected {expected}"))
     }
 
     /// A usage error that carries this command's usage line, for checks the
@@ -655,48 +543,27 @@ pub fn parse_duration(text: &str, unit: Unit) -> Option<Duration> {
     let split =
         text.find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E').unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
-    let scale = match suffix {
-        "" => match unit {
-            Unit::Millis => 1e-3,
-            Unit::Seconds => 1.0,
-        },
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
+    let scale = match (suffix, unit) {
+        ("", Unit::Millis) | ("ms", _) => 1e-3,
+        ("", Unit::Seconds) | ("s", _) => 1.0,
+        ("us", _) | ("µs", _) => 1e-6,
+        ("m", _) | ("min", _) => 60.0,
+        ("h", _) => 3600.0,
         _ => return None,
     };
-    let value: f64 = number.trim().parse().ok()?;
-    let secs = value * scale;
+    let secs = number.trim().parse::<f64>().ok()? * scale;
     if !secs.is_finite() || !(0.0..=86_400.0).contains(&secs) {
         return None;
     }
     Some(Duration::from_secs_f64(secs))
 }
 
-/// `--port` for flags, `COUNT` for positionals (which are written in capitals).
+/// `--count` for a flag, `COUNT` for a positional, as the user would type it.
 fn display_name(name: &str) -> String {
     if name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
         name.to_string()
     } else {
         format!("--{name}")
-    }
-}
-
-/// A few words on what a type expects, for error messages.
-fn expected<T>() -> &'static str {
-    let name = std::any::type_name::<T>();
-    if name == "u16" {
-        "a whole number from 0 to 65535"
-    } else if name.starts_with('u') || name.starts_with('i') {
-        "a whole number"
-    } else if name.starts_with('f') {
-        "a number"
-    } else if name.ends_with("IpAddr") {
-        "an IP address"
-    } else {
-        "a valid value"
     }
 }
 

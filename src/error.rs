@@ -64,7 +64,7 @@ impl Error {
         }
     }
 
-    /// The process exit code this error maps to (SPEC section 3).
+    /// The process exit code this error maps to.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,

@@ -42,6 +42,7 @@
 //! | Assignment 3, Part 4 | `client.py` | [`image_transfer::client`] | `image-client` | `docs/image-transfer.md` |
 //! | (ours) | a bad network on your desk | [`link_emulator`] | `link-emulator` | `docs/link-emulator.md` |
 //! | (ours) | the guided run | [`tour`] | `tour` (`cargo run`) | `README.md` |
+//! | (ours) | a grader for students' programs | [`lab_check`] | `lab-check` | `docs/grading.md` |
 //!
 //! Beside the code, `docs/` holds a lab handout per exercise, `docs/wireshark.md`
 //! (the packets each exercise puts on the wire, checked against real captures,
@@ -51,6 +52,12 @@
 //! `docs/instructor.md` (answers, with the measurements behind them).
 //! **Instructors:** `docs/instructor.md` holds the answers to the handouts'
 //! questions; remove it from the copy you hand out.
+//!
+//! **Students write the programs.** `lab-files/starters/` holds a starter per
+//! program (a Cargo example: `cargo run --example udp_upper_client`) with a
+//! `todo!()` at each socket call of the lesson, and [`lab_check`] grades a
+//! program in any language against the reference peers, one behaviour per
+//! line, as Stanford CS144's checkers do.
 //!
 //! ## The socket calls, in order
 //!

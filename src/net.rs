@@ -16,10 +16,10 @@ use crate::error::{describe, Error, Result};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::Duration;
 
-/// How long a TCP connect may take before we give up (SPEC section 3).
+/// How long a TCP connect may take before we give up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long a server waits for a silent client before dropping it (SPEC section 3).
+/// How long a server waits for a silent client before dropping it.
 pub const SERVER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest UDP payload over IPv4: 65,535 − 20 (IP header) − 8 (UDP header).

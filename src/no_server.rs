@@ -41,11 +41,11 @@
 //!
 //! | the original client's call | here | what changed and why |
 //! |---|---|---|
-//! | `socket.gethostbyname` inside `connect`/`sendto` | [`probe_resolve`] | probed apart, so a bad name is not taken for a missing server |
-//! | `clientSocket.connect((name, port))` (TCP) | [`probe_tcp`] | timed: the refusal takes about one round trip |
-//! | `sendto(message, (name, port))` (UDP) | [`probe_udp_send`] | shown to succeed |
-//! | `recvfrom(2048)` (UDP, no timeout: waits forever) | [`probe_udp_unconnected`] | a timeout, so the probe ends |
-//! | (not in the original) `connect` on a UDP socket | [`probe_udp_connected`] | shows the ICMP does arrive |
+//! | `socket.gethostbyname` inside `connect`/`sendto` | [`run_probes`] | probed apart, so a bad name is not taken for a missing server |
+//! | `clientSocket.connect((name, port))` (TCP) | [`run_probes`] | timed: the refusal takes about one round trip |
+//! | `sendto(message, (name, port))` (UDP) | [`run_probes`] | shown to succeed |
+//! | `recvfrom(2048)` (UDP, no timeout: waits forever) | [`run_probes`] | a timeout, so the probe ends |
+//! | (not in the original) `connect` on a UDP socket | [`run_probes`] | shows the ICMP does arrive |
 //!
 //! # The protocol
 //!
@@ -90,7 +90,7 @@ use crate::error::{describe, is_timeout, Error, Result};
 use crate::net::{self, resolve, Family};
 use crate::outln;
 use std::io;
-use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
 /// Runs the probes and prints the table: the binary's whole `main`.
@@ -185,7 +185,7 @@ pub struct Probe {
 }
 
 /// Runs every probe against `host:port` (`None`: a free port) and returns the
-/// results in order.
+/// results in order: the calls a client makes, each timed on its own.
 ///
 /// # Errors
 ///
@@ -197,132 +197,84 @@ pub fn run_probes(
     name: &str,
     timeout: Duration,
 ) -> Result<Vec<Probe>> {
+    use io::ErrorKind::{ConnectionRefused, ConnectionReset, NotFound, TimedOut};
     let ip = resolve(host, 0, Family::Any)?[0].ip();
-    let port = match port {
-        Some(port) => port,
-        None => free_port(ip)?,
+    let target = SocketAddr::new(ip, port.map_or_else(|| free_port(ip), Ok)?);
+    let udp = || {
+        net::bind_udp_for(target).map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))
     };
-    let target = SocketAddr::new(ip, port);
+    let wait = crate::clock::secs_text(timeout);
     Ok(vec![
-        probe_resolve(name),
-        probe_tcp(target),
-        probe_udp_send(target).0,
-        probe_udp_unconnected(target, timeout),
-        probe_udp_connected(target, timeout),
+        // The name first: a wrong name is not a missing server.
+        probe("resolve name", "getaddrinfo(NAME)", &[(NotFound, "failed: no such name")], || {
+            let not_found = |e: io::Error| io::Error::new(NotFound, e.to_string());
+            let addr = (name, 0).to_socket_addrs().map_err(not_found)?.next();
+            Ok(addr.map_or("no address".into(), |a| format!("resolved to {}", a.ip())))
+        }),
+        // TCP: the SYN is answered with a RST by the host's kernel.
+        probe("TCP connect", "connect()", &[(ConnectionRefused, "refused at once (RST)")], || {
+            TcpStream::connect_timeout(&target, net::CONNECT_TIMEOUT)?;
+            Ok("connected: a server IS there".into())
+        }),
+        // UDP: send_to only hands the datagram to the network.
+        probe("UDP send", "send_to()", &[], || {
+            udp()?.send_to(b"hello", target)?;
+            Ok("succeeded: no handshake".into())
+        }),
+        // An unconnected socket: is it told of the ICMP port unreachable?
+        probe(
+            "UDP receive",
+            &format!("recv_from(), {wait}"),
+            &[(TimedOut, "timed out: not told"), (ConnectionReset, "reset: ICMP reported")],
+            || {
+                let socket = udp()?;
+                socket.set_read_timeout(Some(timeout))?;
+                socket.send_to(b"hello", target)?;
+                let (_, from) = socket.recv_from(&mut [0u8; 64])?;
+                Ok(format!("reply from {from}"))
+            },
+        ),
+        // A connected socket has one peer, so the kernel can report the ICMP.
+        probe(
+            "connected UDP",
+            "connect, send, recv",
+            &[
+                (ConnectionRefused, "refused: ICMP reached it"),
+                (ConnectionReset, "reset: ICMP reached it"),
+                (TimedOut, "timed out: not told"),
+            ],
+            || {
+                let socket = udp()?;
+                socket.connect(target)?; // sends nothing: it only fixes the peer address
+                socket.set_read_timeout(Some(timeout))?;
+                socket.send(b"hello")?;
+                socket.recv(&mut [0u8; 64])?;
+                Ok("a reply: a server IS there".into())
+            },
+        ),
     ])
 }
 
-/// Asks the resolver for `name`.
-pub fn probe_resolve(name: &str) -> Probe {
+/// Times one probe; an error is named by `words` (by its kind) where it is
+/// the one the lesson expects, or else by the OS's own words.
+fn probe(
+    probe: &'static str,
+    call: &str,
+    words: &[(io::ErrorKind, &'static str)],
+    run: impl FnOnce() -> io::Result<String>,
+) -> Probe {
     let started = Instant::now();
-    let result = resolve(name, 0, Family::Any);
-    let (outcome, os_error) = match result {
-        Ok(addrs) => (format!("resolved to {}", addrs[0].ip()), "-".to_string()),
-        // Only the resolver's own words: "Name or service not known" on Linux.
-        Err(Error::Failed { why, .. }) => {
-            let words = why.rsplit(": ").next().unwrap_or(&why).to_string();
-            ("failed: no such name".to_string(), words)
-        }
-        Err(other) => (other.to_string(), "-".to_string()),
-    };
-    Probe {
-        probe: "resolve name",
-        call: "getaddrinfo(NAME)".into(),
-        outcome,
-        took: started.elapsed(),
-        os_error,
-    }
-}
-
-/// `connect` to the port.
-pub fn probe_tcp(target: SocketAddr) -> Probe {
-    let started = Instant::now();
-    let result = TcpStream::connect_timeout(&target, net::CONNECT_TIMEOUT);
+    let result = run();
     let took = started.elapsed();
     let (outcome, os_error) = match result {
-        Ok(_) => ("connected: a server IS there".to_string(), "-".to_string()),
-        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-            ("refused at once (RST)".to_string(), os_error(&e))
+        Ok(outcome) => (outcome, "-".to_string()),
+        Err(e) => {
+            let kind = if is_timeout(&e) { io::ErrorKind::TimedOut } else { e.kind() };
+            let known = words.iter().find(|(k, _)| *k == kind).map(|(_, w)| w.to_string());
+            (known.unwrap_or_else(|| format!("failed: {}", describe(&e))), os_error(&e))
         }
-        Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
     };
-    Probe { probe: "TCP connect", call: "connect()".into(), outcome, took, os_error }
-}
-
-/// `send_to` the port; returns the socket for the receive probe.
-pub fn probe_udp_send(target: SocketAddr) -> (Probe, Option<UdpSocket>) {
-    let socket = net::bind_udp_for(target).ok();
-    let started = Instant::now();
-    let result = match &socket {
-        Some(socket) => socket.send_to(b"hello", target).map(drop),
-        None => Err(io::Error::new(io::ErrorKind::Other, "no UDP socket")),
-    };
-    let took = started.elapsed();
-    let (outcome, os_error, socket) = match result {
-        Ok(()) => ("succeeded: no handshake".to_string(), "-".to_string(), socket),
-        Err(e) => (format!("failed: {}", describe(&e)), os_error(&e), None),
-    };
-    let probe = Probe { probe: "UDP send", call: "send_to()".into(), outcome, took, os_error };
-    (probe, socket)
-}
-
-/// `send_to`, then `recv_from` with a timeout, on an unconnected socket.
-pub fn probe_udp_unconnected(target: SocketAddr, timeout: Duration) -> Probe {
-    let call = format!("recv_from(), {}", crate::clock::secs_text(timeout));
-    let socket = match probe_udp_send(target).1 {
-        Some(socket) if socket.set_read_timeout(Some(timeout)).is_ok() => socket,
-        _ => return skipped("UDP receive", call),
-    };
-    let mut buf = [0u8; 64];
-    let started = Instant::now();
-    let result = socket.recv_from(&mut buf);
-    let took = started.elapsed();
-    let (outcome, os_error) = match result {
-        Ok((_, from)) => (format!("reply from {from}"), "-".to_string()),
-        Err(e) if is_timeout(&e) => ("timed out: not told".to_string(), os_error(&e)),
-        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-            ("reset: ICMP reported".to_string(), os_error(&e))
-        }
-        Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
-    };
-    Probe { probe: "UDP receive", call, outcome, took, os_error }
-}
-
-/// `connect` a UDP socket (sends nothing), `send`, then `recv`.
-pub fn probe_udp_connected(target: SocketAddr, timeout: Duration) -> Probe {
-    let socket = match net::bind_udp_for(target) {
-        Ok(socket) => socket,
-        Err(_) => return skipped("connected UDP", "connect, send, recv".into()),
-    };
-    let started = Instant::now();
-    let result = socket
-        .connect(target)
-        .and_then(|()| socket.set_read_timeout(Some(timeout)))
-        .and_then(|()| socket.send(b"hello"))
-        .and_then(|_| socket.recv(&mut [0u8; 64]));
-    let took = started.elapsed();
-    let (outcome, os_error) = match result {
-        Ok(_) => ("a reply: a server IS there".to_string(), "-".to_string()),
-        Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
-            ("refused: ICMP reached it".to_string(), os_error(&e))
-        }
-        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
-            ("reset: ICMP reached it".to_string(), os_error(&e))
-        }
-        Err(e) if is_timeout(&e) => ("timed out: not told".to_string(), os_error(&e)),
-        Err(e) => (format!("failed: {}", describe(&e)), os_error(&e)),
-    };
-    Probe { probe: "connected UDP", call: "connect, send, recv".into(), outcome, took, os_error }
-}
-
-fn skipped(probe: &'static str, call: String) -> Probe {
-    Probe {
-        probe,
-        call,
-        outcome: "skipped: no UDP socket".into(),
-        took: Duration::ZERO,
-        os_error: "-".into(),
-    }
+    Probe { probe, call: call.to_string(), outcome, took, os_error }
 }
 
 /// Finds a port on `ip` where neither TCP nor UDP listens right now, by
@@ -344,11 +296,12 @@ pub fn free_port(ip: IpAddr) -> Result<u16> {
 }
 
 /// The OS error's number and name, as a student would look it up:
-/// `111 ECONNREFUSED` on Linux, `10054 WSAECONNRESET` on Windows.
+/// `111 ECONNREFUSED` on Linux, `10054 WSAECONNRESET` on Windows; the
+/// resolver's own words for a name that does not resolve.
 fn os_error(err: &io::Error) -> String {
     let code = match err.raw_os_error() {
         Some(code) => code,
-        None => return describe(err),
+        None => return err.to_string().rsplit(": ").next().unwrap_or_default().to_string(),
     };
     let name = match (code, cfg!(windows)) {
         (111, false) => "ECONNREFUSED",
@@ -369,41 +322,19 @@ const WIDTHS: [usize; 5] = [13, 19, 27, 8, 25];
 /// Lays the probes out as a table no wider than 100 columns; a cell too long
 /// for its column is cut and ends in `~`.
 pub fn table(probes: &[Probe]) -> Vec<String> {
-    let mut rows = vec![[
-        "probe".to_string(),
-        "the client called".to_string(),
-        "what happened".to_string(),
-        "took".to_string(),
-        "OS error".to_string(),
-    ]];
+    let header = ["probe", "the client called", "what happened", "took", "OS error"];
+    let mut rows = vec![header.map(String::from)];
     for p in probes {
-        rows.push([
-            p.probe.to_string(),
-            p.call.clone(),
-            p.outcome.clone(),
-            format_took(p.took),
-            p.os_error.clone(),
-        ]);
+        let took = format_took(p.took);
+        rows.push([p.probe.into(), p.call.clone(), p.outcome.clone(), took, p.os_error.clone()]);
     }
-    rows.iter()
-        .map(|row| {
-            let cell = |i: usize| fit(&row[i], WIDTHS[i]);
-            format!(
-                "{:<w0$}  {:<w1$}  {:<w2$}  {:>w3$}  {}",
-                cell(0),
-                cell(1),
-                cell(2),
-                cell(3),
-                cell(4),
-                w0 = WIDTHS[0],
-                w1 = WIDTHS[1],
-                w2 = WIDTHS[2],
-                w3 = WIDTHS[3],
-            )
-            .trim_end()
-            .to_string()
-        })
-        .collect()
+    let line = |row: &[String; 5]| {
+        let [w0, w1, w2, w3, w4] = WIDTHS;
+        let cell = |i: usize, w: usize| fit(&row[i], w);
+        let (a, b, c, d, e) = (cell(0, w0), cell(1, w1), cell(2, w2), cell(3, w3), cell(4, w4));
+        format!("{a:<w0$}  {b:<w1$}  {c:<w2$}  {d:>w3$}  {e}").trim_end().to_string()
+    };
+    rows.iter().map(line).collect()
 }
 
 fn fit(text: &str, width: usize) -> String {

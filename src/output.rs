@@ -255,19 +255,28 @@ fn start_writer() -> Option<SyncSender<Item>> {
 /// assert_eq!(printable(b"a\xffb\n"), "a\\xffb\\n");
 /// assert_eq!(printable("wörld".as_bytes()), "wörld");
 /// ```
-pub fn printable(bytes: &[u8]) -> String {
+pub fn printable(mut bytes: &[u8]) -> String {
     let mut text = String::with_capacity(bytes.len());
-    for chunk in Utf8Chunks::new(bytes) {
-        for c in chunk.valid.chars() {
-            if c.is_control() {
-                text.extend(c.escape_default());
-            } else {
-                text.push(c);
+    while !bytes.is_empty() {
+        // The longest valid UTF-8 start, then the bytes that are not.
+        let (valid, bad) = match std::str::from_utf8(bytes) {
+            Ok(all) => (all, 0),
+            Err(e) => {
+                let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+                (valid, e.error_len().unwrap_or(bytes.len() - e.valid_up_to()))
+            }
+        };
+        for c in valid.chars() {
+            match c.is_control() {
+                true => text.extend(c.escape_default()),
+                false => text.push(c),
             }
         }
-        for b in chunk.invalid {
+        let rest = &bytes[valid.len()..];
+        for b in &rest[..bad] {
             text.push_str(&format!("\\x{b:02x}"));
         }
+        bytes = &rest[bad..];
     }
     text
 }
@@ -286,49 +295,6 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         None => format!("\"{text}\""),
         Some((cut, _)) => format!("\"{}\"... ({} bytes)", &text[..cut], bytes.len()),
-    }
-}
-
-/// A valid UTF-8 run followed by the invalid bytes after it.
-/// (`<[u8]>::utf8_chunks` does this in newer Rust, but not in 1.63.)
-struct Utf8Chunk<'a> {
-    valid: &'a str,
-    invalid: &'a [u8],
-}
-
-struct Utf8Chunks<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Utf8Chunks<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Utf8Chunks { rest: bytes }
-    }
-}
-
-impl<'a> Iterator for Utf8Chunks<'a> {
-    type Item = Utf8Chunk<'a>;
-
-    fn next(&mut self) -> Option<Utf8Chunk<'a>> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let (valid_len, invalid_len) = match std::str::from_utf8(self.rest) {
-            Ok(_) => (self.rest.len(), 0),
-            Err(e) => (
-                e.valid_up_to(),
-                // None: an incomplete sequence at the very end; take all of it.
-                e.error_len().unwrap_or(self.rest.len() - e.valid_up_to()),
-            ),
-        };
-        let (valid, rest) = self.rest.split_at(valid_len);
-        let (invalid, rest) = rest.split_at(invalid_len);
-        self.rest = rest;
-        Some(Utf8Chunk {
-            // Checked just above by from_utf8.
-            valid: std::str::from_utf8(valid).unwrap_or(""),
-            invalid,
-        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! A small, seedable pseudo-random generator (no `rand` crate: SPEC section 1).
+//! A small, seedable pseudo-random generator (no `rand` crate: the crate has no dependencies).
 //!
 //! The ping payloads only need to differ from one another, and the link
 //! emulator needs decisions that repeat exactly for the same `--seed`. Both are

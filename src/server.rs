@@ -40,7 +40,7 @@
 use crate::error::{describe, Error, Result};
 use crate::output::Log;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -199,47 +199,35 @@ pub fn set_timeouts(stream: &TcpStream, timeout: Duration) -> Result<()> {
 }
 
 /// A counter of open connections with a maximum: the connection cap.
-#[derive(Debug, Clone)]
+///
+/// Each [`Slot`] is a clone of one shared token, so the number of clones
+/// alive is the number of connections open; dropping a slot gives it back.
+/// Only the accept loop takes slots, so counting and taking cannot race.
+#[derive(Debug)]
 pub struct Slots {
-    in_use: Arc<AtomicUsize>,
+    token: Arc<()>,
     max: usize,
 }
 
 /// One taken place under the cap, given back when dropped.
 #[derive(Debug)]
-pub struct Slot {
-    in_use: Arc<AtomicUsize>,
-}
+pub struct Slot(#[allow(dead_code)] Arc<()>);
 
 impl Slots {
     /// A cap of `max` connections at once.
     pub fn new(max: usize) -> Slots {
-        Slots { in_use: Arc::new(AtomicUsize::new(0)), max }
+        Slots { token: Arc::new(()), max }
     }
 
     /// Takes a place, or `None` when all `max` are in use.
     pub fn take(&self) -> Option<Slot> {
-        let mut now = self.in_use.load(Ordering::SeqCst);
-        loop {
-            if now >= self.max {
-                return None;
-            }
-            match self.in_use.compare_exchange(now, now + 1, Ordering::SeqCst, Ordering::SeqCst) {
-                Ok(_) => return Some(Slot { in_use: Arc::clone(&self.in_use) }),
-                Err(actual) => now = actual,
-            }
-        }
+        let in_use = Arc::strong_count(&self.token) - 1;
+        (in_use < self.max).then(|| Slot(Arc::clone(&self.token)))
     }
 
     /// The log line for a connection refused at the cap.
     pub fn refusal(&self, peer: SocketAddr) -> String {
         format!("client {peer}: refused, {} clients already connected (--max-clients)", self.max)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.in_use.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

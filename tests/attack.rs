@@ -250,7 +250,10 @@ fn thirteen_hundred_slow_trickle_connections() {
             target.name,
             longest_log_line(&server)
         );
-        if !during.map_or(false, |t| t <= max_time + Duration::from_secs(2)) {
+        // A slot frees within --max-time; the legitimate client then races the
+        // attacker's reconnects for it, and while the accept queue is full its
+        // SYN may be dropped and retried by its kernel 1 s and then 2 s later.
+        if !during.map_or(false, |t| t <= max_time + Duration::from_secs(3)) {
             let what = "not served within --max-time during the trickle";
             failures.push(format!("{}: {what}", target.name));
         }

@@ -11,6 +11,16 @@ const TCP_SERVER: &str = env!("CARGO_BIN_EXE_tcp-upper-server");
 const UDP_RTT: &str = env!("CARGO_BIN_EXE_udp-rtt-client");
 const TCP_RTT: &str = env!("CARGO_BIN_EXE_tcp-rtt-client");
 
+/// A server on a free loopback port.
+fn local(bin: &str) -> Server {
+    Server::start(bin, &["--host", "127.0.0.1", "--port", "0"])
+}
+
+/// `bin --host 127.0.0.1 --port PORT`, ready for more arguments.
+fn to(bin: &str, port: impl ToString) -> Client {
+    Client::new(bin).args(&["--host", "127.0.0.1", "--port", &port.to_string()])
+}
+
 /// Checks `YYYY-MM-DD HH:MM:SS.ffffff UTC` at the end of `line`, after `prefix`.
 fn assert_timestamp(line: &str, prefix: &str) {
     assert!(line.starts_with(prefix), "{line:?} should start with {prefix:?}");
@@ -42,10 +52,8 @@ fn number_after(text: &str, marker: &str) -> f64 {
 
 #[test]
 fn udp_rtt_client_prints_times_and_rtt() {
-    let server = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let out = Client::new(UDP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello"])
-        .run();
+    let server = local(UDP_SERVER);
+    let out = to(UDP_RTT, server.port()).args(&["hello"]).run();
     out.expect_code(0).expect_out("From server: HELLO\n");
     let text = out.out();
     let lines: Vec<&str> = text.lines().collect();
@@ -58,10 +66,8 @@ fn udp_rtt_client_prints_times_and_rtt() {
 
 #[test]
 fn udp_rtt_client_count_adds_min_avg_max() {
-    let server = Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let out = Client::new(UDP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "--count", "4", "hi"])
-        .run();
+    let server = local(UDP_SERVER);
+    let out = to(UDP_RTT, server.port()).args(&["--count", "4", "hi"]).run();
     out.expect_code(0)
         .expect_out("4 requests, 4 replies, 0 late, 0 duplicate")
         .expect_out("From server: 4 HI\n")
@@ -73,9 +79,7 @@ fn udp_rtt_client_count_adds_min_avg_max() {
 fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port().to_string();
-    let out = Client::new(UDP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "--count", "2", "--timeout", "0.1", "hi"])
-        .run();
+    let out = to(UDP_RTT, &port).args(&["--count", "2", "--timeout", "0.1", "hi"]).run();
     out.expect_code(1)
         .expect_out("2 requests, 0 replies")
         .expect_out("is the server running?")
@@ -86,10 +90,8 @@ fn udp_rtt_client_reports_losses_and_fails_when_all_are_lost() {
 
 #[test]
 fn tcp_rtt_client_splits_connect_from_request_reply() {
-    let server = Server::start(TCP_SERVER, &["--host", "127.0.0.1", "--port", "0"]);
-    let out = Client::new(TCP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "--count", "3", "hello"])
-        .run();
+    let server = local(TCP_SERVER);
+    let out = to(TCP_RTT, server.port()).args(&["--count", "3", "hello"]).run();
     out.expect_code(0).expect_out("From server: HELLO\n");
     let text = out.out();
     let first: Vec<&str> = text.lines().skip(1).take(2).collect();
@@ -109,16 +111,13 @@ fn tcp_rtt_client_splits_connect_from_request_reply() {
 #[test]
 fn tcp_rtt_client_with_no_server_fails_fast() {
     let port = support::closed_port().to_string();
-    let out = Client::new(TCP_RTT).args(&["--host", "127.0.0.1", "--port", &port, "hi"]).run();
+    let out = to(TCP_RTT, &port).args(&["hi"]).run();
     out.expect_code(1).expect_one_error_line().expect_err("connection refused");
     assert!(out.elapsed < Duration::from_secs(1));
 }
 
 fn udp_rtt(addr: std::net::SocketAddr, extra: &[&str]) -> support::Outcome {
-    Client::new(UDP_RTT)
-        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
-        .args(extra)
-        .run()
+    to(UDP_RTT, addr.port()).args(extra).run()
 }
 
 /// A server that holds request 1 and answers it only when request 2 comes:

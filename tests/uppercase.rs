@@ -12,6 +12,16 @@ const UDP_CLIENT: &str = env!("CARGO_BIN_EXE_udp-upper-client");
 const TCP_SERVER: &str = env!("CARGO_BIN_EXE_tcp-upper-server");
 const TCP_CLIENT: &str = env!("CARGO_BIN_EXE_tcp-upper-client");
 
+/// `bin --host 127.0.0.1 --port PORT`, ready for more arguments.
+fn to(bin: &str, port: impl ToString) -> Client {
+    Client::new(bin).args(&["--host", "127.0.0.1", "--port", &port.to_string()])
+}
+
+/// Runs `bin` against the server on `port`: it must exit 0 and print `want`.
+fn expect_reply(bin: &str, port: impl ToString, args: &[&str], want: &str) {
+    to(bin, port).args(args).run().expect_code(0).expect_out(want);
+}
+
 fn udp_server() -> Server {
     Server::start(UDP_SERVER, &["--host", "127.0.0.1", "--port", "0"])
 }
@@ -39,18 +49,13 @@ fn long_sentence() -> String {
 #[test]
 fn udp_client_gets_unicode_uppercase() {
     let server = udp_server();
-    Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello wörld"])
-        .run()
-        .expect_code(0)
-        .expect_out("HELLO WÖRLD\n");
+    expect_reply(UDP_CLIENT, server.port(), &["hello wörld"], "HELLO WÖRLD\n");
 }
 
 #[test]
 fn udp_client_prompts_when_the_sentence_is_missing() {
     let server = udp_server();
-    Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port()])
+    to(UDP_CLIENT, server.port())
         .stdin("from stdin\n")
         .run()
         .expect_code(0)
@@ -71,19 +76,13 @@ fn sixty_thousand_bytes_come_back_whole_over_udp_and_tcp() {
     let sentence = long_sentence();
     let expected = format!("{}\n", sentence.to_uppercase());
     let udp = udp_server();
-    let out = Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &udp.port()])
-        .stdin(format!("{sentence}\n"))
-        .run();
+    let out = to(UDP_CLIENT, udp.port()).stdin(format!("{sentence}\n")).run();
     out.expect_code(0);
     assert!(out.out().ends_with(&expected), "{}", out.report());
 
     // On stdin, as for UDP: Windows caps a whole command line at 32,767 characters.
     let tcp = tcp_server(&[]);
-    let out = Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &tcp.port()])
-        .stdin(format!("{sentence}\n"))
-        .run();
+    let out = to(TCP_CLIENT, tcp.port()).stdin(format!("{sentence}\n")).run();
     out.expect_code(0);
     assert!(
         out.out().ends_with(&format!("From server: {expected}")),
@@ -110,21 +109,13 @@ fn udp_server_survives_bad_datagrams() {
         assert_eq!(&buf[..n], &expected[..], "reply to a {}-byte datagram", request.len());
     }
     assert!(server.wait_for_line("not valid UTF-8", Duration::from_secs(5)).is_some());
-    Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "still here"])
-        .run()
-        .expect_code(0)
-        .expect_out("STILL HERE");
+    expect_reply(UDP_CLIENT, server.port(), &["still here"], "STILL HERE");
 }
 
 #[test]
 fn tcp_client_gets_unicode_uppercase_and_server_logs_it() {
     let server = tcp_server(&[]);
-    Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "hello wörld"])
-        .run()
-        .expect_code(0)
-        .expect_out("From server: HELLO WÖRLD\n");
+    expect_reply(TCP_CLIENT, server.port(), &["hello wörld"], "From server: HELLO WÖRLD\n");
     let line = server.wait_for_line("->", Duration::from_secs(5)).unwrap();
     assert!(line.contains("\"hello wörld\" -> \"HELLO WÖRLD\""), "{line}");
 }
@@ -135,11 +126,7 @@ fn silent_tcp_client_blocks_nobody_and_is_dropped_after_the_timeout() {
     let silent = TcpStream::connect(server.addr).unwrap();
     // Another client is served while the silent one holds its connection.
     let started = Instant::now();
-    Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port(), "next please"])
-        .run()
-        .expect_code(0)
-        .expect_out("NEXT PLEASE");
+    expect_reply(TCP_CLIENT, server.port(), &["next please"], "NEXT PLEASE");
     assert!(started.elapsed() < Duration::from_millis(450), "{:?}", started.elapsed());
     let line = server
         .wait_for_line("dropped a silent client", Duration::from_secs(5))
@@ -189,16 +176,14 @@ fn oversized_tcp_request_is_refused_and_logged() {
 fn no_server_tcp_is_refused_quickly_udp_times_out() {
     // A port with nothing behind it: bind, read the port, close.
     let port = support::closed_port().to_string();
-    let out = Client::new(TCP_CLIENT).args(&["--host", "127.0.0.1", "--port", &port, "hi"]).run();
+    let out = to(TCP_CLIENT, &port).args(&["hi"]).run();
     out.expect_code(1)
         .expect_one_error_line()
         .expect_err("connection refused")
         .expect_err("is tcp-upper-server running");
     assert!(out.elapsed < Duration::from_secs(1), "{}", out.report());
 
-    let out = Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "--timeout", "0.3", "hi"])
-        .run();
+    let out = to(UDP_CLIENT, &port).args(&["--timeout", "0.3", "hi"]).run();
     out.expect_code(1)
         .expect_one_error_line()
         .expect_err("nothing within 0.3 s")
@@ -227,8 +212,7 @@ fn unresolvable_host_is_one_clear_line() {
 fn port_in_use_is_one_clear_line_for_both_servers() {
     let taken_udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = taken_udp.local_addr().unwrap().port().to_string();
-    Client::new(UDP_SERVER)
-        .args(&["--host", "127.0.0.1", "--port", &port])
+    to(UDP_SERVER, &port)
         .run()
         .expect_code(1)
         .expect_one_error_line()
@@ -236,8 +220,7 @@ fn port_in_use_is_one_clear_line_for_both_servers() {
 
     let taken_tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken_tcp.local_addr().unwrap().port().to_string();
-    Client::new(TCP_SERVER)
-        .args(&["--host", "127.0.0.1", "--port", &port])
+    to(TCP_SERVER, &port)
         .run()
         .expect_code(1)
         .expect_one_error_line()
@@ -247,15 +230,9 @@ fn port_in_use_is_one_clear_line_for_both_servers() {
 #[test]
 fn piped_non_utf8_is_sent_as_it_is() {
     let server = udp_server();
-    Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &server.port()])
-        .stdin(b"abc\xff\n")
-        .run()
-        .expect_code(0)
-        .expect_out("ABC\\xff\n");
+    to(UDP_CLIENT, server.port()).stdin(b"abc\xff\n").run().expect_code(0).expect_out("ABC\\xff\n");
     let tcp = tcp_server(&[]);
-    Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &tcp.port()])
+    to(TCP_CLIENT, tcp.port())
         .stdin(b"abc\xff\n")
         .run()
         .expect_code(0)
@@ -272,11 +249,7 @@ fn tcp_client_reads_the_sentence_before_it_connects() {
     let port = listener.local_addr().unwrap().port().to_string();
 
     // End of input at the prompt: the client exits, and nothing ever knocked.
-    Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port])
-        .run()
-        .expect_code(0)
-        .expect_out("Input lowercase sentence: ");
+    to(TCP_CLIENT, &port).run().expect_code(0).expect_out("Input lowercase sentence: ");
     listener.set_nonblocking(true).unwrap();
     let err = listener.accept().expect_err("no connection was made");
     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
@@ -284,12 +257,7 @@ fn tcp_client_reads_the_sentence_before_it_connects() {
     // With a sentence, the same listener does see the connection: the check
     // above can tell the difference. Play the server by hand.
     listener.set_nonblocking(false).unwrap();
-    let client = std::thread::spawn(move || {
-        Client::new(TCP_CLIENT)
-            .args(&["--host", "127.0.0.1", "--port", &port])
-            .stdin("typed slowly\n")
-            .run()
-    });
+    let client = std::thread::spawn(move || to(TCP_CLIENT, &port).stdin("typed slowly\n").run());
     let (mut stream, _) = listener.accept().unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut request = Vec::new();
@@ -364,11 +332,7 @@ fn a_character_split_between_reads_stays_whole() {
 fn extra_words_are_one_sentence() {
     let server = tcp_server(&[]);
     let port = server.port();
-    Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &port, "hello", "big", "world"])
-        .run()
-        .expect_code(0)
-        .expect_out("From server: HELLO BIG WORLD\n");
+    expect_reply(TCP_CLIENT, &port, &["hello", "big", "world"], "From server: HELLO BIG WORLD\n");
 }
 
 /// A server written the way the original was, but one that does not close
@@ -384,10 +348,7 @@ fn tcp_client_prints_a_reply_from_a_server_that_stays_open() {
         // Stay open until the test ends (or 20 s).
         let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(20));
     });
-    let out = Client::new(TCP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
-        .args(&["--timeout", "300ms", "stay open"])
-        .run();
+    let out = to(TCP_CLIENT, addr.port()).args(&["--timeout", "300ms", "stay open"]).run();
     drop(hold);
     out.expect_code(0)
         .expect_out("From server: STAY OPEN\n")
@@ -446,10 +407,7 @@ fn a_trickling_client_is_cut_off_at_the_deadline() {
 #[test]
 fn a_reply_from_another_address_is_named_not_taken() {
     let addr = support::peers::udp_reply_from_elsewhere();
-    let out = Client::new(UDP_CLIENT)
-        .args(&["--host", "127.0.0.1", "--port", &addr.port().to_string()])
-        .args(&["--timeout", "300ms", "hi"])
-        .run();
+    let out = to(UDP_CLIENT, addr.port()).args(&["--timeout", "300ms", "hi"]).run();
     out.expect_code(1).expect_one_error_line().expect_err("1 datagram(s) came from 127.0.0.1:");
     assert!(!out.err().contains("is the server running"), "{}", out.report());
 }

@@ -392,47 +392,37 @@ pub struct Placement {
     server_stat: Option<PathBuf>,
     /// Samples where both were on the same CPU.
     pub same: u32,
-    /// Samples where they were on different CPUs.
-    pub different: u32,
-    /// The CPUs seen, client and server.
-    pub cpus: Vec<(usize, usize)>,
+    /// Samples taken.
+    pub samples: u32,
 }
 
 impl Placement {
     fn new(server_stat: Option<PathBuf>) -> Placement {
-        Placement { server_stat, same: 0, different: 0, cpus: Vec::new() }
+        Placement { server_stat, same: 0, samples: 0 }
     }
 
     fn sample(&mut self) {
         let client = last_cpu(&PathBuf::from("/proc/thread-self/stat"));
-        let server = self.server_stat.as_ref().and_then(last_cpu);
-        if let (Some(c), Some(s)) = (client, server) {
-            if c == s {
-                self.same += 1;
-            } else {
-                self.different += 1;
-            }
-            if !self.cpus.contains(&(c, s)) && self.cpus.len() < 16 {
-                self.cpus.push((c, s));
-            }
+        if let (Some(c), Some(s)) = (client, self.server_stat.as_ref().and_then(last_cpu)) {
+            self.same += u32::from(c == s);
+            self.samples += 1;
         }
     }
 
     /// One line: where the threads ran.
     pub fn describe(&self) -> String {
         let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-        if self.same + self.different == 0 {
-            return format!(
+        match self.samples {
+            0 => format!(
                 "Where it ran ({cpus} CPUs): not known here (only Linux says which CPU a \
                  thread used)."
-            );
+            ),
+            n => format!(
+                "Where it ran ({cpus} CPUs): client and UDP server on the same CPU in {} of \
+                 {n} UDP rounds.",
+                self.same
+            ),
         }
-        format!(
-            "Where it ran ({cpus} CPUs): client and UDP server on the same CPU in {} of {} \
-             UDP rounds.",
-            self.same,
-            self.same + self.different,
-        )
     }
 }
 

@@ -82,50 +82,18 @@ pub mod compare;
 pub mod tcp_client;
 pub mod udp_client;
 
-use crate::clock::ms;
-use std::time::Duration;
+use crate::stats::Running;
 
-/// Running min/avg/max of RTTs: memory stays the same for any `--count`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Tally {
-    n: u64,
-    min: Duration,
-    max: Duration,
-    sum: Duration,
-}
-
-impl Tally {
-    /// Adds one sample.
-    pub fn add(&mut self, d: Duration) {
-        if self.n == 0 || d < self.min {
-            self.min = d;
-        }
-        self.max = self.max.max(d);
-        self.sum += d;
-        self.n += 1;
-    }
-
-    /// How many samples were added.
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
-    /// The `min/avg/max` line in milliseconds, or `None` with no samples.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use socket_labs::rtt::Tally;
-    /// let mut t = Tally::default();
-    /// assert_eq!(t.line(), None);
-    /// t.add(Duration::from_micros(100));
-    /// t.add(Duration::from_micros(300));
-    /// assert_eq!(t.line().as_deref(), Some("min/avg/max = 0.100/0.200/0.300 ms"));
-    /// ```
-    pub fn line(&self) -> Option<String> {
-        if self.n == 0 {
-            return None;
-        }
-        let avg = ms(self.sum) / self.n as f64;
-        Some(format!("min/avg/max = {:.3}/{avg:.3}/{:.3} ms", ms(self.min), ms(self.max)))
-    }
+/// The `min/avg/max` line of RTTs given in milliseconds ([`Running`] keeps
+/// memory the same for any `--count`).
+///
+/// ```
+/// use socket_labs::{rtt::min_avg_max, stats::Running};
+/// let mut rtts = Running::default();
+/// rtts.add(0.1);
+/// rtts.add(0.3);
+/// assert_eq!(min_avg_max(&rtts), "min/avg/max = 0.100/0.200/0.300 ms");
+/// ```
+pub fn min_avg_max(rtts: &Running) -> String {
+    format!("min/avg/max = {:.3}/{:.3}/{:.3} ms", rtts.min(), rtts.mean(), rtts.max())
 }

@@ -3,7 +3,7 @@
 //! Both clocks are read right before `send_to` and right after `recv_from`
 //! returns the reply, so the RTT covers the request's trip, the server's work
 //! and the reply's trip. The buffer and the read timeout are set up before
-//! the first clock reading ([`Waiter::new`]), so neither is in the figure.
+//! the first clock reading ([`Waiter::new`] in [`run`]), so neither is in the figure.
 //!
 //! With `--count N` the client stays on the lab's wire (the server only
 //! uppercases) and makes each request distinct: request 7 is `7 hello`, so
@@ -19,17 +19,16 @@
 //! |---|---|---|
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | the server's family |
 //! | `input(...)` | [`crate::uppercase::ask_sentence`] | or the command line |
-//! | `time.time()`, `sendto` | [`Stamp::now`], [`UdpSocket::send_to`] in [`measure_with`] | the monotonic clock times, the wall clock only says when |
-//! | `recvfrom(2048)`, `time.time()` | [`Waiter::recv_reply`] in [`measure_with`] | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
+//! | `time.time()`, `sendto` | [`Stamp::now`], [`exchange`] in [`run`] | the monotonic clock times, the wall clock only says when |
+//! | `recvfrom(2048)`, `time.time()` | [`exchange`] in [`run`] ([`Waiter::recv_reply`] in the numbered loop) | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
 //! | `print` RTT and `strftime` times | [`print_sample`] | microseconds, UTC |
 //! | `close()` | the socket is dropped | |
 
-use super::Tally;
-use crate::cli::{self, Command, Matches};
 use crate::clock::{ms, Stamp};
 use crate::error::{Error, Result};
 use crate::output::{preview, printable};
-use crate::uppercase::udp_client::{no_reply, reject, Heard, Waiter};
+use crate::stats::Running;
+use crate::uppercase::udp_client::{exchange, no_reply, reject, Heard, Waiter};
 use crate::uppercase::{ask_sentence, ClientArgs};
 use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
@@ -39,83 +38,27 @@ use std::time::{Duration, Instant};
 /// duplicate reply from a stray one.
 pub const WINDOW: usize = 64;
 
-/// One timed request and its reply.
-#[derive(Debug, Clone)]
-pub struct Sample {
-    /// Just before the request was handed to the socket.
-    pub sent: Stamp,
-    /// Just after the reply was read.
-    pub received: Stamp,
-    /// The reply's bytes.
-    pub reply: Vec<u8>,
-}
-
-impl Sample {
-    /// The round-trip time, from the monotonic clock.
-    pub fn rtt(&self) -> Duration {
-        self.received.since(&self.sent)
-    }
-}
-
-/// The Task 1 client: ask, then one timed exchange, or `--count` numbered ones.
+/// The Task 1 client: ask, then one timed exchange (stamp, `send_to`, wait
+/// for the server's datagram, stamp), or `--count` numbered ones.
 ///
 /// # Errors
 ///
 /// Resolution or socket errors; no reply (one exchange), or no reply at all (several).
 pub fn run(args: Args) -> Result<()> {
-    let args = args.0;
     let sentence = match ask_sentence(args.sentence.as_deref())? {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
     let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
     let mut waiter = Waiter::new(&socket, args.timeout)?;
-    if args.count == 1 {
-        let sample = measure_with(&socket, server, &sentence, &mut waiter, args.timeout)?;
-        print_sample(&sample);
-        return Ok(());
+    if args.count > 1 {
+        return run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter);
     }
-    run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter)
-}
-
-/// One timed exchange: stamp, `send_to`, wait for the server's datagram, stamp.
-///
-/// # Errors
-///
-/// A socket error, or no reply within `timeout` (saying what did arrive).
-pub fn measure_with(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    request: &[u8],
-    waiter: &mut Waiter,
-    timeout: Duration,
-) -> Result<Sample> {
-    waiter.heard = Heard::default();
     let sent = Stamp::now();
-    socket
-        .send_to(request, server)
-        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
+    let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;
     let received = Stamp::now();
-    match got {
-        Some(len) => Ok(Sample { sent, received, reply: waiter.buf[..len].to_vec() }),
-        None => Err(no_reply(server, timeout, &waiter.heard)),
-    }
-}
-
-/// [`measure_with`] on a fresh [`Waiter`] (set up before the clock starts).
-///
-/// # Errors
-///
-/// As [`measure_with`].
-pub fn measure(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    request: &[u8],
-    timeout: Duration,
-) -> Result<Sample> {
-    let mut waiter = Waiter::new(socket, timeout)?;
-    measure_with(socket, server, request, &mut waiter, timeout)
+    print_sample(&sent, &received, reply);
+    Ok(())
 }
 
 /// A request still remembered: its number, when it left, whether answered.
@@ -135,7 +78,7 @@ fn run_numbered(
     waiter: &mut Waiter,
 ) -> Result<()> {
     let mut recent: VecDeque<Sent> = VecDeque::with_capacity(WINDOW);
-    let (mut tally, mut late, mut duplicates) = (Tally::default(), 0u32, 0u32);
+    let (mut rtts, mut late, mut duplicates) = (Running::default(), 0u32, 0u32);
     for seq in 1..=count {
         crate::outln!("request {seq} of {count}");
         let request = [format!("{seq} ").as_bytes(), sentence].concat();
@@ -154,10 +97,8 @@ fn run_numbered(
             let len = match got {
                 Some(len) => len,
                 None => {
-                    crate::outln!(
-                        "request {seq}: lost: {}",
-                        no_reply(server, timeout, &waiter.heard)
-                    );
+                    let lost = no_reply(server, timeout, &waiter.heard);
+                    crate::outln!("request {seq}: lost: {lost}");
                     break;
                 }
             };
@@ -166,9 +107,8 @@ fn run_numbered(
             match entry {
                 Some(entry) if entry.seq == seq && !entry.answered => {
                     entry.answered = true;
-                    let reply = reply.to_vec();
-                    print_sample(&Sample { sent, received, reply });
-                    tally.add(received.since(&sent));
+                    print_sample(&sent, &received, reply);
+                    rtts.add(ms(received.since(&sent)));
                     break;
                 }
                 Some(entry) if entry.answered => {
@@ -187,27 +127,21 @@ fn run_numbered(
                     reject(&mut waiter.heard, "a late reply", reply);
                 }
                 None => {
-                    crate::outln!(
-                        "reply matching no recent request (ignored): {}",
-                        preview(reply, 60)
-                    );
+                    let what = preview(reply, 60);
+                    crate::outln!("reply matching no recent request (ignored): {what}");
                     reject(&mut waiter.heard, "unmatched", reply);
                 }
             }
         }
     }
-    let replies = tally.count();
+    let replies = rtts.count();
     crate::outln!("--- {server}: {count} requests, {replies} replies, {late} late, {duplicates} duplicate ---");
-    match tally.line() {
-        Some(line) => {
-            crate::outln!("rtt {line}");
-            Ok(())
-        }
-        None => Err(Error::failed(
-            format!("no reply from {server}"),
-            format!("all {count} requests went unanswered"),
-        )),
+    if replies == 0 {
+        let why = format!("all {count} requests went unanswered");
+        return Err(Error::failed(format!("no reply from {server}"), why));
     }
+    crate::outln!("rtt {}", super::min_avg_max(&rtts));
+    Ok(())
 }
 
 /// The request number at the start of a reply (`"7 HELLO"` is 7).
@@ -217,30 +151,12 @@ fn number_of(reply: &[u8]) -> Option<u32> {
 }
 
 /// The four lines of one exchange: when it was sent, when the reply came, the reply, the RTT.
-pub fn print_sample(sample: &Sample) {
-    crate::outln!("request sent at   {}", sample.sent.utc());
-    crate::outln!("reply received at {}", sample.received.utc());
-    crate::outln!("From server: {}", printable(&sample.reply));
-    crate::outln!("RTT: {:.3} ms", ms(sample.rtt()));
+pub fn print_sample(sent: &Stamp, received: &Stamp, reply: &[u8]) {
+    crate::outln!("request sent at   {}", sent.utc());
+    crate::outln!("reply received at {}", received.utc());
+    crate::outln!("From server: {}", printable(reply));
+    crate::outln!("RTT: {:.3} ms", ms(received.since(sent)));
 }
 
 /// The command line of `udp-rtt-client`.
-#[derive(Debug, Clone)]
-pub struct Args(pub ClientArgs);
-
-impl cli::Args for Args {
-    fn command() -> Command {
-        crate::uppercase::client_command(
-            "udp-rtt-client",
-            "time request/reply exchanges with udp-upper-server",
-            "25000",
-            "1",
-            true,
-        )
-        .example("udp-rtt-client --port 25000 -c 5 hello")
-    }
-
-    fn from_matches(m: &Matches) -> Result<Args> {
-        ClientArgs::from_matches(m).map(Args)
-    }
-}
+pub type Args = ClientArgs<true, true>;

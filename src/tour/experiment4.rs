@@ -1,110 +1,67 @@
 //! Tour stops for Experiment 4: the uppercase servers and the RTT clients.
 //! Each stop runs the servers' `serve` and the clients' `run`, the functions
-//! the binaries call, and prints the command lines that do the same by hand.
+//! the binaries call, and parses the client's arguments from the command
+//! line it prints, so that line is exactly what the stop runs.
 
 use super::{Context, Stop};
+use crate::cli::Args;
 use crate::error::Result;
-use crate::rtt;
 use crate::server::TcpOptions;
-use crate::uppercase::{tcp_client, tcp_server, udp_client, udp_server, ClientArgs};
+use crate::uppercase::{tcp_client, tcp_server, udp_client, udp_server};
+use crate::{net, rtt};
 use std::net::SocketAddr;
-use std::time::Duration;
 
 /// The stops of Experiment 4, in reading order.
 pub fn stops() -> Vec<Stop> {
     vec![
-        Stop {
-            name: "udp-upper",
-            title: "UDP uppercase server and client (Experiment 4, 5.1-5.2)",
-            by_hand: &[],
-            run: |ctx| {
-                udp_client::run(udp_client::Args(client(
-                    ctx,
-                    "udp-upper-client",
-                    start_udp(ctx)?,
-                    1,
-                )))
-            },
-        },
-        Stop {
-            name: "tcp-upper",
-            title: "TCP uppercase server and client (Experiment 4, Task 2)",
-            by_hand: &[],
-            run: |ctx| {
-                tcp_client::run(tcp_client::Args(client(
-                    ctx,
-                    "tcp-upper-client",
-                    start_tcp(ctx)?,
-                    1,
-                )))
-            },
-        },
-        Stop {
-            name: "udp-rtt",
-            title: "UDP round-trip time (Experiment 4, Task 1)",
-            by_hand: &[],
-            run: |ctx| {
-                rtt::udp_client::run(rtt::udp_client::Args(client(
-                    ctx,
-                    "udp-rtt-client",
-                    start_udp(ctx)?,
-                    3,
-                )))
-            },
-        },
-        Stop {
-            name: "tcp-rtt",
-            title: "TCP round-trip time, handshake apart (Experiment 4, Task 3)",
-            by_hand: &[],
-            run: |ctx| {
-                rtt::tcp_client::run(rtt::tcp_client::Args(client(
-                    ctx,
-                    "tcp-rtt-client",
-                    start_tcp(ctx)?,
-                    3,
-                )))
-            },
-        },
+        stop("udp-upper", "UDP uppercase server and client (Experiment 4, 5.1-5.2)", |ctx| {
+            udp_client::run(client(ctx, "udp-upper-client", start_udp(ctx)?, "")?)
+        }),
+        stop("tcp-upper", "TCP uppercase server and client (Experiment 4, Task 2)", |ctx| {
+            tcp_client::run(client(ctx, "tcp-upper-client", start_tcp(ctx)?, "")?)
+        }),
+        stop("udp-rtt", "UDP round-trip time (Experiment 4, Task 1)", |ctx| {
+            rtt::udp_client::run(client(ctx, "udp-rtt-client", start_udp(ctx)?, "--count 3 ")?)
+        }),
+        stop("tcp-rtt", "TCP round-trip time, handshake apart (Experiment 4, Task 3)", |ctx| {
+            rtt::tcp_client::run(client(ctx, "tcp-rtt-client", start_tcp(ctx)?, "--count 3 ")?)
+        }),
     ]
 }
 
+fn stop(name: &'static str, title: &'static str, run: fn(&Context) -> Result<()>) -> Stop {
+    Stop { name, title, by_hand: &[], run }
+}
+
 /// Starts `udp_server::serve` on a free loopback port, as `udp-upper-server --port 0` does.
-fn start_udp(ctx: &Context) -> Result<SocketAddr> {
-    ctx.by_hand("cargo run --bin udp-upper-server -- --host 127.0.0.1 --port 0");
-    let socket = crate::net::bind_udp("127.0.0.1", 0)?;
-    let addr = crate::net::local_addr_of(socket.local_addr())?;
+fn start_udp(ctx: &Context) -> Result<u16> {
+    let socket = net::bind_udp("127.0.0.1", 0)?;
+    let port = announce(ctx, "udp-upper-server", net::local_addr_of(socket.local_addr())?);
     let log = ctx.server_log();
-    log.line(format_args!("udp-upper-server listening on {addr}"));
     std::thread::spawn(move || udp_server::serve(socket, log));
-    Ok(addr)
+    Ok(port)
 }
 
 /// Starts `tcp_server::serve` on a free loopback port, as `tcp-upper-server --port 0` does.
-fn start_tcp(ctx: &Context) -> Result<SocketAddr> {
-    ctx.by_hand("cargo run --bin tcp-upper-server -- --host 127.0.0.1 --port 0");
-    let listener = crate::net::bind_tcp("127.0.0.1", 0)?;
-    let addr = crate::net::local_addr_of(listener.local_addr())?;
+fn start_tcp(ctx: &Context) -> Result<u16> {
+    let listener = net::bind_tcp("127.0.0.1", 0)?;
+    let port = announce(ctx, "tcp-upper-server", net::local_addr_of(listener.local_addr())?);
     let options = TcpOptions { log: ctx.server_log(), ..TcpOptions::default() };
-    options.log.line(format_args!("tcp-upper-server listening on {addr}"));
     std::thread::spawn(move || tcp_server::serve(listener, options));
-    Ok(addr)
+    Ok(port)
 }
 
-/// A client's arguments for the server at `server`, and its by-hand line.
-fn client(ctx: &Context, bin: &str, server: SocketAddr, count: u32) -> ClientArgs {
-    let sentence = "hello wörld";
-    let count_flag = if count > 1 { format!(" --count {count}") } else { String::new() };
-    let port = server.port();
-    ctx.by_hand(format!(
-        "cargo run --bin {bin} -- --host 127.0.0.1 --port {port}{count_flag} {sentence}"
-    ));
-    let tcp = bin.starts_with("tcp");
-    ClientArgs {
-        host: "127.0.0.1".to_string(),
-        port,
-        // The binaries' defaults: 1 s for a UDP reply, 5 s for TCP.
-        timeout: Duration::from_secs(if tcp { 5 } else { 1 }),
-        count,
-        sentence: Some(sentence.to_string()),
-    }
+/// The server's by-hand line and its `listening on` line; returns its port.
+fn announce(ctx: &Context, binary: &str, addr: SocketAddr) -> u16 {
+    ctx.by_hand(format!("cargo run --bin {binary} -- --host 127.0.0.1 --port {}", addr.port()));
+    ctx.server_log().line(format_args!("{binary} listening on {addr}"));
+    addr.port()
+}
+
+/// The client's arguments for the server on `port`, parsed from the by-hand
+/// line it prints (`flags` go before the sentence).
+fn client<A: Args>(ctx: &Context, binary: &str, port: u16, flags: &str) -> Result<A> {
+    let line = format!("--host 127.0.0.1 --port {port} {flags}hello wörld");
+    ctx.by_hand(format!("cargo run --bin {binary} -- {line}"));
+    A::from_matches(&A::command().parse(line.split(' '))?)
 }

@@ -146,7 +146,7 @@ pub mod tcp_server;
 pub mod udp_client;
 pub mod udp_server;
 
-use crate::cli::{Command, Matches};
+use crate::cli::{self, Command, Matches};
 use crate::error::{Error, Result};
 use std::time::Duration;
 
@@ -192,10 +192,19 @@ pub fn ask_sentence(given: Option<&str>) -> Result<Option<Vec<u8>>> {
     crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")
 }
 
+/// The most exchanges `--count` allows: a run of 10 million at loopback speed
+/// is minutes, and memory stays the same for any count.
+pub const MAX_COUNT: u32 = 10_000_000;
+
 /// What every uppercase client takes: where the server is, how long to wait,
 /// how many exchanges (the RTT clients), and the sentence.
+///
+/// The four clients differ only in their names and defaults, so they share
+/// this one type: `UDP` picks the transport (port 25000 and a 1 s timeout,
+/// or TCP's 12000 and 5 s) and `RTT` adds `--count`/`-c`. Each client module
+/// names its own: [`udp_client::Args`] is `ClientArgs<true, false>`.
 #[derive(Debug, Clone)]
-pub struct ClientArgs {
+pub struct ClientArgs<const UDP: bool, const RTT: bool> {
     /// Server name or address.
     pub host: String,
     /// Server port.
@@ -208,58 +217,50 @@ pub struct ClientArgs {
     pub sentence: Option<String>,
 }
 
-/// The most exchanges `--count` allows: a run of 10 million at loopback speed
-/// is minutes, and memory stays the same for any count.
-pub const MAX_COUNT: u32 = 10_000_000;
-
-/// The command line of an uppercase client: `[SENTENCE...]`, `--host`,
-/// `--port`, `--timeout`, and `--count`/`-c` when `count` is true.
-pub fn client_command(
-    name: &'static str,
-    about: &'static str,
-    port: &'static str,
-    timeout: &'static str,
-    count: bool,
-) -> Command {
-    let command = Command::new(name, about)
-        .positional_rest(
-            "SENTENCE",
-            "the sentence to send (words joined by spaces); asked for when missing",
-        )
-        .flag("host", "HOST", "localhost", "server name or address")
-        .flag("port", "PORT", port, "server port")
-        .flag(
-            "timeout",
-            "DURATION",
-            timeout,
-            "how long to wait for a reply (bare number: seconds)",
-        );
-    if count {
+impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
+    fn command() -> Command {
+        let (name, example) = match (UDP, RTT) {
+            (true, false) => ("udp-upper-client", "udp-upper-client --port 25000 hello wörld"),
+            (false, false) => ("tcp-upper-client", "tcp-upper-client hello wörld"),
+            (true, true) => ("udp-rtt-client", "udp-rtt-client --port 25000 -c 5 hello"),
+            (false, true) => ("tcp-rtt-client", "tcp-rtt-client -c 5 hello"),
+        };
+        let about = match (UDP, RTT) {
+            (true, false) => "send a sentence to udp-upper-server and print the reply",
+            (false, false) => "send a sentence to tcp-upper-server and print the reply",
+            (true, true) => "time request/reply exchanges with udp-upper-server",
+            (false, true) => "time connect and request/reply with tcp-upper-server",
+        };
+        let (port, timeout) = if UDP { ("25000", "1") } else { ("12000", "5") };
+        let command = Command::new(name, about)
+            .positional_rest(
+                "SENTENCE",
+                "the sentence to send (words joined by spaces); asked for when missing",
+            )
+            .flag("host", "HOST", "localhost", "server name or address")
+            .flag("port", "PORT", port, "server port")
+            .flag(
+                "timeout",
+                "DURATION",
+                timeout,
+                "how long to wait for a reply (bare number: seconds)",
+            )
+            .example(example);
+        if !RTT {
+            return command;
+        }
         command
             .flag("count", "N", "1", "how many exchanges (more than 1 adds min/avg/max)")
             .short('c')
-    } else {
-        command
     }
-}
 
-impl ClientArgs {
-    /// Reads the flags of [`client_command`], all range-checked.
-    ///
-    /// # Errors
-    ///
-    /// A usage error for a port, timeout or count out of range.
-    pub fn from_matches(m: &Matches) -> Result<ClientArgs> {
-        let count = match m.get("count") {
-            Some(_) => m.number("count", 1, MAX_COUNT)?,
-            None => 1,
-        };
+    fn from_matches(m: &Matches) -> Result<Self> {
         Ok(ClientArgs {
+            sentence: m.get("SENTENCE").map(str::to_string),
             host: m.value("host").to_string(),
             port: m.number("port", 1, u16::MAX)?,
             timeout: m.timeout("timeout")?,
-            count,
-            sentence: m.get("SENTENCE").map(str::to_string),
+            count: if RTT { m.number("count", 1, MAX_COUNT)? } else { 1 },
         })
     }
 }
@@ -271,16 +272,8 @@ pub fn server_command(name: &'static str, about: &'static str, port: &'static st
         .flag("port", "PORT", port, "port to listen on (0 = any free port)")
 }
 
-/// A message in capitals, and whether it was valid UTF-8.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Uppercased {
-    /// The uppercased bytes.
-    pub bytes: Vec<u8>,
-    /// False when the input was not valid UTF-8 and only ASCII letters were changed.
-    pub was_utf8: bool,
-}
-
-/// Uppercases a whole message (one datagram).
+/// Uppercases a whole message (one datagram); the flag says whether it was
+/// valid UTF-8.
 ///
 /// Valid UTF-8 gets full Unicode uppercasing (`ß` becomes `SS`, so the reply
 /// can be longer than the request). Anything else gets only its ASCII letters
@@ -289,17 +282,15 @@ pub struct Uppercased {
 ///
 /// ```
 /// use socket_labs::uppercase::uppercase;
-/// assert_eq!(uppercase("hello wörld".as_bytes()).bytes, "HELLO WÖRLD".as_bytes());
-/// let odd = uppercase(b"abc\xff");
-/// assert_eq!(odd.bytes, b"ABC\xff");
-/// assert!(!odd.was_utf8);
+/// assert_eq!(uppercase("hello wörld".as_bytes()), ("HELLO WÖRLD".as_bytes().to_vec(), true));
+/// assert_eq!(uppercase(b"abc\xff"), (b"ABC\xff".to_vec(), false));
 /// ```
-pub fn uppercase(message: &[u8]) -> Uppercased {
+pub fn uppercase(message: &[u8]) -> (Vec<u8>, bool) {
     let mut upper = StreamUpper::default();
     let mut bytes = Vec::with_capacity(message.len());
     upper.push(message, &mut bytes);
     upper.finish(&mut bytes);
-    Uppercased { bytes, was_utf8: upper.was_utf8 }
+    (bytes, !upper.saw_invalid)
 }
 
 /// Uppercases a byte stream piece by piece, as `tr` would.
@@ -316,19 +307,13 @@ pub fn uppercase(message: &[u8]) -> Uppercased {
 /// upper.push(b"\xb6rld", &mut out);
 /// upper.finish(&mut out);
 /// assert_eq!(out, "WÖRLD".as_bytes());
-/// assert!(upper.was_utf8);
+/// assert!(!upper.saw_invalid);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StreamUpper {
     carry: Vec<u8>,
-    /// False once an invalid byte has been seen.
-    pub was_utf8: bool,
-}
-
-impl Default for StreamUpper {
-    fn default() -> Self {
-        StreamUpper { carry: Vec::new(), was_utf8: true }
-    }
+    /// True once an invalid byte has been seen.
+    pub saw_invalid: bool,
 }
 
 impl StreamUpper {
@@ -357,7 +342,7 @@ impl StreamUpper {
                     break;
                 }
                 Some(Some(len)) => {
-                    self.was_utf8 = false;
+                    self.saw_invalid = true;
                     out.extend_from_slice(&rest[..len]);
                     rest = &rest[len..];
                 }
@@ -369,7 +354,7 @@ impl StreamUpper {
     /// bytes go out unchanged.
     pub fn finish(&mut self, out: &mut Vec<u8>) {
         if !self.carry.is_empty() {
-            self.was_utf8 = false;
+            self.saw_invalid = true;
             out.append(&mut self.carry);
         }
     }
@@ -381,20 +366,16 @@ mod tests {
 
     #[test]
     fn unicode_and_ascii_cases() {
-        assert_eq!(uppercase(b"").bytes, b"");
-        assert!(uppercase(b"").was_utf8);
-        assert_eq!(uppercase("straße".as_bytes()).bytes, "STRASSE".as_bytes());
-        let half = uppercase(b"ok \xc3");
-        assert_eq!(half.bytes, b"OK \xc3");
-        assert!(!half.was_utf8);
-        let mid = uppercase(b"a\xffb\xfe\xfec");
-        assert_eq!(mid.bytes, b"A\xffB\xfe\xfeC");
+        assert_eq!(uppercase(b""), (Vec::new(), true));
+        assert_eq!(uppercase("straße".as_bytes()).0, "STRASSE".as_bytes());
+        assert_eq!(uppercase(b"ok \xc3"), (b"OK \xc3".to_vec(), false));
+        assert_eq!(uppercase(b"a\xffb\xfe\xfec").0, b"A\xffB\xfe\xfeC");
     }
 
     #[test]
     fn every_split_of_a_stream_gives_the_whole_uppercase() {
         let text = "grüße, wörld: ß→SS, 日本, 😀 ok".as_bytes();
-        let whole = uppercase(text).bytes;
+        let whole = uppercase(text).0;
         for a in 0..text.len() {
             for b in a..text.len() {
                 let (mut upper, mut out) = (StreamUpper::default(), Vec::new());
@@ -403,7 +384,7 @@ mod tests {
                 }
                 upper.finish(&mut out);
                 assert_eq!(out, whole, "split at {a} and {b}");
-                assert!(upper.was_utf8);
+                assert!(!upper.saw_invalid);
             }
         }
     }

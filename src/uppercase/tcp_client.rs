@@ -20,7 +20,6 @@
 //! | `close()` | the stream is dropped | the client closes first, so TIME_WAIT lands on the client's port |
 
 use super::{ask_sentence, ClientArgs};
-use crate::cli::{self, Command, Matches};
 use crate::clock::secs_text;
 use crate::error::{is_timeout, Error, Result};
 use crate::net::{connect_tcp, Family};
@@ -39,7 +38,6 @@ pub const MAX_REPLY: usize = 1 << 20;
 ///
 /// Resolution, a refused connection, or no reply within `--timeout`.
 pub fn run(args: Args) -> Result<()> {
-    let args = args.0;
     // Ask first, connect after: a slow typist must not hold a server connection open.
     let sentence = match ask_sentence(args.sentence.as_deref())? {
         Some(sentence) => sentence,
@@ -108,22 +106,4 @@ pub fn exchange(mut stream: TcpStream, sentence: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The command line of `tcp-upper-client`.
-#[derive(Debug, Clone)]
-pub struct Args(pub ClientArgs);
-
-impl cli::Args for Args {
-    fn command() -> Command {
-        super::client_command(
-            "tcp-upper-client",
-            "send a sentence to tcp-upper-server and print the reply",
-            "12000",
-            "5",
-            false,
-        )
-        .example("tcp-upper-client hello wörld")
-    }
-
-    fn from_matches(m: &Matches) -> Result<Args> {
-        ClientArgs::from_matches(m).map(Args)
-    }
-}
+pub type Args = ClientArgs<false, false>;

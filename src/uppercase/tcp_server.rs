@@ -27,7 +27,7 @@
 //! | `send(reply)` | `write_all` in [`handle`] | `send` may write only part; `write_all` writes it all |
 //! | `close()` | the stream is dropped after the client's FIN | the server waits for the client to finish instead of cutting it off after 1,024 bytes |
 
-use super::StreamUpper;
+use super::{uppercase, StreamUpper};
 use crate::cli::{self, Command, Matches};
 use crate::clock::secs_text;
 use crate::error::{describe, is_timeout, Error, Result};
@@ -122,7 +122,7 @@ pub fn handle(
     let mut piece = [0u8; 4096];
     let mut upper = StreamUpper::default();
     let mut reply = Vec::new();
-    let (mut first_in, mut first_out) = (Vec::new(), Vec::new());
+    let mut first = Vec::new(); // the first 240 bytes, for the log line
     let mut total = 0;
     loop {
         let read = stream.read(&mut piece);
@@ -150,38 +150,27 @@ pub fn handle(
         if total > MAX_REQUEST {
             return Err(Error::failed("request refused", format!("more than {MAX_REQUEST} bytes")));
         }
-        let was_utf8 = upper.was_utf8;
+        first.extend_from_slice(&piece[..len.min(240usize.saturating_sub(first.len()))]);
+        let saw_invalid = upper.saw_invalid;
         reply.clear();
         if len == 0 {
             upper.finish(&mut reply); // the client closed: flush a cut-off character
         } else {
             upper.push(&piece[..len], &mut reply);
         }
-        if was_utf8 && !upper.was_utf8 {
+        if upper.saw_invalid && !saw_invalid {
             log.line(format_args!("{peer}: not valid UTF-8: ASCII letters only from here"));
         }
         stream.write_all(&reply).map_err(|e| Error::io("cannot send the reply", &e))?;
-        keep_start(&mut first_in, &piece[..len]);
-        keep_start(&mut first_out, &reply);
         if len == 0 {
             break;
         }
     }
-    let more =
-        if total > first_in.len() { format!(" ({total} bytes in all)") } else { String::new() };
-    log.line(format_args!(
-        "{peer}: {} -> {}{more}",
-        preview(&first_in, 60),
-        preview(&first_out, 60)
-    ));
+    let more = if total > first.len() { format!(" ({total} bytes in all)") } else { String::new() };
+    let (from, to) = (preview(&first, 60), preview(&uppercase(&first).0, 60));
+    log.line(format_args!("{peer}: {from} -> {to}{more}"));
     // Dropping the stream closes it: the FIN tells the client the reply is whole.
     Ok(())
-}
-
-/// Keeps the first 240 bytes of a stream, for the log line.
-fn keep_start(kept: &mut Vec<u8>, more: &[u8]) {
-    let room = 240usize.saturating_sub(kept.len());
-    kept.extend_from_slice(&more[..more.len().min(room)]);
 }
 
 /// The command line of `tcp-upper-server`.

@@ -14,13 +14,12 @@
 //! |---|---|---|
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | binds the wildcard of the server's family, so `::1` works too |
 //! | `input('Input lowercase sentence:')` | [`super::ask_sentence`] | also taken from the command line; end of input ends cleanly |
-//! | `sendto(message, (serverIP, 25000))` | [`UdpSocket::send_to`] in [`run`] | a sentence over 65,507 bytes is `message too long`, not a crash |
+//! | `sendto(message, (serverIP, 25000))` | [`UdpSocket::send_to`] in [`exchange`] | a sentence over 65,507 bytes is `message too long`, not a crash |
 //! | `recvfrom(2048)` | [`UdpSocket::recv_from`] in [`Waiter::recv_reply`] | waits at most `--timeout`; 65,535 bytes; datagrams from other addresses are not taken for the reply |
 //! | `print(decode())` | [`crate::output::printable`] | invalid UTF-8 and control bytes are shown escaped |
 //! | `close()` | the socket is dropped at the end of [`run`] | |
 
 use super::{ask_sentence, port_unreachable, ClientArgs, NO_REPLY_HINT};
-use crate::cli::{self, Command, Matches};
 use crate::clock::secs_text;
 use crate::error::{is_timeout, Error, Result};
 use crate::net::MAX_DATAGRAM;
@@ -34,7 +33,6 @@ use std::time::{Duration, Instant};
 ///
 /// Resolution, a socket error, or no reply within `--timeout`.
 pub fn run(args: Args) -> Result<()> {
-    let args = args.0;
     // Hardening: ask before opening anything; end of input means nothing to send.
     let sentence = match ask_sentence(args.sentence.as_deref())? {
         Some(sentence) => sentence,
@@ -43,15 +41,31 @@ pub fn run(args: Args) -> Result<()> {
     let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
     // Hardening: a receive timeout, so a lost datagram cannot hang us.
     let mut waiter = Waiter::new(&socket, args.timeout)?;
-    socket
-        .send_to(&sentence, server)
-        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    let deadline = Instant::now() + args.timeout;
-    match waiter.recv_reply(&socket, server, deadline)? {
-        Some(len) => crate::outln!("{}", printable(&waiter.buf[..len])),
-        None => return Err(no_reply(server, args.timeout, &waiter.heard)),
-    }
+    let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;
+    crate::outln!("{}", printable(reply));
     Ok(())
+}
+
+/// `sendto` the request in one datagram, then `recvfrom` the server's reply,
+/// waiting at most `timeout`.
+///
+/// # Errors
+///
+/// `cannot send`, a receive error, or no reply in time ([`no_reply`]).
+pub fn exchange<'w>(
+    socket: &UdpSocket,
+    server: SocketAddr,
+    request: &[u8],
+    waiter: &'w mut Waiter,
+    timeout: Duration,
+) -> Result<&'w [u8]> {
+    socket
+        .send_to(request, server)
+        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
+    match waiter.recv_reply(socket, server, Instant::now() + timeout)? {
+        Some(len) => Ok(&waiter.buf[..len]),
+        None => Err(no_reply(server, timeout, &waiter.heard)),
+    }
 }
 
 /// What arrived while waiting that was *not* taken for the reply, so that a
@@ -138,19 +152,13 @@ pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
     let what = format!("no reply from {server}");
     let within = format!("nothing within {}", secs_text(timeout));
     if let Some(from) = heard.stranger {
-        let n = heard.strangers;
-        Error::failed(what, format!("{within}; {n} datagram(s) came from {from} instead")).hint(
-            format!(
-                "try --host {}: a server on 0.0.0.0 may answer from another address",
-                from.ip()
-            ),
-        )
+        let why = format!("{within}; {} datagram(s) came from {from} instead", heard.strangers);
+        let ip = from.ip();
+        let hint = format!("try --host {ip}: a server on 0.0.0.0 may answer from another address");
+        Error::failed(what, why).hint(hint)
     } else if heard.rejected > 0 {
-        Error::failed(
-            what,
-            format!("{within} that matched; {} other datagram(s) came", heard.rejected),
-        )
-        .hint(format!("the last was {}", heard.last_rejected))
+        let why = format!("{within} that matched; {} other datagram(s) came", heard.rejected);
+        Error::failed(what, why).hint(format!("the last was {}", heard.last_rejected))
     } else {
         Error::failed(what, within).hint(NO_REPLY_HINT)
     }
@@ -163,22 +171,4 @@ pub fn reject(heard: &mut Heard, why: &str, datagram: &[u8]) {
 }
 
 /// The command line of `udp-upper-client`.
-#[derive(Debug, Clone)]
-pub struct Args(pub ClientArgs);
-
-impl cli::Args for Args {
-    fn command() -> Command {
-        super::client_command(
-            "udp-upper-client",
-            "send a sentence to udp-upper-server and print the reply",
-            "25000",
-            "1",
-            false,
-        )
-        .example("udp-upper-client --port 25000 hello wörld")
-    }
-
-    fn from_matches(m: &Matches) -> Result<Args> {
-        ClientArgs::from_matches(m).map(Args)
-    }
-}
+pub type Args = ClientArgs<true, false>;

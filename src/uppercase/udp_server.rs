@@ -55,28 +55,19 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
 /// The reply to one datagram, with its log line: the message in capitals, or
 /// a short error when the capitals no longer fit one datagram.
 pub fn answer(message: &[u8], client: SocketAddr, log: &Log) -> Vec<u8> {
-    let reply = uppercase(message);
-    let note = if reply.was_utf8 { "" } else { " (not valid UTF-8: ASCII letters only)" };
-    log.line(format_args!(
-        "{client}: {} -> {}{note}",
-        preview(message, 60),
-        preview(&reply.bytes, 60)
-    ));
+    let (reply, was_utf8) = uppercase(message);
+    let note = if was_utf8 { "" } else { " (not valid UTF-8: ASCII letters only)" };
+    log.line(format_args!("{client}: {} -> {}{note}", preview(message, 60), preview(&reply, 60)));
     // Hardening: Unicode uppercasing can grow text ("ß" -> "SS"); a reply over
     // the datagram limit would fail in send_to and leave the client guessing.
     let limit = if client.is_ipv4() { MAX_UDP_PAYLOAD } else { MAX_DATAGRAM - 8 };
-    if reply.bytes.len() <= limit {
-        return reply.bytes;
+    if reply.len() <= limit {
+        return reply;
     }
-    log.line(format_args!(
-        "{client}: reply of {} bytes does not fit one datagram ({limit}); sent an error instead",
-        reply.bytes.len()
-    ));
-    format!(
-        "error: the reply would be {} bytes, more than one UDP datagram carries ({limit})",
-        reply.bytes.len()
-    )
-    .into_bytes()
+    let len = reply.len();
+    log.line(format_args!("{client}: reply of {len} bytes does not fit one datagram, error sent"));
+    format!("error: the reply would be {len} bytes, more than one UDP datagram carries ({limit})")
+        .into_bytes()
 }
 
 /// The command line of `udp-upper-server`.
