@@ -126,24 +126,19 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses `lab-check`'s arguments (without the program name).
+    /// Parses `lab-check`'s arguments (without the program name); `None`
+    /// when `--help` was asked for (print [`help`] then).
     ///
     /// # Errors
     ///
-    /// [`Error::Help`] for `--help`; [`Error::Usage`] for anything else wrong.
-    pub fn parse(args: Vec<String>) -> Result<Args> {
+    /// [`Error::Usage`] for anything wrong.
+    pub fn parse(args: Vec<String>) -> Result<Option<Args>> {
         let at = args.iter().position(|a| a == "--").unwrap_or(args.len());
         let program = args.get(at + 1..).unwrap_or_default().to_vec();
-        let m = command().parse(args[..at].iter().cloned()).map_err(|e| match e {
-            Error::Help(text) => {
-                let list: String = EXERCISES
-                    .iter()
-                    .map(|(name, about)| format!("  {name:<11} {about}\n"))
-                    .collect();
-                Error::Help(format!("{text}{}", MORE_HELP.replace("EXERCISES\n", &list)))
-            }
-            other => other,
-        })?;
+        let m = command().parse(args[..at].iter().cloned())?;
+        if m.help_requested() {
+            return Ok(None);
+        }
         let exercise = m.get("EXERCISE").unwrap_or("").to_string();
         if !EXERCISES.iter().any(|(name, _)| *name == exercise) {
             let names: Vec<&str> = EXERCISES.iter().map(|(n, _)| *n).collect();
@@ -166,8 +161,16 @@ impl Args {
                     .to_string(),
             ));
         }
-        Ok(Args { exercise, role, json: m.is_set("json"), timeout: m.timeout("timeout")?, program })
+        let (json, timeout) = (m.is_set("json"), m.timeout("timeout")?);
+        Ok(Some(Args { exercise, role, json, timeout, program }))
     }
+}
+
+/// The text `lab-check --help` prints: the options, then every exercise.
+pub fn help() -> String {
+    let list: String =
+        EXERCISES.iter().map(|(name, about)| format!("  {name:<11} {about}\n")).collect();
+    format!("{}{}", command().help_text(), MORE_HELP.replace("EXERCISES\n", &list))
 }
 
 /// One graded case.
@@ -481,6 +484,7 @@ mod tests {
     fn command_splits_at_the_double_dash() {
         let args =
             Args::parse(strings(&["ping", "client", "--json", "--", "python3", "p.py", "--json"]))
+                .unwrap()
                 .unwrap();
         assert_eq!(args.exercise, "ping");
         assert_eq!(args.role, Role::Client);
@@ -500,10 +504,8 @@ mod tests {
             let err = Args::parse(strings(bad)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
         }
-        match Args::parse(strings(&["--help"])) {
-            Err(Error::Help(text)) => assert!(text.contains("dual-stack"), "{text}"),
-            other => panic!("{other:?}"),
-        }
+        assert!(Args::parse(strings(&["--help"])).unwrap().is_none());
+        assert!(help().contains("dual-stack"), "{}", help());
     }
 
     #[test]
