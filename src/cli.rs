@@ -220,12 +220,18 @@ impl Command {
         let mut flags: Vec<_> = self.args.iter().filter(|a| !a.positional).map(row).collect();
         flags.push(("-h, --help".to_string(), "print this help".to_string()));
         let width = positionals.iter().chain(&flags).map(|(l, _)| l.len()).max().unwrap_or(0);
-        let mut text = format!("{} — {}\n\n{}\n", self.name, self.about, self.usage());
+        // Every line fits 100 columns: long descriptions continue under themselves.
+        let about = crate::output::wrap(&format!("{} — {}", self.name, self.about), 100);
+        let mut text = format!("{}\n\n{}\n", about.join("\n"), self.usage());
         for (title, rows) in [("arguments", &positionals), ("options", &flags)] {
             if !rows.is_empty() {
                 text.push_str(&format!("\n{title}:\n"));
                 for (left, right) in rows.iter() {
-                    text.push_str(&format!("  {left:width$}  {right}\n"));
+                    let lines = crate::output::wrap(right, (96 - width).max(30));
+                    text.push_str(&format!(
+                        "  {left:width$}  {}\n",
+                        lines.join(&format!("\n    {:width$}", ""))
+                    ));
                 }
             }
         }

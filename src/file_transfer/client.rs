@@ -33,7 +33,7 @@ pub const PREVIEW_BYTES: usize = 2048;
 ///
 /// # Errors
 ///
-/// `the server refused "NAME": 404 File-not-Found` (or another status),
+/// `refused "NAME": 404 File-not-Found` (or another status),
 /// `refusing to save "NAME": ...`, `transfer of "NAME" failed: ...` (the
 /// server closed early, broke the protocol, passed `--max-size`, or the
 /// transfer passed `--timeout` or `--max-time`), and local file errors. In
@@ -86,8 +86,9 @@ pub fn run(args: Args) -> Result<()> {
                 _ if words > 0 => {
                     failed(&format!("the server answered {answer} after {words} words"))
                 }
-                _ => Error::failed(format!("the server refused {shown}"), answer)
-                    .hint(hint_for(&frame.payload)),
+                _ => {
+                    Error::failed(format!("refused {shown}"), answer).hint(hint_for(&frame.payload))
+                }
             });
         }
         // " ".join(words), as they come. Hardening: --max-size bounds the copy.
@@ -151,8 +152,8 @@ fn open_part(dir: &Path, name: &str) -> Result<BufWriter<PartFile>> {
 
 fn hint_for(status: &[u8]) -> &'static str {
     let hints = [
-        ("404", "the server serves the files in its --dir folder; check the name"),
-        ("400 Bad-File-Name", "ask for a plain file name in the server's folder"),
+        ("404", "is it in the server's --dir folder?"),
+        ("400 Bad-File-Name", "ask for a plain name in its folder"),
         ("413", "the server hands out files of at most 16 MiB"),
     ];
     let found = hints.iter().find(|(start, _)| status.starts_with(start.as_bytes()));
