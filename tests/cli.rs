@@ -38,6 +38,8 @@ fn help_shows_usage_defaults_and_an_example() {
             .expect_out("[default: ")
             .expect_out("example:");
         assert!(out.err().is_empty(), "{}", out.report());
+        let wide = out.out().lines().find(|l| l.chars().count() > 100).map(str::to_string);
+        assert_eq!(wide, None, "{name}: a --help line is wider than 100 columns");
     }
 }
 
