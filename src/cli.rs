@@ -113,11 +113,9 @@ impl Endpoint {
     /// [`Error::Usage`] for a port that is not a whole number from 0 (a
     /// server) or 1 (a client) to 65535.
     pub fn from_matches(m: &Matches, side: Side) -> Result<Endpoint> {
-        let lowest = if side == Side::Server { 0 } else { 1 };
-        Ok(Endpoint {
-            host: m.value("host").to_string(),
-            port: m.number("port", lowest, u16::MAX)?,
-        })
+        // A client cannot connect to port 0, so its lowest port is 1.
+        let port = m.number("port", u16::from(side == Side::Client), u16::MAX)?;
+        Ok(Endpoint { host: m.value("host").to_string(), port })
     }
 }
 
@@ -231,9 +229,7 @@ impl Command {
     /// name the server. [`Endpoint::from_matches`] reads them back.
     pub fn host_port(self, side: Side, host: &'static str, port: &'static str) -> Command {
         let (host_help, port_help) = match side {
-            Side::Server => {
-                ("address to listen on (:: for IPv6)", "port to listen on (0 = any free port)")
-            }
+            Side::Server => ("address to listen on", "port to listen on (0 = any free port)"),
             Side::Client => ("the server's name or address", "the server's port"),
         };
         self.flag("host", "HOST", host, host_help).flag("port", "PORT", port, port_help)

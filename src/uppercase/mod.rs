@@ -261,11 +261,6 @@ impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
     }
 }
 
-/// The command line of an uppercase server: `--host` and `--port`.
-pub fn server_command(name: &'static str, about: &'static str, port: &'static str) -> Command {
-    Command::new(name, about).host_port(Side::Server, "0.0.0.0", port)
-}
-
 /// Uppercases a whole message (one datagram); the flag says whether it was
 /// valid UTF-8.
 ///

@@ -184,12 +184,10 @@ pub struct Args {
 
 impl cli::Args for Args {
     fn command() -> Command {
-        TcpOptions::flags(super::server_command(
-            "tcp-upper-server",
-            "TCP server that answers what each connection sends in capitals",
-            "12000",
-        ))
-        .example("tcp-upper-server --port 12000 --max-clients 50")
+        let about = "TCP server that answers what each connection sends in capitals";
+        let command = Command::new("tcp-upper-server", about);
+        TcpOptions::flags(command.host_port(Side::Server, "0.0.0.0", "12000"))
+            .example("tcp-upper-server --port 12000 --max-clients 50")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {

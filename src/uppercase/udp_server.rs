@@ -79,12 +79,9 @@ pub struct Args {
 
 impl cli::Args for Args {
     fn command() -> Command {
-        super::server_command(
-            "udp-upper-server",
-            "UDP server that answers each datagram in capitals",
-            "25000",
-        )
-        .example("udp-upper-server --host 127.0.0.1 --port 25000")
+        Command::new("udp-upper-server", "UDP server that answers each datagram in capitals")
+            .host_port(Side::Server, "0.0.0.0", "25000")
+            .example("udp-upper-server --host 127.0.0.1 --port 25000")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
