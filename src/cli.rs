@@ -35,16 +35,11 @@ use std::time::Duration;
 /// Runs a binary's body and turns its result into an exit code and at most one line.
 ///
 /// * `Ok(())`: exit 0.
-/// * [`Error::Help`]: the help goes to stdout, exit 0.
 /// * [`Error::Exit`]: the program already reported; exit with its code.
 /// * any other error: `error: <message>` on stderr, exit 1 (run time) or 2 (usage).
 pub fn main(run: impl FnOnce() -> Result<()>) -> ExitCode {
     let code = match run() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Help(text)) => {
-            crate::output::write_str(&text);
-            ExitCode::SUCCESS
-        }
         Err(Error::Exit(code)) => ExitCode::from(code),
         Err(err) => {
             let _ = writeln!(std::io::stderr(), "error: {err}");
@@ -287,7 +282,8 @@ impl Command {
         text
     }
 
-    /// Parses the process's own arguments.
+    /// Parses the process's own arguments. `-h` or `--help` is not an error:
+    /// it prints the help and ends the program with status 0, as most tools do.
     ///
     /// # Errors
     ///
@@ -300,15 +296,20 @@ impl Command {
                 text.map_err(|raw| self.bad(format!("argument {raw:?} is not valid UTF-8")))?,
             );
         }
-        self.parse(args)
+        let matches = self.parse(args)?;
+        if matches.help {
+            crate::output::write_str(&self.help_text());
+            std::process::exit(0);
+        }
+        Ok(matches)
     }
 
     /// Parses `args` (without the program name).
     ///
     /// # Errors
     ///
-    /// [`Error::Help`] for `-h`/`--help`; [`Error::Usage`] for an unknown
-    /// flag, a missing value, or too many positionals.
+    /// [`Error::Usage`] for an unknown flag, a missing value, or too many
+    /// positionals. `-h`/`--help` is no error: [`Matches::help_requested`] says so.
     pub fn parse<I, S>(&self, args: I) -> Result<Matches>
     where
         I: IntoIterator<Item = S>,
@@ -316,7 +317,7 @@ impl Command {
     {
         let mut given: HashMap<&'static str, String> = HashMap::new();
         let mut positionals = self.args.iter().filter(|a| a.positional);
-        let (mut only_positionals, mut rest) = (false, None);
+        let (mut only_positionals, mut rest, mut help) = (false, None, false);
         let mut args = args.into_iter().map(Into::into);
         while let Some(arg) = args.next() {
             // `-5` or `-0.5` is a value (a negative number), not a flag.
@@ -336,7 +337,7 @@ impl Command {
                 continue;
             }
             match arg.as_str() {
-                "-h" | "--help" => return Err(Error::Help(self.help_text())),
+                "-h" | "--help" => help = true,
                 "--" => only_positionals = true,
                 _ => {
                     let (spec, inline) = self.flag_of(&arg)?;
@@ -365,7 +366,7 @@ impl Command {
                 }
             }
         }
-        Ok(Matches { usage: self.usage(), values, switches })
+        Ok(Matches { usage: self.usage(), values, switches, help })
     }
 
     /// The flag `arg` names (`--name`, `--name=VALUE`, `-c`, `-c5`) and its
@@ -437,9 +438,15 @@ pub struct Matches {
     usage: String,
     values: HashMap<&'static str, String>,
     switches: Vec<&'static str>,
+    help: bool,
 }
 
 impl Matches {
+    /// Whether `-h` or `--help` was given.
+    pub fn help_requested(&self) -> bool {
+        self.help
+    }
+
     /// The value of a flag or positional, given or default; `None` if neither.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values.get(name).map(String::as_str)
@@ -660,16 +667,15 @@ mod tests {
     }
 
     #[test]
-    fn help_is_reported_as_help() {
-        match cmd().parse(["3", "--help"]) {
-            Err(Error::Help(text)) => {
-                assert!(text.contains("usage: demo [OPTIONS] [COUNT] [NAME]"));
-                assert!(text.contains("--port PORT"));
-                assert!(text.contains("[default: 5065]"));
-                assert!(text.contains("demo --port 1 3"));
-            }
-            other => panic!("expected help, got {other:?}"),
-        }
+    fn help_is_a_request_not_an_error() {
+        let m = cmd().parse(["3", "--help"]).unwrap();
+        assert!(m.help_requested());
+        assert!(!cmd().parse(["3"]).unwrap().help_requested());
+        let text = cmd().help_text();
+        assert!(text.contains("usage: demo [OPTIONS] [COUNT] [NAME]"));
+        assert!(text.contains("--port PORT"));
+        assert!(text.contains("[default: 5065]"));
+        assert!(text.contains("demo --port 1 3"));
     }
 
     #[test]

@@ -24,8 +24,6 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub enum Error {
     /// The command line was wrong (unknown flag, bad number, ...). Exit code 2.
     Usage(String),
-    /// `--help` was asked for; the text is the full help. Printed to stdout, exit code 0.
-    Help(String),
     /// Something failed while running. Exit code 1.
     Failed {
         /// What the program was trying to do: `cannot connect to 127.0.0.1:5678`.
@@ -68,7 +66,6 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
-            Error::Help(_) => 0,
             Error::Failed { .. } => 1,
             Error::Exit(code) => *code,
         }
@@ -79,7 +76,6 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(message) => write!(f, "{message}"),
-            Error::Help(text) => write!(f, "{text}"),
             Error::Failed { what, why, hint } => {
                 write!(f, "{what}: {why}")?;
                 if let Some(hint) = hint {
@@ -168,9 +164,8 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes_follow_the_spec() {
+    fn exit_codes_follow_the_conventions() {
         assert_eq!(Error::usage("bad").exit_code(), 2);
-        assert_eq!(Error::Help(String::new()).exit_code(), 0);
         assert_eq!(Error::Exit(3).exit_code(), 3);
     }
 

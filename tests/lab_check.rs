@@ -161,11 +161,36 @@ fn peer(mode: &str, tail: &str) -> Vec<String> {
     argv
 }
 
+/// The broken peer `mode` fails exactly `case`, with `why` in its reason.
+fn fails_only(
+    exercise: &str,
+    role: &str,
+    timeout: &str,
+    mode: &str,
+    case: &str,
+    why: &str,
+) -> Graded {
+    let tail = match mode {
+        "image-server-truncate" => "{port} {file}",
+        "file-client-split-runs" => "{port} {dir}",
+        _ => "{port}",
+    };
+    let g = grade(exercise, role, timeout, &peer(mode, tail));
+    assert_eq!(g.failing(), [case], "{}", g.show());
+    assert!(g.reason(case).contains(why), "{}", g.show());
+    g
+}
+
 #[test]
 fn a_client_that_never_times_out_fails_only_no_server() {
-    let g = grade("udp-upper", "client", "2", &peer("udp-client-no-timeout", "{port}"));
-    assert_eq!(g.failing(), ["no-server"], "{}", g.show());
-    assert!(g.reason("no-server").contains("still running after 2 s"), "{}", g.show());
+    let g = fails_only(
+        "udp-upper",
+        "client",
+        "2",
+        "udp-client-no-timeout",
+        "no-server",
+        "still running after 2 s",
+    );
     assert_eq!(g.run.code(), Some(1));
     // The hung client cost its case's limit, not more.
     assert!(g.run.elapsed < Duration::from_secs(15), "{:?}", g.run.elapsed);
@@ -173,28 +198,29 @@ fn a_client_that_never_times_out_fails_only_no_server() {
 
 #[test]
 fn a_server_that_reads_once_fails_only_long_input() {
-    let g = grade("tcp-upper", "server", "3", &peer("tcp-server-read-once", "{port}"));
-    assert_eq!(g.failing(), ["long-input"], "{}", g.show());
+    fails_only("tcp-upper", "server", "3", "tcp-server-read-once", "long-input", "");
 }
 
 #[test]
 fn a_server_that_serves_one_client_at_a_time_fails_only_two_clients() {
-    let g = grade("tcp-upper", "server", "2", &peer("tcp-server-one-at-a-time", "{port}"));
-    assert_eq!(g.failing(), ["two-clients"], "{}", g.show());
-    assert!(g.reason("two-clients").contains("own thread"), "{}", g.show());
+    fails_only("tcp-upper", "server", "2", "tcp-server-one-at-a-time", "two-clients", "own thread");
 }
 
 #[test]
 fn a_server_that_truncates_images_fails_only_image_over_100kb() {
-    let g = grade("image", "server", "3", &peer("image-server-truncate", "{port} {file}"));
-    assert_eq!(g.failing(), ["image-over-100kB"], "{}", g.show());
-    assert!(g.reason("image-over-100kB").contains("100000 of 150000"), "{}", g.show());
+    fails_only(
+        "image",
+        "server",
+        "3",
+        "image-server-truncate",
+        "image-over-100kB",
+        "100000 of 150000",
+    );
 }
 
 #[test]
 fn a_file_client_that_splits_on_runs_of_spaces_fails_only_runs_of_spaces() {
-    let g = grade("file", "client", "3", &peer("file-client-split-runs", "{port} {dir}"));
-    assert_eq!(g.failing(), ["runs-of-spaces"], "{}", g.show());
+    fails_only("file", "client", "3", "file-client-split-runs", "runs-of-spaces", "");
 }
 
 #[test]
@@ -270,9 +296,14 @@ const STARTERS: [(&str, &str, &str, &str); 16] = [
     ("file_server", "file", "server", "listens"),
 ];
 
+/// Next to the starters, shared by them: the file starters' wire, with its own todo!()s,
+/// and the scaffolding (command lines), which is not the lesson: no todo!(), no socket.
+const SHARED: [&str; 2] = ["frames.rs", "scaffold.rs"];
+
 #[test]
 fn every_starter_keeps_its_todos() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lab-files/starters");
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -281,14 +312,31 @@ fn every_starter_keeps_its_todos() {
         .collect();
     on_disk.sort();
     let mut listed: Vec<String> = STARTERS.iter().map(|s| format!("{}.rs", s.0)).collect();
+    listed.extend(SHARED.iter().map(|s| s.to_string()));
     listed.sort();
     assert_eq!(on_disk, listed, "every starter is listed here");
+    let scaffold = read("scaffold.rs");
+    for lesson in ["todo!(\"", "TcpStream", "TcpListener", "UdpSocket"] {
+        assert!(
+            !scaffold.contains(lesson),
+            "scaffold.rs has {lesson}: the lesson stays in the starters"
+        );
+    }
+    assert!(read("frames.rs").matches("todo!(\"").count() >= 2, "frames.rs lost its todo!s");
     let manifest = std::fs::read_to_string(dir.join("../../Cargo.toml")).unwrap();
     for (name, ..) in STARTERS {
-        let text = std::fs::read_to_string(dir.join(format!("{name}.rs"))).unwrap();
+        let own = read(&format!("{name}.rs"));
+        // The program is the starter with the shared modules it declares.
+        let mut text = own.clone();
+        for shared in SHARED {
+            if own.contains(&format!("mod {};", shared.trim_end_matches(".rs"))) {
+                text.push_str(&read(shared));
+            }
+        }
         let todos = text.matches("todo!(\"").count();
         assert!(todos >= 2, "{name}.rs has {todos} todo!s: the answers must not be committed");
-        assert!(text.contains("see socket_labs::"), "{name}.rs: hints point at a module");
+        assert!(own.contains("todo!(\""), "{name}.rs: its own socket calls are todo!s");
+        assert!(own.contains("see socket_labs::"), "{name}.rs: hints point at a module");
         assert!(
             manifest.contains(&format!("path = \"lab-files/starters/{name}.rs\"")),
             "{name} is a [[example]]"

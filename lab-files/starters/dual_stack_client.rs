@@ -6,16 +6,8 @@
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- dual-stack client -- cargo run -q --example dual_stack_client -- {host} {port}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
@@ -23,6 +15,8 @@ use socket_labs::outln;
 use std::io::{BufRead, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::process::ExitCode;
+
+mod scaffold;
 
 fn run() -> Result<()> {
     let m = Command::new("dual_stack_client", "starter: TCP line echo over IPv4 or IPv6")

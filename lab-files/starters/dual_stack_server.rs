@@ -6,16 +6,8 @@
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- dual-stack server -- cargo run -q --example dual_stack_server -- --host {host} --port {port}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
@@ -24,6 +16,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::thread;
+
+mod scaffold;
 
 fn echo(mut stream: TcpStream) {
     let mut buf = [0u8; 4096];
@@ -34,16 +28,8 @@ fn echo(mut stream: TcpStream) {
 }
 
 fn run() -> Result<()> {
-    let m = Command::new("dual_stack_server", "starter: TCP echo for IPv4 and IPv6")
-        .flag("host", "HOST", "::", "address to listen on")
-        .flag("port", "PORT", "4567", "TCP port (0 = any free port)")
-        .parse_env()?;
-    let host = m.value("host");
-    let addr = if host.contains(':') {
-        format!("[{host}]:{}", m.parse::<u16>("port")?)
-    } else {
-        format!("{host}:{}", m.parse::<u16>("port")?)
-    };
+    let cmd = Command::new("dual_stack_server", "starter: TCP echo for IPv4 and IPv6");
+    let (_, addr) = scaffold::server(cmd, "::", "4567")?;
 
     let listener: TcpListener =
         todo!("bind and listen: TcpListener::bind(&addr) — see socket_labs::dual_stack::server");

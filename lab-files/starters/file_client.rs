@@ -5,73 +5,34 @@
 //! Send `N` name; each `D` word is answered with `W` and the next index
 //! ("1", "2", ...); `E` ends the file, `F` is a refusal (404). Join the words
 //! with single spaces, keeping the empty ones: the copy must be byte-identical.
-//! Fill in each `todo!()` in order; the answer is `socket_labs::file_transfer::client`.
+//! Fill in the wire first, `frames.rs` (both file starters share it), then each
+//! `todo!()` here in order; the answer is `socket_labs::file_transfer::client`.
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- file client -- cargo run -q --example file_client -- --port {port} --out-dir {dir}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
 use socket_labs::outln;
-use socket_labs::output::write_str;
-use std::io::{self, Read, Write};
+use socket_labs::prompt;
+use std::io;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn send_frame(stream: &mut TcpStream, tag: u8, payload: &[u8]) -> io::Result<()> {
-    let mut frame = vec![tag];
-    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    frame.extend_from_slice(payload);
-    todo!("send the whole frame: stream.write_all(&frame) — see socket_labs::framing")
-}
-
-fn read_frame(stream: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
-    let mut head = [0u8; 5];
-    todo!(
-        "read exactly the 5 header bytes: stream.read_exact(&mut head)? — see socket_labs::framing"
-    );
-    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    if len > 16 << 20 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame over 16 MiB"));
-    }
-    let mut payload = vec![0u8; len];
-    todo!("read exactly len payload bytes: stream.read_exact(&mut payload)? — see socket_labs::framing");
-    Ok((head[0], payload))
-}
+mod frames;
+use frames::{read_frame, send_frame};
+mod scaffold;
 
 fn run() -> Result<()> {
-    let m = Command::new("file_client", "starter: fetch a file word by word")
+    let cmd = Command::new("file_client", "starter: fetch a file word by word")
         .positional_opt("NAME", "file to fetch; asked for when missing")
-        .flag("host", "HOST", "127.0.0.1", "server address")
-        .flag("port", "PORT", "5678", "server TCP port")
-        .flag("out-dir", "DIR", "lab-files/client_folder", "where the copy goes")
-        .parse_env()?;
-    let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
-    let name = match m.get("NAME") {
-        Some(given) => given.to_string(),
-        None => {
-            write_str("file name (file_1.txt): ");
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| Error::io("cannot read the file name", &e))?;
-            match line.trim() {
-                "" => "file_1.txt".to_string(),
-                typed => typed.to_string(),
-            }
-        }
-    };
+        .flag("out-dir", "DIR", "lab-files/client_folder", "where the copy goes");
+    let (m, server) = scaffold::client(cmd, "5678")?;
+    let name = prompt::arg_or_ask(m.get("NAME"), "file name (file_1.txt): ", "file_1.txt")?;
+    let name = name.unwrap_or_else(|| "file_1.txt".to_string());
     let broke = |e: io::Error| Error::io(format!("transfer of {name} failed"), &e);
 
     let mut stream: TcpStream =

@@ -1,54 +1,30 @@
 //! Starter: write `file-server` yourself (Assignment 3, Part 1).
 //!
 //! Serve the words of the files in one folder over the framed wire (see
-//! `file_client.rs`): on `N` name, split the file on single spaces (empty words
+//! `file_client.rs`; the frames are in `frames.rs`, shared with it): on `N` name, split the file on single spaces (empty words
 //! included, as Python's `split(" ")`) and send `D` word 0; answer each `W`
 //! index with `D` that word, or `E` past the last one. A name that is not a plain
 //! file name gets `F` "400 Bad-File-Name"; a missing file `F` "404 File-not-Found".
-//! Fill in each `todo!()` in order; the answer is `socket_labs::file_transfer::server`.
+//! Fill in the wire first, `frames.rs`, then each `todo!()` here in order; the
+//! answer is `socket_labs::file_transfer::server`.
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- file server -- cargo run -q --example file_server -- --port {port} --dir {dir}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
 use socket_labs::outln;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::thread;
 
-fn send_frame(stream: &mut TcpStream, tag: u8, payload: &[u8]) -> io::Result<()> {
-    let mut frame = vec![tag];
-    frame.extend_from_slice(&(payload.len() as u32).to_be_bytes());
-    frame.extend_from_slice(payload);
-    todo!("send the whole frame: stream.write_all(&frame) — see socket_labs::framing")
-}
-
-fn read_frame(stream: &mut TcpStream) -> io::Result<(u8, Vec<u8>)> {
-    let mut head = [0u8; 5];
-    todo!(
-        "read exactly the 5 header bytes: stream.read_exact(&mut head)? — see socket_labs::framing"
-    );
-    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
-    if len > 16 << 20 {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame over 16 MiB"));
-    }
-    let mut payload = vec![0u8; len];
-    todo!("read exactly len payload bytes: stream.read_exact(&mut payload)? — see socket_labs::framing");
-    Ok((head[0], payload))
-}
+mod frames;
+use frames::{read_frame, send_frame};
+mod scaffold;
 
 /// One client's conversation; any error ends this client only.
 fn serve(mut stream: TcpStream, dir: PathBuf) -> io::Result<()> {
@@ -79,12 +55,13 @@ fn serve(mut stream: TcpStream, dir: PathBuf) -> io::Result<()> {
 }
 
 fn run() -> Result<()> {
-    let m = Command::new("file_server", "starter: hand out files word by word")
-        .flag("host", "HOST", "127.0.0.1", "address to listen on")
-        .flag("port", "PORT", "5678", "TCP port (0 = any free port)")
-        .flag("dir", "DIR", "lab-files/server_folder", "folder whose files are served")
-        .parse_env()?;
-    let addr = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
+    let cmd = Command::new("file_server", "starter: hand out files word by word").flag(
+        "dir",
+        "DIR",
+        "lab-files/server_folder",
+        "folder whose files are served",
+    );
+    let (m, addr) = scaffold::server(cmd, "127.0.0.1", "5678")?;
     let dir = PathBuf::from(m.value("dir"));
 
     let listener: TcpListener =

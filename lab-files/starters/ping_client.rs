@@ -8,16 +8,8 @@
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- ping client -- cargo run -q --example ping_client -- --port {port}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
@@ -25,6 +17,8 @@ use socket_labs::outln;
 use std::net::UdpSocket;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+mod scaffold;
 
 /// SIZE characters from A-Z and 0-9, different for every message number.
 fn payload(number: u32, size: usize) -> String {
@@ -39,17 +33,14 @@ fn payload(number: u32, size: usize) -> String {
 }
 
 fn run() -> Result<()> {
-    let m = Command::new("ping_client", "starter: UDP ping with RTT and loss")
+    let cmd = Command::new("ping_client", "starter: UDP ping with RTT and loss")
         .positional("COUNT", "6", "how many messages")
         .positional("INTERVAL", "1.0", "seconds between messages")
-        .positional("SIZE", "3", "payload length")
-        .flag("host", "HOST", "127.0.0.1", "server address")
-        .flag("port", "PORT", "5065", "server UDP port")
-        .parse_env()?;
+        .positional("SIZE", "3", "payload length");
+    let (m, server) = scaffold::client(cmd, "5065")?;
     let count: u32 = m.parse_min("COUNT", 1)?;
     let interval = m.seconds("INTERVAL")?;
     let size: usize = m.parse_min("SIZE", 1)?;
-    let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
 
     let socket: UdpSocket = todo!("bind to any local port; set a 1 s read timeout so a lost echo cannot hang the run — see socket_labs::ping::client");
     let mut received = 0;

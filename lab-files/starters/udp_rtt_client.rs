@@ -6,42 +6,20 @@
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- udp-rtt client -- cargo run -q --example udp_rtt_client -- --port {port}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
-use socket_labs::output::write_str;
 use std::net::UdpSocket;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+mod scaffold;
+
 fn run() -> Result<()> {
-    let m = Command::new("udp_rtt_client", "starter: time one UDP request and reply")
-        .positional_opt("SENTENCE", "the sentence to send; asked for when missing")
-        .flag("host", "HOST", "127.0.0.1", "server address")
-        .flag("port", "PORT", "25000", "server UDP port")
-        .parse_env()?;
-    let server = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
-    let sentence = match m.get("SENTENCE") {
-        Some(given) => given.to_string(),
-        None => {
-            write_str("Input lowercase sentence: ");
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| Error::io("cannot read the sentence", &e))?;
-            line.trim_end_matches(&['\r', '\n'][..]).to_string()
-        }
-    };
+    let cmd = Command::new("udp_rtt_client", "starter: time one UDP request and reply");
+    let (server, sentence) = scaffold::sentence_client(cmd, "25000")?;
 
     let socket: UdpSocket = todo!(
         "bind to any local port and set a 1 s read timeout — see socket_labs::rtt::udp_client"

@@ -5,22 +5,16 @@
 //!
 //! Check it:
 //! `cargo run --bin lab-check -- udp-upper server -- cargo run -q --example udp_upper_server -- --port {port}`
-// Remove these lines once every todo!() is filled in: until then the code after one is unreachable.
-#![allow(
-    unreachable_code,
-    unused_variables,
-    unused_mut,
-    unused_imports,
-    unused_assignments,
-    dead_code
-)]
-#![allow(clippy::diverging_sub_expression)]
+// Remove this line once every todo!() is filled in: until then the code after one is unreachable.
+#![allow(unused, clippy::diverging_sub_expression)]
 
 use socket_labs::cli::{self, Command};
 use socket_labs::error::{Error, Result};
 use socket_labs::outln;
 use std::net::{SocketAddr, UdpSocket};
 use std::process::ExitCode;
+
+mod scaffold;
 
 /// Capitals for text; for bytes that are not UTF-8, ASCII letters only (never a crash).
 fn upper(bytes: &[u8]) -> Vec<u8> {
@@ -31,11 +25,8 @@ fn upper(bytes: &[u8]) -> Vec<u8> {
 }
 
 fn run() -> Result<()> {
-    let m = Command::new("udp_upper_server", "starter: answer datagrams in capitals")
-        .flag("host", "HOST", "0.0.0.0", "address to listen on")
-        .flag("port", "PORT", "25000", "UDP port (0 = any free port)")
-        .parse_env()?;
-    let addr = format!("{}:{}", m.value("host"), m.parse::<u16>("port")?);
+    let cmd = Command::new("udp_upper_server", "starter: answer datagrams in capitals");
+    let (_, addr) = scaffold::server(cmd, "0.0.0.0", "25000")?;
 
     let socket: UdpSocket = todo!(
         "bind the server's socket: UdpSocket::bind(&addr) — see socket_labs::uppercase::udp_server"

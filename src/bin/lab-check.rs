@@ -14,7 +14,13 @@ fn run() -> Result<()> {
             .map_err(|raw| Error::usage(format!("argument {raw:?} is not valid UTF-8")))?;
         args.push(arg);
     }
-    lab_check::run(Args::parse(args)?)
+    match Args::parse(args)? {
+        Some(args) => lab_check::run(args),
+        None => {
+            socket_labs::output::write_str(&lab_check::help());
+            Ok(())
+        }
+    }
 }
 
 fn main() -> ExitCode {

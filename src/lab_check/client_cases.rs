@@ -12,11 +12,11 @@
 //! The sentence, the file name or the lines to echo come on stdin, where the
 //! originals read them with `input()`; ping and perf get their numbers as arguments.
 
-use super::process::{free_tcp_port, Ran};
+use super::process::{free_port, Ran, TempDir};
 use super::{scratch, shown_prefix, Checked, Ctx, Place};
 use crate::error::Result;
 use std::net::UdpSocket;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Runs the client cases of `ctx`'s exercise.
@@ -26,10 +26,7 @@ use std::time::Duration;
 /// When a reference program is missing.
 pub fn run(ctx: &mut Ctx) -> Result<()> {
     match ctx.args.exercise.as_str() {
-        "udp-upper" => uppercase(ctx, true, false),
-        "udp-rtt" => uppercase(ctx, true, true),
-        "tcp-upper" => uppercase(ctx, false, false),
-        "tcp-rtt" => uppercase(ctx, false, true),
+        "udp-upper" | "udp-rtt" | "tcp-upper" | "tcp-rtt" => uppercase(ctx),
         "ping" => ping(ctx),
         "perf" => perf(ctx),
         "dual-stack" => dual_stack(ctx),
@@ -75,73 +72,6 @@ fn shows(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
     }
 }
 
-fn fault_or_empty(ran: &Ran) -> String {
-    let fault = ran.fault();
-    if fault.is_empty() {
-        String::new()
-    } else {
-        format!(" ({fault})")
-    }
-}
-
-/// The other end of a no-server case.
-///
-/// TCP: a port where nothing listens, so the connect is refused. UDP: a socket
-/// lab-check holds and never answers from. To an unconnected UDP client that is the
-/// same silence as no server at all, and it lets lab-check see that the client did
-/// send (a program that cannot even start must not pass by failing).
-enum Nobody {
-    Udp(UdpSocket),
-    Tcp(u16),
-}
-
-impl Nobody {
-    fn new(udp: bool) -> Checked<Nobody> {
-        if udp {
-            UdpSocket::bind("127.0.0.1:0").map(Nobody::Udp).map_err(|e| format!("lab-check: {e}"))
-        } else {
-            free_tcp_port().map(Nobody::Tcp).map_err(|e| e.to_string())
-        }
-    }
-
-    fn port(&self) -> u16 {
-        match self {
-            Nobody::Udp(socket) => socket.local_addr().map(|a| a.port()).unwrap_or(0),
-            Nobody::Tcp(port) => *port,
-        }
-    }
-
-    /// The client must have tried: its datagram arrived (UDP), or its words name
-    /// the failed connection (TCP).
-    fn tried(&self, ran: &Ran) -> Checked<()> {
-        match self {
-            Nobody::Udp(socket) => {
-                let mut buf = [0u8; 16];
-                let arrived =
-                    socket.set_nonblocking(true).is_ok() && socket.recv_from(&mut buf).is_ok();
-                if arrived {
-                    Ok(())
-                } else {
-                    Err(format!("the client never sent a datagram ({})", ran.fault()))
-                }
-            }
-            Nobody::Tcp(_) => {
-                let said =
-                    format!("{}{}", ran.out(), String::from_utf8_lossy(&ran.stderr)).to_lowercase();
-                if said.contains("refused") || said.contains("connect") {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "ended ({}) without saying the connection failed: report it, e.g. \
-                         'cannot connect to HOST:PORT: connection refused'",
-                        ran.fault()
-                    ))
-                }
-            }
-        }
-    }
-}
-
 /// Nobody listens: the client must end within the limit and say it failed.
 fn must_give_up(ran: &Ran, udp: bool) -> Checked<()> {
     match ran.status {
@@ -161,23 +91,95 @@ fn must_give_up(ran: &Ran, udp: bool) -> Checked<()> {
     }
 }
 
-fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
+/// The student's client run once against a fresh reference `server` (behind a link
+/// that loses `loss` % of the datagrams, unless 0): what it did and what the server printed.
+fn against(
+    ctx: &Ctx,
+    server: &str,
+    loss: u32,
+    extra: &[&str],
+    stdin: &[u8],
+    limit: Duration,
+) -> Checked<(Ran, String)> {
+    let dir = scratch()?;
+    let (proc, port) = ctx.reference_server(server, &[], &dir.path)?;
+    // The link (when there is one) lives until the client has run.
+    let link = if loss > 0 { Some(ctx.lossy_link(port, loss, 3)?) } else { None };
+    let port = link.as_ref().map_or(port, |(_, link_port)| *link_port);
+    // {dir} is where a perf client may write its graphs.
+    let place = Place { port, file: None, dir: Some(dir.path.clone()) };
+    let ran = ctx.run_student(&place, extra, stdin, limit)?;
+    Ok((ran, proc.out()))
+}
+
+/// Nobody at the other end: the client must end within `limit` saying it failed
+/// (or, where `ended_ok` says so, end cleanly), and must have tried.
+///
+/// TCP: a port where nothing listens, so the connect is refused. UDP: a socket
+/// lab-check holds and never answers from. To an unconnected UDP client that is the
+/// same silence as no server at all, and it lets lab-check see that the client did
+/// send (a program that cannot even start must not pass by failing).
+fn no_server(
+    ctx: &Ctx,
+    udp: bool,
+    mut place: Place,
+    extra: &[&str],
+    stdin: &[u8],
+    limit: Duration,
+    ended_ok: fn(&Ran) -> bool,
+) -> Checked<()> {
+    let silent = if udp {
+        Some(UdpSocket::bind("127.0.0.1:0").map_err(|e| format!("lab-check: {e}"))?)
+    } else {
+        None
+    };
+    place.port = match &silent {
+        Some(socket) => socket.local_addr().map(|a| a.port()).unwrap_or(0),
+        None => free_port().map_err(|e| e.to_string())?,
+    };
+    let ran = ctx.run_student(&place, extra, stdin, limit)?;
+    if !ended_ok(&ran) {
+        must_give_up(&ran, udp)?;
+    }
+    // The client must have tried: its datagram arrived (UDP), or its words name
+    // the failed connection (TCP).
+    if let Some(socket) = silent {
+        let mut buf = [0u8; 16];
+        if socket.set_nonblocking(true).is_ok() && socket.recv_from(&mut buf).is_ok() {
+            return Ok(());
+        }
+        return Err(format!("the client never sent a datagram ({})", ran.fault()));
+    }
+    let said = format!("{}{}", ran.out(), String::from_utf8_lossy(&ran.stderr)).to_lowercase();
+    if said.contains("refused") || said.contains("connect") {
+        return Ok(());
+    }
+    Err(format!(
+        "ended ({}) without saying the connection failed: report it, e.g. \
+         'cannot connect to HOST:PORT: connection refused'",
+        ran.fault()
+    ))
+}
+
+fn uppercase(ctx: &mut Ctx) -> Result<()> {
+    let (udp, rtt) = (ctx.args.exercise.starts_with("udp"), ctx.args.exercise.ends_with("rtt"));
     let server = if udp { "udp-upper-server" } else { "tcp-upper-server" };
     ctx.reference(server)?;
     let t = ctx.args.timeout;
-    let exchange = |ctx: &Ctx, sentence: &str| -> Checked<(Ran, String)> {
-        let dir = scratch()?;
-        let (server, port) = ctx.reference_server(server, &[], &dir.path)?;
-        let place = Place { port, ..Place::default() };
-        let input = format!("{sentence}\n");
-        let ran = ctx.run_student(&place, &[], input.as_bytes(), t)?;
-        Ok((ran, server.out()))
+    let exchange = |ctx: &Ctx, sentence: &str| {
+        against(ctx, server, 0, &[], format!("{sentence}\n").as_bytes(), t)
     };
     ctx.case("basic", t, |ctx| {
         let (ran, seen) = exchange(ctx, "hello world")?;
         shows(&ran, "HELLO WORLD", "the reply HELLO WORLD", "")?;
         ended_well(&ran)?;
-        if rtt && !mentions_rtt(&ran.out()) {
+        // Some line must speak of an RTT (or round trip) and have a number in it.
+        let rtt_line = |line: &str| {
+            let lower = line.to_lowercase();
+            (lower.contains("rtt") || lower.contains("round"))
+                && line.contains(|c: char| c.is_ascii_digit())
+        };
+        if rtt && !ran.out().lines().any(rtt_line) {
             return Err("no round-trip time in the output: print the RTT in ms".to_string());
         }
         if !seen.contains("hello world") {
@@ -197,45 +199,23 @@ fn uppercase(ctx: &mut Ctx, udp: bool, rtt: bool) -> Result<()> {
         ended_well(&ran)
     });
     ctx.case("no-server", t, |ctx| {
-        let nobody = Nobody::new(udp)?;
-        let place = Place { port: nobody.port(), ..Place::default() };
-        let ran = ctx.run_student(&place, &[], b"hello\n", t)?;
-        must_give_up(&ran, udp)?;
-        nobody.tried(&ran)
+        no_server(ctx, udp, Place::default(), &[], b"hello\n", t, |_| false)
     });
     Ok(())
-}
-
-/// True when some line speaks of an RTT (or round trip) and has a number in it.
-fn mentions_rtt(out: &str) -> bool {
-    out.lines().any(|line| {
-        let lower = line.to_lowercase();
-        (lower.contains("rtt") || lower.contains("round"))
-            && line.chars().any(|c| c.is_ascii_digit())
-    })
 }
 
 /// The loss the client reported, in percent: the number before `%` on a line that
 /// says "loss" (or the last number on it, as the original's `loss percentage=0.0`).
 pub fn reported_loss(out: &str) -> Option<f64> {
-    for line in out.lines().filter(|l| l.to_lowercase().contains("loss")) {
-        if let Some(at) = line.find('%') {
-            let head = &line[..at];
-            let start =
-                head.rfind(|c: char| !(c.is_ascii_digit() || c == '.')).map(|i| i + 1).unwrap_or(0);
-            if let Ok(value) = head[start..].parse() {
-                return Some(value);
-            }
-        }
-        let numbers: Vec<f64> = line
-            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+    let last_number = |text: &str| {
+        text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
             .filter_map(|w| w.parse().ok())
-            .collect();
-        if let Some(last) = numbers.last() {
-            return Some(*last);
-        }
-    }
-    None
+            .next_back()
+    };
+    out.lines().filter(|l| l.to_lowercase().contains("loss")).find_map(|line| {
+        let before_percent = line.find('%').map(|at| &line[..at]);
+        before_percent.and_then(last_number).or_else(|| last_number(line))
+    })
 }
 
 fn ping(ctx: &mut Ctx) -> Result<()> {
@@ -243,12 +223,9 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("link-emulator")?;
     let t = ctx.args.timeout;
     ctx.case("basic", t, |ctx| {
-        let dir = scratch()?;
-        let (server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
-        let place = Place { port, ..Place::default() };
-        let ran = ctx.run_student(&place, &["5", "0.05", "4"], b"", t)?;
+        let (ran, seen) = against(ctx, "ping-server", 0, &["5", "0.05", "4"], b"", t)?;
         ended_well(&ran)?;
-        let seen = server.out().lines().filter(|l| l.contains("message")).count();
+        let seen = seen.lines().filter(|l| l.contains("message")).count();
         if seen != 5 {
             return Err(format!("asked for 5 messages, the server got {seen}"));
         }
@@ -261,39 +238,32 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     // A client that waits for each echo before the next message (as the starter
     // does) spends one timeout per lost message: the limit leaves room for that.
     let per_message = Duration::from_secs(1);
-    ctx.case("lost-datagram", t + 6 * per_message, |ctx| {
-        let dir = scratch()?;
-        let (_server, port) = ctx.reference_server("ping-server", &[], &dir.path)?;
-        let (_link, port) = ctx.lossy_link(port, 30, 3)?;
-        let place = Place { port, ..Place::default() };
-        let ran = ctx.run_student(&place, &["6", "0.05", "4"], b"", t + 6 * per_message)?;
+    let limit = t + 6 * per_message;
+    ctx.case("lost-datagram", limit, |ctx| {
+        let (ran, _) = against(ctx, "ping-server", 30, &["6", "0.05", "4"], b"", limit)?;
         if ran.crashed() {
             return Err(ran.fault());
         }
         if ran.status.is_none() {
-            return Err(format!(
-                "{} — a lost datagram must cost one timeout, never the run",
-                ran.fault()
-            ));
+            return Err(format!("{} — {LOST_ONE}", ran.fault()));
         }
         match reported_loss(&ran.out()) {
             Some(loss) if loss > 0.0 => Ok(()),
             Some(_) => Err("reported 0% loss through a link that drops 30%".to_string()),
-            None => Err(format!("no loss figure in the output{}", fault_or_empty(&ran))),
+            None if ran.success() => Err("no loss figure in the output".to_string()),
+            None => Err(format!("no loss figure in the output ({})", ran.fault())),
         }
     });
-    ctx.case("no-server", t + 3 * per_message, |ctx| {
-        let nobody = Nobody::new(true)?;
-        let place = Place { port: nobody.port(), ..Place::default() };
-        let ran = ctx.run_student(&place, &["3", "0.05", "4"], b"", t + 3 * per_message)?;
-        let all_lost = reported_loss(&ran.out()) == Some(100.0);
-        if !(ran.status.is_some() && all_lost) {
-            must_give_up(&ran, true)?;
-        }
-        nobody.tried(&ran)
+    let limit = t + 3 * per_message;
+    ctx.case("no-server", limit, |ctx| {
+        let all_lost = |ran: &Ran| ran.status.is_some() && reported_loss(&ran.out()) == Some(100.0);
+        no_server(ctx, true, Place::default(), &["3", "0.05", "4"], b"", limit, all_lost)
     });
     Ok(())
 }
+
+/// Why a client that hung on a lost datagram fails.
+const LOST_ONE: &str = "a lost datagram must cost one timeout, never the run";
 
 fn perf(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("perf-server")?;
@@ -301,14 +271,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
     let t = ctx.args.timeout;
     let second = Duration::from_secs(1);
     ctx.case("basic", t + second, |ctx| {
-        let dir = scratch()?;
-        let (_server, port) = ctx.reference_server("perf-server", &[], &dir.path)?;
-        let place = Place {
-            port,
-            file: None,
-            dir: Some(dir.path.clone()), // where a perf client may write its graphs
-        };
-        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
+        let (ran, _) = against(ctx, "perf-server", 0, &["1", "32"], b"", t + second)?;
         ended_well(&ran)?;
         let out = ran.out().to_lowercase();
         if !(out.contains("throughput") || out.contains("kb/s")) {
@@ -317,32 +280,17 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
         Ok(())
     });
     ctx.case("lost-datagram", t + 2 * second, |ctx| {
-        let dir = scratch()?;
-        let (_server, port) = ctx.reference_server("perf-server", &[], &dir.path)?;
-        let (_link, port) = ctx.lossy_link(port, 20, 3)?;
-        let place = Place {
-            port,
-            file: None,
-            dir: Some(dir.path.clone()), // where a perf client may write its graphs
-        };
-        let ran = ctx.run_student(&place, &["2", "32"], b"", t + 2 * second)?;
+        let (ran, _) = against(ctx, "perf-server", 20, &["2", "32"], b"", t + 2 * second)?;
         if ran.status.is_none() {
-            return Err(format!(
-                "{} — a lost datagram must cost one timeout, never the run",
-                ran.fault()
-            ));
+            return Err(format!("{} — {LOST_ONE}", ran.fault()));
         }
         ended_well(&ran)
     });
     ctx.case("no-server", t + second, |ctx| {
         let dir = scratch()?;
-        let nobody = Nobody::new(true)?;
-        let place = Place { port: nobody.port(), file: None, dir: Some(dir.path.clone()) };
-        let ran = ctx.run_student(&place, &["1", "32"], b"", t + second)?;
-        if ran.status.is_none() || ran.crashed() {
-            must_give_up(&ran, true)?;
-        }
-        nobody.tried(&ran)
+        let place = Place { port: 0, file: None, dir: Some(dir.path.clone()) };
+        let ended = |ran: &Ran| ran.status.is_some() && !ran.crashed();
+        no_server(ctx, true, place, &["1", "32"], b"", t + second, ended)
     });
     Ok(())
 }
@@ -350,11 +298,8 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
 fn dual_stack(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("dual-stack-server")?;
     let t = ctx.args.timeout;
-    let echo = |ctx: &Ctx, input: &str| -> Checked<Ran> {
-        let dir = scratch()?;
-        let (_server, port) = ctx.reference_server("dual-stack-server", &[], &dir.path)?;
-        let place = Place { port, ..Place::default() };
-        ctx.run_student(&place, &[], input.as_bytes(), t)
+    let echo = |ctx: &Ctx, input: &str| {
+        against(ctx, "dual-stack-server", 0, &[], input.as_bytes(), t).map(|(ran, _)| ran)
     };
     ctx.case("basic", t, |ctx| {
         let ran = echo(ctx, "hello\nsecond line\nend\n")?;
@@ -374,11 +319,7 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
         ended_well(&ran)
     });
     ctx.case("no-server", t, |ctx| {
-        let nobody = Nobody::new(false)?;
-        let place = Place { port: nobody.port(), ..Place::default() };
-        let ran = ctx.run_student(&place, &[], b"hello\nend\n", t)?;
-        must_give_up(&ran, false)?;
-        nobody.tried(&ran)
+        no_server(ctx, false, Place::default(), &[], b"hello\nend\n", t, |_| false)
     });
     Ok(())
 }
@@ -428,12 +369,9 @@ fn image(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let nobody = Nobody::new(false)?;
         let out = dir.path.join("received.jpg");
-        let place = Place { port: nobody.port(), file: Some(out.clone()), dir: None };
-        let ran = ctx.run_student(&place, &[], b"", t)?;
-        must_give_up(&ran, false)?;
-        nobody.tried(&ran)?;
+        let place = Place { port: 0, file: Some(out.clone()), dir: None };
+        no_server(ctx, false, place, &[], b"", t, |_| false)?;
         if out.exists() {
             return Err("a failed transfer left a file behind at {file}".to_string());
         }
@@ -450,36 +388,31 @@ pub const SPACES: &[u8] = b"two  spaces,   three,\tand a tab\n\n  indented  \n "
 fn file(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("file-server")?;
     let t = ctx.args.timeout;
-    let fetch = |ctx: &Ctx,
-                 name: &str|
-     -> Checked<(Ran, std::path::PathBuf, super::process::TempDir, String)> {
-        let dir = scratch()?;
-        let served = dir.path.join("served");
-        let out = dir.path.join("received");
-        for d in [&served, &out] {
-            std::fs::create_dir_all(d).map_err(|e| format!("lab-check: {e}"))?;
+    // Our file-server on a folder of PLAIN and SPACES; the student's client asks it for `name`.
+    let fetch = |ctx: &Ctx, name: &str| -> Checked<(Ran, PathBuf, [TempDir; 2], String)> {
+        let (served, out) = (scratch()?, scratch()?);
+        for (file, bytes) in [("plain.txt", PLAIN), ("spaces.txt", SPACES)] {
+            served.write(file, bytes).map_err(|e| format!("lab-check: {e}"))?;
         }
-        std::fs::write(served.join("plain.txt"), PLAIN).map_err(|e| format!("lab-check: {e}"))?;
-        std::fs::write(served.join("spaces.txt"), SPACES).map_err(|e| format!("lab-check: {e}"))?;
-        let served_text = served.to_string_lossy().into_owned();
+        let served_text = served.path.to_string_lossy().into_owned();
         let (server, port) =
-            ctx.reference_server("file-server", &["--dir", &served_text], &dir.path)?;
-        let place = Place { port, file: None, dir: Some(out.clone()) };
+            ctx.reference_server("file-server", &["--dir", &served_text], &served.path)?;
+        let place = Place { port, file: None, dir: Some(out.path.clone()) };
         let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
-        Ok((ran, out.join(name), dir, server.out()))
+        Ok((ran, out.path.join(name), [served, out], server.out()))
     };
-    ctx.case("basic", t, |ctx| {
-        let (ran, saved, _dir, _) = fetch(ctx, "plain.txt")?;
+    let whole = |ctx: &Ctx, name: &str, bytes: &[u8], hint: &str| -> Checked<()> {
+        let (ran, saved, _dirs, _) = fetch(ctx, name)?;
         ended_well(&ran)?;
-        same_file(&saved, PLAIN, "join the words with single spaces")
-    });
+        same_file(&saved, bytes, hint)
+    };
+    ctx.case("basic", t, |ctx| whole(ctx, "plain.txt", PLAIN, "join the words with single spaces"));
     ctx.case("runs-of-spaces", t, |ctx| {
-        let (ran, saved, _dir, _) = fetch(ctx, "spaces.txt")?;
-        ended_well(&ran)?;
-        same_file(&saved, SPACES, "keep the empty words: join every word with one space, drop none")
+        let hint = "keep the empty words: join every word with one space, drop none";
+        whole(ctx, "spaces.txt", SPACES, hint)
     });
     ctx.case("not-found", t, |ctx| {
-        let (ran, saved, _dir, seen) = fetch(ctx, "missing.txt")?;
+        let (ran, saved, _dirs, seen) = fetch(ctx, "missing.txt")?;
         if !seen.contains("missing.txt") {
             return Err(format!("the server was never asked for missing.txt ({})", ran.fault()));
         }
@@ -499,11 +432,8 @@ fn file(ctx: &mut Ctx) -> Result<()> {
     });
     ctx.case("no-server", t, |ctx| {
         let dir = scratch()?;
-        let nobody = Nobody::new(false)?;
-        let place = Place { port: nobody.port(), file: None, dir: Some(dir.path.clone()) };
-        let ran = ctx.run_student(&place, &[], b"plain.txt\n", t)?;
-        must_give_up(&ran, false)?;
-        nobody.tried(&ran)
+        let place = Place { port: 0, file: None, dir: Some(dir.path.clone()) };
+        no_server(ctx, false, place, &[], b"plain.txt\n", t, |_| false)
     });
     Ok(())
 }

@@ -40,7 +40,7 @@ pub mod server_cases;
 use crate::cli::Command;
 use crate::error::{Error, Result};
 use crate::outln;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// The exercises lab-check knows, with the reference programs each one uses.
@@ -101,6 +101,15 @@ pub enum Role {
     Server,
 }
 
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+}
+
 /// The parsed command line.
 #[derive(Debug, Clone)]
 pub struct Args {
@@ -117,22 +126,19 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses `lab-check`'s arguments (without the program name).
+    /// Parses `lab-check`'s arguments (without the program name); `None`
+    /// when `--help` was asked for (print [`help`] then).
     ///
     /// # Errors
     ///
-    /// [`Error::Help`] for `--help`; [`Error::Usage`] for anything else wrong.
-    pub fn parse(args: Vec<String>) -> Result<Args> {
-        let cmd = command();
-        let split = args.iter().position(|a| a == "--");
-        let (ours, program) = match split {
-            Some(at) => (args[..at].to_vec(), args[at + 1..].to_vec()),
-            None => (args, Vec::new()),
-        };
-        let m = cmd.parse(ours).map_err(|e| match e {
-            Error::Help(text) => Error::Help(format!("{text}{}", more_help())),
-            other => other,
-        })?;
+    /// [`Error::Usage`] for anything wrong.
+    pub fn parse(args: Vec<String>) -> Result<Option<Args>> {
+        let at = args.iter().position(|a| a == "--").unwrap_or(args.len());
+        let program = args.get(at + 1..).unwrap_or_default().to_vec();
+        let m = command().parse(args[..at].iter().cloned())?;
+        if m.help_requested() {
+            return Ok(None);
+        }
         let exercise = m.get("EXERCISE").unwrap_or("").to_string();
         if !EXERCISES.iter().any(|(name, _)| *name == exercise) {
             let names: Vec<&str> = EXERCISES.iter().map(|(n, _)| *n).collect();
@@ -155,18 +161,17 @@ impl Args {
                     .to_string(),
             ));
         }
-        Ok(Args { exercise, role, json: m.is_set("json"), timeout: m.timeout("timeout")?, program })
+        let (json, timeout) = (m.is_set("json"), m.timeout("timeout")?);
+        Ok(Some(Args { exercise, role, json, timeout, program }))
     }
 }
 
-fn more_help() -> String {
+/// The text `lab-check --help` prints: the options, then every exercise.
+pub fn help() -> String {
     let list: String =
         EXERCISES.iter().map(|(name, about)| format!("  {name:<11} {about}\n")).collect();
-    MORE_HELP.replace("EXERCISES\n", &list)
+    format!("{}{}", command().help_text(), MORE_HELP.replace("EXERCISES\n", &list))
 }
-
-/// The verdict of one case: `Err(reason)` when it failed.
-pub type Verdict = std::result::Result<(), String>;
 
 /// One graded case.
 #[derive(Debug, Clone)]
@@ -188,6 +193,18 @@ impl Outcome {
     }
 }
 
+/// Where a case tells the student's program to work: the address, and the file or
+/// folder of the exercises that have one.
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    /// The port for `{port}` (the host is always 127.0.0.1).
+    pub port: u16,
+    /// The value of `{file}`, if any.
+    pub file: Option<PathBuf>,
+    /// The value of `{dir}`, if any.
+    pub dir: Option<PathBuf>,
+}
+
 /// What every case needs: the student's program, the limits, and where our programs are.
 pub struct Ctx {
     /// The parsed command line.
@@ -205,7 +222,7 @@ impl Ctx {
         &mut self,
         name: &'static str,
         limit: Duration,
-        body: impl FnOnce(&Ctx) -> Verdict,
+        body: impl FnOnce(&Ctx) -> Checked<()>,
     ) {
         let started = Instant::now();
         let verdict = body(self);
@@ -214,7 +231,10 @@ impl Ctx {
             reason: match verdict {
                 Ok(()) => String::new(),
                 Err(reason) if reason.is_empty() => "failed".to_string(),
-                Err(reason) => one_line(&reason),
+                Err(reason) => {
+                    let words: Vec<&str> = reason.split_whitespace().collect();
+                    process::shorten(&words.join(" "), 300)
+                }
             },
             took: started.elapsed(),
             limit,
@@ -243,32 +263,18 @@ impl Ctx {
         }
         Ok(path.to_string_lossy().into_owned())
     }
-}
 
-/// Where a case tells the student's program to work: the address, and the file or
-/// folder of the exercises that have one.
-#[derive(Debug, Clone, Default)]
-pub struct Place {
-    /// The port for `{port}` (the host is always 127.0.0.1).
-    pub port: u16,
-    /// The value of `{file}`, if any.
-    pub file: Option<PathBuf>,
-    /// The value of `{dir}`, if any.
-    pub dir: Option<PathBuf>,
-}
-
-impl Ctx {
     /// Starts the student's program at `place` with the case's arguments and stdin.
     /// It runs in lab-check's own working folder, so `python3 my_client.py` and
     /// `cargo run` find what they need. `Err` is the reason it could not start.
     pub fn start_student(
         &self,
         place: &Place,
-        extra: &[String],
+        extra: &[&str],
         stdin: Option<Vec<u8>>,
     ) -> Checked<process::Proc> {
         let show = |p: &Option<PathBuf>| {
-            p.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()
+            p.as_deref().map(Path::to_string_lossy).unwrap_or_default().into()
         };
         let values = [
             ("host", "127.0.0.1".to_string()),
@@ -290,8 +296,7 @@ impl Ctx {
         stdin: &[u8],
         limit: Duration,
     ) -> Checked<process::Ran> {
-        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        Ok(self.start_student(place, &extra, Some(stdin.to_vec()))?.wait(limit))
+        Ok(self.start_student(place, extra, Some(stdin.to_vec()))?.wait(limit))
     }
 
     /// Starts our reference server `name` on a free loopback port (with `extra`
@@ -300,47 +305,27 @@ impl Ctx {
         &self,
         name: &str,
         extra: &[&str],
-        cwd: &std::path::Path,
+        cwd: &Path,
     ) -> Checked<(process::Proc, u16)> {
-        let mut argv = vec![
-            self.reference(name).map_err(|e| e.to_string())?,
-            "--host".to_string(),
-            "127.0.0.1".to_string(),
-            "--port".to_string(),
-            "0".to_string(),
-        ];
-        argv.extend(extra.iter().map(|s| s.to_string()));
-        self.reference_listening(argv, cwd)
+        let mut args = vec!["--host", "127.0.0.1", "--port", "0"];
+        args.extend_from_slice(extra);
+        self.listening(name, &args, cwd)
     }
 
     /// Starts our `link-emulator` in front of UDP `port`, losing `loss` % of the
     /// datagrams in each direction with a fixed seed, so a run is repeatable.
     pub fn lossy_link(&self, port: u16, loss: u32, seed: u32) -> Checked<(process::Proc, u16)> {
-        let argv = vec![
-            self.reference("link-emulator").map_err(|e| e.to_string())?,
-            "--listen".to_string(),
-            "127.0.0.1:0".to_string(),
-            "--to".to_string(),
-            format!("127.0.0.1:{port}"),
-            "--udp".to_string(),
-            "--loss".to_string(),
-            loss.to_string(),
-            "--seed".to_string(),
-            seed.to_string(),
-        ];
-        self.reference_listening(argv, &std::env::temp_dir())
+        let (to, loss, seed) = (format!("127.0.0.1:{port}"), loss.to_string(), seed.to_string());
+        let args =
+            ["--listen", "127.0.0.1:0", "--to", &to, "--udp", "--loss", &loss, "--seed", &seed];
+        self.listening("link-emulator", &args, &std::env::temp_dir())
     }
 
-    fn reference_listening(
-        &self,
-        argv: Vec<String>,
-        cwd: &std::path::Path,
-    ) -> Checked<(process::Proc, u16)> {
-        let mut proc =
-            process::Proc::start(&argv, &[], Some(cwd), None).map_err(|e| e.to_string())?;
+    fn listening(&self, name: &str, args: &[&str], cwd: &Path) -> Checked<(process::Proc, u16)> {
+        let mut proc = self.start_reference(name, args, cwd, None)?;
         match proc.listening(Duration::from_secs(10)) {
             Some(addr) => Ok((proc, addr.port())),
-            None => Err(format!("lab-check's own {} did not start: {}", argv[0], proc.fault())),
+            None => Err(format!("lab-check's own {name} did not start: {}", proc.fault())),
         }
     }
 
@@ -349,21 +334,26 @@ impl Ctx {
         &self,
         name: &str,
         port: u16,
-        args: &[String],
+        args: &[&str],
         stdin: &[u8],
-        cwd: &std::path::Path,
+        cwd: &Path,
     ) -> Checked<process::Ran> {
-        let mut argv = vec![
-            self.reference(name).map_err(|e| e.to_string())?,
-            "--host".to_string(),
-            "127.0.0.1".to_string(),
-            "--port".to_string(),
-            port.to_string(),
-        ];
-        argv.extend(args.iter().cloned());
-        let proc = process::Proc::start(&argv, &[], Some(cwd), Some(stdin.to_vec()))
-            .map_err(|e| e.to_string())?;
-        Ok(proc.wait(self.args.timeout))
+        let port = port.to_string();
+        let mut all = vec!["--host", "127.0.0.1", "--port", &port];
+        all.extend_from_slice(args);
+        Ok(self.start_reference(name, &all, cwd, Some(stdin.to_vec()))?.wait(self.args.timeout))
+    }
+
+    fn start_reference(
+        &self,
+        name: &str,
+        args: &[&str],
+        cwd: &Path,
+        stdin: Option<Vec<u8>>,
+    ) -> Checked<process::Proc> {
+        let mut argv = vec![self.reference(name).map_err(|e| e.to_string())?];
+        argv.extend(args.iter().map(|s| s.to_string()));
+        process::Proc::start(&argv, &[], Some(cwd), stdin).map_err(|e| e.to_string())
     }
 }
 
@@ -398,7 +388,7 @@ pub fn run(args: Args) -> Result<()> {
         outln!(
             "lab-check {} {}: {}",
             args.exercise,
-            if args.role == Role::Client { "client" } else { "server" },
+            args.role.name(),
             process::shorten(&args.program.join(" "), 70)
         );
         outln!("{:<18} {:<6} {:>7}  reason", "case", "result", "time");
@@ -412,43 +402,21 @@ pub fn run(args: Args) -> Result<()> {
     if !ctx.args.json {
         outln!("{passed} of {} cases passed", ctx.outcomes.len());
     }
-    if passed == ctx.outcomes.len() {
-        Ok(())
-    } else {
-        Err(Error::Exit(1))
+    if passed < ctx.outcomes.len() {
+        return Err(Error::Exit(1));
     }
+    Ok(())
 }
 
 /// The table row; a reason too long for 100 columns continues on indented lines.
 fn print_row(o: &Outcome) {
     let result = if o.passed() { "PASS" } else { "FAIL" };
     let head = format!("{:<18} {:<6} {:>6.2}s  ", o.name, result, o.took.as_secs_f64());
-    let mut lines = wrap(&o.reason, 100 - head.len()).into_iter();
+    let mut lines = crate::output::wrap(&o.reason, 100 - head.len()).into_iter();
     outln!("{head}{}", lines.next().unwrap_or_default());
     for rest in lines {
         outln!("{:width$}{rest}", "", width = head.len());
     }
-}
-
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    lines.push(line);
-    lines
-}
-
-fn one_line(text: &str) -> String {
-    let joined: Vec<&str> = text.split_whitespace().collect();
-    process::shorten(&joined.join(" "), 300)
 }
 
 /// `{"exercise":"udp-upper","role":"client","case":"basic","result":"PASS",...}`.
@@ -456,7 +424,7 @@ fn json_record(args: &Args, o: &Outcome) -> String {
     format!(
         "{{\"exercise\":{},\"role\":{},\"case\":{},\"result\":{},\"seconds\":{:.3},\"limit_seconds\":{},\"reason\":{}}}",
         json_string(&args.exercise),
-        json_string(if args.role == Role::Client { "client" } else { "server" }),
+        json_string(args.role.name()),
         json_string(o.name),
         json_string(if o.passed() { "PASS" } else { "FAIL" }),
         o.took.as_secs_f64(),
@@ -483,12 +451,12 @@ fn json_string(text: &str) -> String {
 /// Replaces the placeholders in the student's COMMAND: `{host}`, `{port}`, `{file}`,
 /// `{dir}` inside any argument, and a whole `{args}` argument by the case's
 /// arguments (appended when COMMAND has no `{args}`).
-pub fn substitute(program: &[String], values: &[(&str, String)], extra: &[String]) -> Vec<String> {
+pub fn substitute(program: &[String], values: &[(&str, String)], extra: &[&str]) -> Vec<String> {
     let mut argv = Vec::new();
     let mut placed = false;
     for arg in program {
         if arg == "{args}" {
-            argv.extend(extra.iter().cloned());
+            argv.extend(extra.iter().map(|s| s.to_string()));
             placed = true;
             continue;
         }
@@ -499,7 +467,7 @@ pub fn substitute(program: &[String], values: &[(&str, String)], extra: &[String
         argv.push(arg);
     }
     if !placed {
-        argv.extend(extra.iter().cloned());
+        argv.extend(extra.iter().map(|s| s.to_string()));
     }
     argv
 }
@@ -516,6 +484,7 @@ mod tests {
     fn command_splits_at_the_double_dash() {
         let args =
             Args::parse(strings(&["ping", "client", "--json", "--", "python3", "p.py", "--json"]))
+                .unwrap()
                 .unwrap();
         assert_eq!(args.exercise, "ping");
         assert_eq!(args.role, Role::Client);
@@ -535,16 +504,14 @@ mod tests {
             let err = Args::parse(strings(bad)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
         }
-        match Args::parse(strings(&["--help"])) {
-            Err(Error::Help(text)) => assert!(text.contains("dual-stack"), "{text}"),
-            other => panic!("{other:?}"),
-        }
+        assert!(Args::parse(strings(&["--help"])).unwrap().is_none());
+        assert!(help().contains("dual-stack"), "{}", help());
     }
 
     #[test]
     fn placeholders_and_case_arguments() {
         let values = [("host", "127.0.0.1".to_string()), ("port", "4000".to_string())];
-        let extra = strings(&["3", "0.1"]);
+        let extra = ["3", "0.1"];
         assert_eq!(
             substitute(&strings(&["c", "--port={port}", "{host}"]), &values, &extra),
             strings(&["c", "--port=4000", "127.0.0.1", "3", "0.1"])
@@ -562,7 +529,7 @@ mod tests {
 
     #[test]
     fn long_reasons_wrap_under_100_columns() {
-        let lines = wrap(&"word ".repeat(40), 60);
+        let lines = crate::output::wrap(&"word ".repeat(40), 60);
         assert!(lines.len() > 1);
         assert!(lines.iter().all(|l| l.chars().count() <= 60));
     }

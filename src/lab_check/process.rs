@@ -19,9 +19,10 @@
 //! reaps the child. On Windows, `taskkill /T /F` ends the tree. Elsewhere only
 //! the child itself is killed.
 
+use crate::clock::secs_text;
 use crate::error::{Error, Result};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,8 +39,6 @@ const POLL: Duration = Duration::from_millis(10);
 /// A running program that is ended (with everything it started) when dropped.
 pub struct Proc {
     child: Child,
-    /// The command line, for messages.
-    pub shown: String,
     stdout: Arc<Mutex<Vec<u8>>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     status: Option<ExitStatus>,
@@ -82,27 +81,18 @@ impl Ran {
     /// last words on stderr. Empty when it ended with status 0.
     pub fn fault(&self) -> String {
         match self.status {
-            None => format!("still running after {} (killed)", secs(self.limit)),
+            None => format!("still running after {} (killed)", secs_text(self.limit)),
             Some(s) if s.success() => String::new(),
             Some(s) => {
-                let said = last_words(&self.stderr);
-                let code = match s.code() {
-                    Some(code) => format!("exit status {code}"),
-                    None => "killed by a signal".to_string(),
-                };
-                if said.is_empty() {
-                    code
-                } else {
-                    format!("{code}: {said}")
+                let code = s.code().map(|c| format!("exit status {c}"));
+                let code = code.unwrap_or_else(|| "killed by a signal".to_string());
+                match last_words(&self.stderr) {
+                    said if said.is_empty() => code,
+                    said => format!("{code}: {said}"),
                 }
             }
         }
     }
-}
-
-/// `2 s`, `0.5 s`.
-pub fn secs(d: Duration) -> String {
-    format!("{} s", d.as_secs_f64())
 }
 
 /// What a program said last on stderr, on one short line. A Rust panic becomes
@@ -155,19 +145,15 @@ impl Proc {
         dir: Option<&Path>,
         stdin: Option<Vec<u8>>,
     ) -> Result<Proc> {
-        let shown = argv.join(" ");
-        let (program, args) = match argv.split_first() {
-            Some(split) => split,
-            None => return Err(Error::failed("cannot start the program", "empty command")),
-        };
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| Error::failed("cannot start the program", "empty command"))?;
         let mut cmd = Command::new(program);
         cmd.args(args)
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
+        cmd.envs(env.iter().cloned());
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
@@ -186,7 +172,7 @@ impl Proc {
         }
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
-        Ok(Proc { child, shown, stdout, stderr, status: None })
+        Ok(Proc { child, stdout, stderr, status: None })
     }
 
     /// The exit status, if it has ended.
@@ -320,87 +306,57 @@ fn signal(which: &str, pids: &[u32]) {
     if pids.is_empty() {
         return;
     }
-    let _ = Command::new("kill")
-        .arg(which)
-        .args(pids.iter().map(u32::to_string))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    quietly(Command::new("kill").arg(which).args(pids.iter().map(u32::to_string)));
+}
+
+/// Runs a helper (`kill`, `taskkill`) to its end, with no input and its output dropped.
+#[cfg(any(target_os = "linux", windows))]
+fn quietly(cmd: &mut Command) {
+    let _ = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
 }
 
 /// Every process whose chain of parents leads to `root`, read from `/proc/*/stat`.
 #[cfg(target_os = "linux")]
 fn descendants(root: u32) -> Vec<u32> {
-    let mut parent_of: Vec<(u32, u32)> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir("/proc") {
-        for entry in entries.flatten() {
-            let pid: u32 = match entry.file_name().to_str().and_then(|s| s.parse().ok()) {
-                Some(pid) => pid,
-                None => continue,
-            };
-            let stat = match std::fs::read_to_string(entry.path().join("stat")) {
-                Ok(stat) => stat,
-                Err(_) => continue,
-            };
+    let entries = std::fs::read_dir("/proc").into_iter().flatten().flatten();
+    let parent_of: Vec<(u32, u32)> = entries
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
             // "pid (comm) state ppid ...": comm may hold spaces and ')', so split after the last ')'.
-            let after = match stat.rfind(')') {
-                Some(at) => &stat[at + 1..],
-                None => continue,
-            };
-            if let Some(ppid) = after.split_whitespace().nth(1).and_then(|p| p.parse().ok()) {
-                parent_of.push((pid, ppid));
-            }
-        }
-    }
+            let after = &stat[stat.rfind(')')? + 1..];
+            Some((pid, after.split_whitespace().nth(1)?.parse().ok()?))
+        })
+        .collect();
     let mut found = vec![root];
     let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        for &(pid, ppid) in &parent_of {
-            if ppid == parent && !found.contains(&pid) {
-                found.push(pid);
-            }
-        }
+    while let Some(&parent) = found.get(i) {
+        let children: Vec<u32> = parent_of
+            .iter()
+            .filter(|&&(pid, ppid)| ppid == parent && !found.contains(&pid))
+            .map(|&(pid, _)| pid)
+            .collect();
+        found.extend(children);
         i += 1;
     }
-    found.remove(0);
-    found
+    found.split_off(1)
 }
 
 #[cfg(windows)]
 fn kill_tree(pid: u32) {
-    let _ = Command::new("taskkill")
-        .args(["/T", "/F", "/PID", &pid.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    quietly(Command::new("taskkill").args(["/T", "/F", "/PID", &pid.to_string()]));
 }
 
 #[cfg(not(any(target_os = "linux", windows)))]
 fn kill_tree(_pid: u32) {}
 
-/// A free TCP port on 127.0.0.1, found by binding port 0 and letting it go.
+/// A free port on 127.0.0.1, for TCP and UDP alike (the shared finder of `no-server`).
 ///
 /// A student's program cannot always print the port it got (the original scripts
 /// printed no address), so lab-check picks the port and hands it over. Another
 /// program could take it in between; on a lab machine that is rare.
-pub fn free_tcp_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Error::io("cannot find a free TCP port", &e))?;
-    let port =
-        listener.local_addr().map_err(|e| Error::io("cannot find a free TCP port", &e))?.port();
-    Ok(port)
-}
-
-/// A free UDP port on 127.0.0.1, as [`free_tcp_port`].
-pub fn free_udp_port() -> Result<u16> {
-    let socket =
-        UdpSocket::bind("127.0.0.1:0").map_err(|e| Error::io("cannot find a free UDP port", &e))?;
-    let port =
-        socket.local_addr().map_err(|e| Error::io("cannot find a free UDP port", &e))?.port();
-    Ok(port)
+pub fn free_port() -> Result<u16> {
+    crate::no_server::free_port([127, 0, 0, 1].into())
 }
 
 /// True when something listens on TCP `port` (Linux: read from `/proc/net/tcp*`
@@ -408,19 +364,12 @@ pub fn free_udp_port() -> Result<u16> {
 pub fn tcp_listening(port: u16) -> bool {
     #[cfg(target_os = "linux")]
     {
-        let wanted = format!(":{port:04X} ");
-        ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|file| {
-            std::fs::read_to_string(file)
-                .map(|table| {
-                    table.lines().skip(1).any(|row| {
-                        let cols: Vec<&str> = row.split_whitespace().collect();
-                        // local address is column 1, state column 3; 0A = LISTEN
-                        cols.len() > 3
-                            && format!("{} ", cols[1]).ends_with(&wanted)
-                            && cols[3] == "0A"
-                    })
-                })
-                .unwrap_or(false)
+        let wanted = format!(":{port:04X}");
+        let tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(std::fs::read_to_string);
+        tables.iter().flatten().flat_map(|table| table.lines()).any(|row| {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            // local address is column 1, state column 3; 0A = LISTEN
+            cols.len() > 3 && cols[1].ends_with(&wanted) && cols[3] == "0A"
         })
     }
     #[cfg(not(target_os = "linux"))]

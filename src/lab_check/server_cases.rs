@@ -14,26 +14,14 @@
 //! case says so and the next case starts it again, so one crash fails one case.
 
 use super::client_cases::{long_sentence, reported_loss, same_file, test_image, PLAIN, SPACES};
-use super::process::{free_tcp_port, free_udp_port, tcp_listening, Proc, Ran, TempDir};
+use super::process::{free_port, listening_addr, tcp_listening, Proc, Ran, TempDir};
 use super::{scratch, Checked, Ctx, Place};
-use crate::error::{Error, Result};
+use crate::clock::secs_text;
+use crate::error::Result;
 use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
-
-/// The reference clients each exercise's server cases run.
-fn clients(exercise: &str) -> &'static [&'static str] {
-    match exercise {
-        "udp-upper" => &["udp-upper-client"],
-        "tcp-upper" => &["tcp-upper-client"],
-        "ping" => &["ping-client"],
-        "perf" => &["perf-client"],
-        "dual-stack" => &["dual-stack-client"],
-        "image" => &["image-client"],
-        _ => &["file-client"],
-    }
-}
 
 /// The cases after `listens`, per exercise: a server that never listens fails
 /// them all as "not run", so every grade sheet has the same columns.
@@ -45,12 +33,6 @@ fn case_names(exercise: &str) -> &'static [&'static str] {
         "dual-stack" => &["basic", "long-line", "non-utf8", "two-clients", "early-disconnect"],
         "image" => &["image-over-100kB", "early-disconnect"],
         _ => &["basic", "runs-of-spaces", "not-found", "two-clients", "early-disconnect"],
-    }
-}
-
-fn not_run(ctx: &mut Ctx, exercise: &str) {
-    for name in case_names(exercise) {
-        ctx.case(name, Duration::ZERO, |_| Err("not run: the server never listened".to_string()));
     }
 }
 
@@ -67,13 +49,13 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         other => other,
     }
     .to_string();
-    for name in clients(&exercise) {
-        ctx.reference(name)?;
-    }
+    // Our client of each exercise is `<exercise>-client`.
+    let client = format!("{exercise}-client");
+    ctx.reference(&client)?;
     let udp = matches!(exercise.as_str(), "udp-upper" | "ping" | "perf");
+    let cases = case_names(&exercise);
     let files = TempDir::new()?;
-    let mut place =
-        Place { port: if udp { free_udp_port()? } else { free_tcp_port()? }, ..Place::default() };
+    let mut place = Place { port: free_port()?, ..Place::default() };
     if exercise == "image" {
         place.file = Some(files.write("served.jpg", &test_image())?);
     }
@@ -83,34 +65,28 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
         place.dir = Some(files.path.clone());
     }
     let t = ctx.args.timeout;
-    let started =
-        ctx.start_student(&place, &[], None).map_err(|why| Error::failed("lab-check", why));
-    let server = match started {
-        Ok(proc) => RefCell::new(proc),
-        Err(err) => {
-            let why = err.to_string();
-            ctx.case("listens", t, |_| Err(why.trim_start_matches("lab-check: ").to_string()));
+    let mut server = match ctx.start_student(&place, &[], None) {
+        Ok(proc) => proc,
+        Err(why) => {
+            ctx.case("listens", t, |_| Err(why));
             return Ok(());
         }
     };
     let mut port = place.port;
     ctx.case("listens", t, |_| {
-        let ready = wait_ready(&mut server.borrow_mut(), place.port, udp, t)?;
-        port = ready;
+        port = wait_ready(&mut server, place.port, udp, t)?;
         Ok(())
     });
     if !ctx.outcomes.last().map(|o| o.passed()).unwrap_or(false) {
-        not_run(ctx, &exercise);
+        for name in cases {
+            ctx.case(name, Duration::ZERO, |_| Err("not run: the server never listened".into()));
+        }
         return Ok(());
     }
-    let s = Server { proc: server, port: Cell::new(port), place, udp };
-    match exercise.as_str() {
-        "udp-upper" => udp_upper(ctx, &s),
-        "tcp-upper" => tcp_upper(ctx, &s),
-        "ping" | "perf" => echo_udp(ctx, &s, &exercise),
-        "dual-stack" => dual_stack(ctx, &s),
-        "image" => image(ctx, &s),
-        _ => file(ctx, &s),
+    let s =
+        Server { proc: RefCell::new(server), port: Cell::new(port), place, udp, exercise, client };
+    for name in cases {
+        s.case(ctx, name, t);
     }
     Ok(())
 }
@@ -120,15 +96,11 @@ pub fn run(ctx: &mut Ctx) -> Result<()> {
 fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Checked<u16> {
     let deadline = Instant::now() + limit;
     loop {
-        if let Some(addr) = super::process::listening_addr(&server.out()) {
+        if let Some(addr) = listening_addr(&server.out()) {
             return Ok(addr.port());
         }
-        let ready = if udp {
-            udp_exchange(port, b"lab-check probe", Duration::from_millis(100)).is_some()
-        } else {
-            tcp_listening(port)
-        };
-        if ready {
+        let probe = || udp_exchange(port, b"lab-check probe", Duration::from_millis(100));
+        if (udp && probe().is_some()) || (!udp && tcp_listening(port)) {
             return Ok(port);
         }
         if server.exited().is_some() {
@@ -138,7 +110,7 @@ fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Check
             return Err(format!(
                 "nothing {} 127.0.0.1:{port} within {} — use the port lab-check gives ({{port}})",
                 if udp { "answered on" } else { "listened on" },
-                super::process::secs(limit)
+                secs_text(limit)
             ));
         }
         if !udp {
@@ -147,28 +119,24 @@ fn wait_ready(server: &mut Proc, port: u16, udp: bool, limit: Duration) -> Check
     }
 }
 
-/// The student's server, shared by the cases.
+/// The student's server, shared by the cases, with its exercise and our client for it.
 struct Server {
     proc: RefCell<Proc>,
     port: Cell<u16>,
     place: Place,
     udp: bool,
+    exercise: String,
+    client: String,
 }
 
 impl Server {
-    /// Runs a case against the server. A server that died in an earlier case is
+    /// Runs case `name` against the server. A server that died in an earlier case is
     /// started again first (on a new port), so each case grades its own behaviour:
     /// one crash fails the case that caused it, not every case after it.
-    fn case(
-        &self,
-        ctx: &mut Ctx,
-        name: &'static str,
-        limit: Duration,
-        body: impl FnOnce(&Ctx) -> Checked<()>,
-    ) {
+    fn case(&self, ctx: &mut Ctx, name: &'static str, limit: Duration) {
         ctx.case(name, limit, |ctx| {
             self.revive(ctx)?;
-            body(ctx)
+            self.explain(check(ctx, self, name))
         });
     }
 
@@ -177,18 +145,13 @@ impl Server {
             return Ok(());
         }
         let mut place = self.place.clone();
-        place.port =
-            if self.udp { free_udp_port() } else { free_tcp_port() }.map_err(|e| e.to_string())?;
+        place.port = free_port().map_err(|e| e.to_string())?;
         let mut proc = ctx.start_student(&place, &[], None)?;
         let port = wait_ready(&mut proc, place.port, self.udp, ctx.args.timeout)
             .map_err(|why| format!("the server had exited and did not start again: {why}"))?;
         *self.proc.borrow_mut() = proc;
         self.port.set(port);
         Ok(())
-    }
-
-    fn port(&self) -> u16 {
-        self.port.get()
     }
 
     /// Puts "the server has exited" first in a failing case's reason when it has
@@ -211,7 +174,240 @@ impl Server {
     }
 
     fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port()))
+        SocketAddr::from(([127, 0, 0, 1], self.port.get()))
+    }
+
+    /// Our client with `text`: the sentence as its argument (uppercase), or the
+    /// lines on its stdin (dual-stack).
+    fn ask(&self, ctx: &Ctx, text: &str) -> Checked<Ran> {
+        let dir = scratch()?;
+        if self.exercise == "dual-stack" {
+            ctx.run_reference(
+                &self.client,
+                self.port.get(),
+                &["--family", "4"],
+                text.as_bytes(),
+                &dir.path,
+            )
+        } else {
+            ctx.run_reference(&self.client, self.port.get(), &[text], b"", &dir.path)
+        }
+    }
+
+    /// A file fetched by our file-client: how it ran, where it saved, and its folder.
+    fn fetch(&self, ctx: &Ctx, name: &str) -> Checked<(Ran, std::path::PathBuf, TempDir)> {
+        let dir = scratch()?;
+        let out_dir = dir.path.to_string_lossy().into_owned();
+        let ran = ctx.run_reference(
+            "file-client",
+            self.port.get(),
+            &["--out-dir", &out_dir, name],
+            b"",
+            &dir.path,
+        )?;
+        Ok((ran, dir.path.join(name), dir))
+    }
+
+    /// The file `name`, fetched whole by our file-client, must hold `expected`.
+    fn same(&self, ctx: &Ctx, name: &str, expected: &[u8], hint: &str) -> Checked<()> {
+        let (ran, saved, _dir) = self.fetch(ctx, name)?;
+        if !ran.success() {
+            return Err(format!("our file-client failed: {}", ran.fault()));
+        }
+        same_file(&saved, expected, hint)
+    }
+
+    /// Our image-client, saving into a fresh folder; the saved bytes, or the reason.
+    fn image(&self, ctx: &Ctx) -> Checked<Vec<u8>> {
+        let dir = scratch()?;
+        let out = dir.path.join("received.jpg");
+        let out_text = out.to_string_lossy().into_owned();
+        let ran = ctx.run_reference(
+            "image-client",
+            self.port.get(),
+            &["--out", &out_text],
+            b"",
+            &dir.path,
+        )?;
+        if !ran.success() {
+            return Err(format!("our image-client failed: {}", ran.fault()));
+        }
+        std::fs::read(&out).map_err(|_| "our image-client saved no file".to_string())
+    }
+
+    /// The exchange every exercise's basic case makes (`sentence` for uppercase).
+    fn basic(&self, ctx: &Ctx, sentence: &str) -> Checked<()> {
+        match self.exercise.as_str() {
+            "dual-stack" => {
+                let ran = self.ask(ctx, "hello\nsecond line\nend\n")?;
+                printed(&ran, "second line", "the echo of 'second line'", "")?;
+                printed(&ran, "hello", "the echo of 'hello'", "")
+            }
+            "file" => self.same(ctx, "plain.txt", PLAIN, "send each word as it is"),
+            // Only survival counts here: whether the image is whole is its own case.
+            "image" => self.image(ctx).map(|_| ()),
+            _ => printed(&self.ask(ctx, sentence)?, &sentence.to_uppercase(), "the reply", ""),
+        }
+    }
+}
+
+const UDP_HINT: &str = "read datagrams of up to 65,535 bytes (the original read 2048)";
+const TCP_HINT: &str = "keep reading until the client closes (the original read 1024 bytes once)";
+
+/// One case against the server: its name (and the exercise) say what it does.
+fn check(ctx: &Ctx, s: &Server, case: &str) -> Checked<()> {
+    let t = ctx.args.timeout;
+    match (s.exercise.as_str(), case) {
+        ("ping" | "perf", "basic") => {
+            // Our client's short run must end well (ping: with no loss on loopback).
+            let dir = scratch()?;
+            let ping = s.exercise == "ping";
+            let args: &[&str] = if ping { &["4", "0.02", "8"] } else { &["1", "32"] };
+            let ran = ctx.run_reference(&s.client, s.port.get(), args, b"", &dir.path)?;
+            if ping && reported_loss(&ran.out()) != Some(0.0) {
+                return Err(format!(
+                    "our ping-client lost echoes on loopback ({}) — send each datagram back at once",
+                    ran.out().lines().find(|l| l.contains("loss")).unwrap_or("no statistics")
+                ));
+            }
+            if !ran.success() {
+                return Err(format!("our {} failed: {}", s.client, ran.fault()));
+            }
+            Ok(())
+        }
+        (_, "basic") => s.basic(ctx, "hello world"),
+        (exercise, "long-input" | "long-line") => {
+            let line = long_sentence();
+            let upper = "the uppercased 3,000-byte sentence";
+            let (input, expected, what, hint) = match exercise {
+                "dual-stack" => (
+                    format!("{line}\nend\n"),
+                    line,
+                    "the echo of a 3,000-byte line",
+                    "echo every chunk you read, until the client closes",
+                ),
+                "udp-upper" => (line.clone(), line.to_uppercase(), upper, UDP_HINT),
+                _ => (line.clone(), line.to_uppercase(), upper, TCP_HINT),
+            };
+            printed(&s.ask(ctx, &input)?, &expected, what, hint)
+        }
+        ("udp-upper", "non-utf8") => {
+            let _ = udp_exchange(s.port.get(), b"caf\xe9 \xff\xfe bytes", t / 2);
+            match udp_exchange(s.port.get(), b"still there?", t / 2) {
+                Some(reply) if reply == b"STILL THERE?" => Ok(()),
+                Some(reply) => Err(format!(
+                    "after a datagram that is not UTF-8, 'still there?' got {}",
+                    crate::output::preview(&reply, 40)
+                )),
+                None => Err(
+                    "no reply after a datagram that is not UTF-8: did decoding it crash the server?"
+                        .to_string(),
+                ),
+            }
+        }
+        ("tcp-upper", "non-utf8") => {
+            // Send it, close the sending half, read the reply to the end (whatever it is).
+            let _ = (|| -> std::io::Result<Vec<u8>> {
+                let mut stream = TcpStream::connect_timeout(&s.addr(), t / 2)?;
+                stream.set_read_timeout(Some(t / 2))?;
+                stream.write_all(b"caf\xe9 \xff\xfe bytes")?;
+                stream.shutdown(Shutdown::Write)?;
+                let mut reply = Vec::new();
+                stream.read_to_end(&mut reply)?;
+                Ok(reply)
+            })();
+            s.basic(ctx, "still there").map_err(|why| {
+                format!(
+                    "after a request that is not UTF-8: {why} — did decoding it crash the server?"
+                )
+            })
+        }
+        (_, "non-utf8") => {
+            let payload = binary_payload();
+            let echo = (|| -> std::io::Result<Vec<u8>> {
+                let mut stream = TcpStream::connect_timeout(&s.addr(), t)?;
+                stream.set_read_timeout(Some(t / 2))?;
+                stream.write_all(&payload)?;
+                let mut echo = vec![0u8; payload.len()];
+                stream.read_exact(&mut echo)?;
+                Ok(echo)
+            })();
+            match echo {
+                Ok(echo) if echo == payload => Ok(()),
+                Ok(_) => Err("3,000 bytes that are not UTF-8 came back changed".to_string()),
+                Err(e) => Err(format!(
+                    "no full echo of 3,000 bytes that are not UTF-8: {}",
+                    crate::error::describe(&e)
+                )),
+            }
+        }
+        (_, "non-utf8-long") => {
+            let payload = binary_payload();
+            match udp_exchange(s.port.get(), &payload, t / 2) {
+                Some(echo) if echo == payload => Ok(()),
+                Some(echo) if echo.len() < payload.len() => Err(format!(
+                    "a 3,000-byte datagram came back with {} bytes — read up to 65,535 (the original read 1024)",
+                    echo.len()
+                )),
+                Some(_) => Err("a 3,000-byte datagram came back changed: echo the bytes as they are".to_string()),
+                None => Err("no echo of a 3,000-byte datagram that is not UTF-8".to_string()),
+            }
+        }
+        (_, "two-clients") => {
+            // The first client is a slow typist: connected, nothing sent yet.
+            let first = TcpStream::connect_timeout(&s.addr(), t);
+            let verdict = s.basic(ctx, "second client").map_err(|why| {
+                format!(
+                    "while a first client was connected: {why} — serve each connection on its own thread"
+                )
+            });
+            drop(first);
+            verdict
+        }
+        (exercise, "early-disconnect") => {
+            // One client connects and leaves at once; another sends half a request and
+            // leaves. For the image, the second reads a little and leaves with the rest
+            // unread: the OS resets the connection, and the server's next write fails.
+            let wait = Duration::from_secs(2);
+            let _ = TcpStream::connect_timeout(&s.addr(), wait);
+            if let Ok(mut second) = TcpStream::connect_timeout(&s.addr(), wait) {
+                let _ = match exercise {
+                    "image" => {
+                        second.set_read_timeout(Some(wait)).and_then(|()| second.read(&mut [0; 10]))
+                    }
+                    "tcp-upper" => second.write_all(b"half a sente").map(|_| 0),
+                    "file" => second.write_all(b"N\x00\x00").map(|_| 0),
+                    _ => second.write_all(b"half a line").map(|_| 0),
+                };
+            }
+            s.basic(ctx, "after a hang-up")
+                .map_err(|why| format!("after clients that hung up early: {why}"))
+        }
+        (_, "image-over-100kB") => {
+            let got = s.image(ctx)?;
+            if got == test_image() {
+                return Ok(());
+            }
+            Err(format!(
+                "the client got {} of 150000 bytes{} — send every byte, then close",
+                got.len(),
+                if got.len() == 150_000 { " (changed)" } else { "" }
+            ))
+        }
+        (_, "runs-of-spaces") => s.same(
+            ctx,
+            "spaces.txt",
+            SPACES,
+            "split on single spaces, keeping the empty words (Python's split(\" \"))",
+        ),
+        _ => {
+            // not-found: our file-client asks for a file the folder does not have.
+            let (ran, saved, _dir) = s.fetch(ctx, "missing.txt")?;
+            if saved.exists() || ran.success() {
+                return Err("asking for a missing file gave a file: answer 404".to_string());
+            }
+            Ok(())
+        }
     }
 }
 
@@ -224,17 +420,6 @@ fn udp_exchange(port: u16, payload: &[u8], wait: Duration) -> Option<Vec<u8>> {
     let (n, _) = socket.recv_from(&mut buf).ok()?;
     buf.truncate(n);
     Some(buf)
-}
-
-/// Connects, sends `payload`, closes the sending half, reads to the end.
-fn tcp_request(addr: SocketAddr, payload: &[u8], wait: Duration) -> std::io::Result<Vec<u8>> {
-    let mut stream = TcpStream::connect_timeout(&addr, wait)?;
-    stream.set_read_timeout(Some(wait))?;
-    stream.write_all(payload)?;
-    stream.shutdown(Shutdown::Write)?;
-    let mut reply = Vec::new();
-    stream.read_to_end(&mut reply)?;
-    Ok(reply)
 }
 
 /// A reference client must have ended well and printed `expected`.
@@ -254,308 +439,7 @@ fn printed(ran: &Ran, expected: &str, what: &str, hint: &str) -> Checked<()> {
     Ok(())
 }
 
-fn udp_upper(ctx: &mut Ctx, s: &Server) {
-    let t = ctx.args.timeout;
-    let ask = |ctx: &Ctx, sentence: &str| -> Checked<Ran> {
-        let dir = scratch()?;
-        ctx.run_reference("udp-upper-client", s.port(), &[sentence.to_string()], b"", &dir.path)
-    };
-    s.case(ctx, "basic", t, |ctx| {
-        s.explain(
-            ask(ctx, "hello world").and_then(|ran| printed(&ran, "HELLO WORLD", "HELLO WORLD", "")),
-        )
-    });
-    s.case(ctx, "long-input", t, |ctx| {
-        let sentence = long_sentence();
-        s.explain(ask(ctx, &sentence).and_then(|ran| {
-            printed(
-                &ran,
-                &sentence.to_uppercase(),
-                "the uppercased 3,000-byte sentence",
-                "read datagrams of up to 65,535 bytes (the original read 2048)",
-            )
-        }))
-    });
-    s.case(ctx, "non-utf8", t, |_| {
-        let _ = udp_exchange(s.port(), b"caf\xe9 \xff\xfe bytes", t / 2);
-        let verdict = match udp_exchange(s.port(), b"still there?", t / 2) {
-            Some(reply) if reply == b"STILL THERE?" => Ok(()),
-            Some(reply) => Err(format!(
-                "after a datagram that is not UTF-8, 'still there?' got {}",
-                crate::output::preview(&reply, 40)
-            )),
-            None => Err(
-                "no reply after a datagram that is not UTF-8: did decoding it crash the server?"
-                    .to_string(),
-            ),
-        };
-        s.explain(verdict)
-    });
-}
-
-fn tcp_upper(ctx: &mut Ctx, s: &Server) {
-    let t = ctx.args.timeout;
-    let ask = |ctx: &Ctx, sentence: &str| -> Checked<Ran> {
-        let dir = scratch()?;
-        ctx.run_reference("tcp-upper-client", s.port(), &[sentence.to_string()], b"", &dir.path)
-    };
-    let basic = |ctx: &Ctx, sentence: &str| -> Checked<()> {
-        ask(ctx, sentence).and_then(|ran| printed(&ran, &sentence.to_uppercase(), "the reply", ""))
-    };
-    s.case(ctx, "basic", t, |ctx| s.explain(basic(ctx, "hello world")));
-    s.case(ctx, "long-input", t, |ctx| {
-        let sentence = long_sentence();
-        s.explain(ask(ctx, &sentence).and_then(|ran| {
-            printed(
-                &ran,
-                &sentence.to_uppercase(),
-                "the uppercased 3,000-byte sentence",
-                "keep reading until the client closes (the original read 1024 bytes once)",
-            )
-        }))
-    });
-    s.case(ctx, "non-utf8", t, |ctx| {
-        let _ = tcp_request(s.addr(), b"caf\xe9 \xff\xfe bytes", t / 2);
-        s.explain(basic(ctx, "still there").map_err(|why| {
-            format!("after a request that is not UTF-8: {why} — did decoding it crash the server?")
-        }))
-    });
-    s.case(ctx, "two-clients", t, |ctx| {
-        // The first client is a slow typist: connected, nothing sent yet.
-        let first = TcpStream::connect_timeout(&s.addr(), t);
-        let verdict = basic(ctx, "second client").map_err(|why| {
-            format!(
-                "while a first client was connected: {why} — serve each connection on its own thread"
-            )
-        });
-        drop(first);
-        s.explain(verdict)
-    });
-    s.case(ctx, "early-disconnect", t, |ctx| {
-        hang_up_early(s, b"half a sente");
-        s.explain(
-            basic(ctx, "after a hang-up")
-                .map_err(|why| format!("after clients that hung up early: {why}")),
-        )
-    });
-}
-
-/// One client connects and leaves at once; another sends half a request and leaves.
-fn hang_up_early(s: &Server, partial: &[u8]) {
-    let wait = Duration::from_secs(2);
-    let _ = TcpStream::connect_timeout(&s.addr(), wait);
-    if let Ok(mut second) = TcpStream::connect_timeout(&s.addr(), wait) {
-        let _ = second.write_all(partial);
-    }
-}
-
 /// The bytes an echo case sends: 3,000 of them, many not UTF-8.
 fn binary_payload() -> Vec<u8> {
     (0..3000u32).map(|i| (i * 7 + 0x80) as u8).collect()
-}
-
-fn echo_udp(ctx: &mut Ctx, s: &Server, exercise: &str) {
-    let t = ctx.args.timeout;
-    let client = if exercise == "ping" { "ping-client" } else { "perf-client" };
-    s.case(ctx, "basic", t, |ctx| {
-        let dir = scratch()?;
-        let args: Vec<String> = if exercise == "ping" {
-            vec!["4".into(), "0.02".into(), "8".into()]
-        } else {
-            vec!["1".into(), "32".into()]
-        };
-        let verdict = ctx
-            .run_reference(client, s.port(), &args, b"", &dir.path)
-            .and_then(|ran| {
-                if exercise == "ping" && reported_loss(&ran.out()) != Some(0.0) {
-                    return Err(format!(
-                        "our ping-client lost echoes on loopback ({}) — send each datagram back at once",
-                        ran.out().lines().find(|l| l.contains("loss")).unwrap_or("no statistics")
-                    ));
-                }
-                if ran.success() {
-                    Ok(())
-                } else {
-                    Err(format!("our {client} failed: {}", ran.fault()))
-                }
-            });
-        s.explain(verdict)
-    });
-    s.case(ctx, "non-utf8-long", t, |_| {
-        let payload = binary_payload();
-        let verdict = match udp_exchange(s.port(), &payload, t / 2) {
-            Some(echo) if echo == payload => Ok(()),
-            Some(echo) if echo.len() < payload.len() => Err(format!(
-                "a 3,000-byte datagram came back with {} bytes — read up to 65,535 (the original read 1024)",
-                echo.len()
-            )),
-            Some(_) => Err("a 3,000-byte datagram came back changed: echo the bytes as they are".to_string()),
-            None => Err("no echo of a 3,000-byte datagram that is not UTF-8".to_string()),
-        };
-        s.explain(verdict)
-    });
-}
-
-fn dual_stack(ctx: &mut Ctx, s: &Server) {
-    let t = ctx.args.timeout;
-    let talk = |ctx: &Ctx, input: &str| -> Checked<Ran> {
-        let dir = scratch()?;
-        let args = vec!["--family".to_string(), "4".to_string()];
-        ctx.run_reference("dual-stack-client", s.port(), &args, input.as_bytes(), &dir.path)
-    };
-    let basic = |ctx: &Ctx| -> Checked<()> {
-        talk(ctx, "hello\nsecond line\nend\n").and_then(|ran| {
-            printed(&ran, "second line", "the echo of 'second line'", "")?;
-            printed(&ran, "hello", "the echo of 'hello'", "")
-        })
-    };
-    s.case(ctx, "basic", t, |ctx| s.explain(basic(ctx)));
-    s.case(ctx, "long-line", t, |ctx| {
-        let line = long_sentence();
-        s.explain(talk(ctx, &format!("{line}\nend\n")).and_then(|ran| {
-            printed(
-                &ran,
-                &line,
-                "the echo of a 3,000-byte line",
-                "echo every chunk you read, until the client closes",
-            )
-        }))
-    });
-    s.case(ctx, "non-utf8", t, |_| {
-        let payload = binary_payload();
-        let echo = (|| -> std::io::Result<Vec<u8>> {
-            let mut stream = TcpStream::connect_timeout(&s.addr(), t)?;
-            stream.set_read_timeout(Some(t / 2))?;
-            stream.write_all(&payload)?;
-            let mut echo = vec![0u8; payload.len()];
-            stream.read_exact(&mut echo)?;
-            Ok(echo)
-        })();
-        s.explain(match echo {
-            Ok(echo) if echo == payload => Ok(()),
-            Ok(_) => Err("3,000 bytes that are not UTF-8 came back changed".to_string()),
-            Err(e) => Err(format!(
-                "no full echo of 3,000 bytes that are not UTF-8: {}",
-                crate::error::describe(&e)
-            )),
-        })
-    });
-    s.case(ctx, "two-clients", t, |ctx| {
-        let first = TcpStream::connect_timeout(&s.addr(), t);
-        let verdict = basic(ctx).map_err(|why| {
-            format!(
-                "while a first client was connected: {why} — serve each connection on its own thread"
-            )
-        });
-        drop(first);
-        s.explain(verdict)
-    });
-    s.case(ctx, "early-disconnect", t, |ctx| {
-        hang_up_early(s, b"half a line");
-        s.explain(basic(ctx).map_err(|why| format!("after clients that hung up early: {why}")))
-    });
-}
-
-fn image(ctx: &mut Ctx, s: &Server) {
-    let t = ctx.args.timeout;
-    // Our image-client, saving into a fresh folder; the saved bytes, or the reason.
-    let fetch = |ctx: &Ctx| -> Checked<Vec<u8>> {
-        let dir = scratch()?;
-        let out = dir.path.join("received.jpg");
-        let args = vec!["--out".to_string(), out.to_string_lossy().into_owned()];
-        let ran = ctx.run_reference("image-client", s.port(), &args, b"", &dir.path)?;
-        if !ran.success() {
-            return Err(format!("our image-client failed: {}", ran.fault()));
-        }
-        std::fs::read(&out).map_err(|_| "our image-client saved no file".to_string())
-    };
-    s.case(ctx, "image-over-100kB", t, |ctx| {
-        let verdict = fetch(ctx).and_then(|got| {
-            if got == test_image() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "the client got {} of 150000 bytes{} — send every byte, then close",
-                    got.len(),
-                    if got.len() == 150_000 { " (changed)" } else { "" }
-                ))
-            }
-        });
-        s.explain(verdict)
-    });
-    s.case(ctx, "early-disconnect", t, |ctx| {
-        let wait = Duration::from_secs(2);
-        let _ = TcpStream::connect_timeout(&s.addr(), wait);
-        // The second reads a little and leaves with the rest unread: the OS resets
-        // the connection, and the server's next write fails.
-        if let Ok(mut second) = TcpStream::connect_timeout(&s.addr(), wait) {
-            let _ = second.set_read_timeout(Some(wait));
-            let _ = second.read(&mut [0u8; 10]);
-        }
-        // Only survival counts here: whether the image is whole is the case above.
-        s.explain(
-            fetch(ctx)
-                .map(|_| ())
-                .map_err(|why| format!("after clients that hung up early: {why}")),
-        )
-    });
-}
-
-fn file(ctx: &mut Ctx, s: &Server) {
-    let t = ctx.args.timeout;
-    let fetch = |ctx: &Ctx, name: &str| -> Checked<(Ran, std::path::PathBuf, TempDir)> {
-        let dir = scratch()?;
-        let args = vec![
-            "--out-dir".to_string(),
-            dir.path.to_string_lossy().into_owned(),
-            name.to_string(),
-        ];
-        let ran = ctx.run_reference("file-client", s.port(), &args, b"", &dir.path)?;
-        Ok((ran, dir.path.join(name), dir))
-    };
-    let same = |ctx: &Ctx, name: &str, expected: &[u8], hint: &str| -> Checked<()> {
-        let (ran, saved, _dir) = fetch(ctx, name)?;
-        if !ran.success() {
-            return Err(format!("our file-client failed: {}", ran.fault()));
-        }
-        same_file(&saved, expected, hint)
-    };
-    s.case(ctx, "basic", t, |ctx| {
-        s.explain(same(ctx, "plain.txt", PLAIN, "send each word as it is"))
-    });
-    s.case(ctx, "runs-of-spaces", t, |ctx| {
-        s.explain(same(
-            ctx,
-            "spaces.txt",
-            SPACES,
-            "split on single spaces, keeping the empty words (Python's split(\" \"))",
-        ))
-    });
-    s.case(ctx, "not-found", t, |ctx| {
-        let verdict = fetch(ctx, "missing.txt").and_then(|(ran, saved, _dir)| {
-            if saved.exists() || ran.success() {
-                Err("asking for a missing file gave a file: answer 404".to_string())
-            } else {
-                Ok(())
-            }
-        });
-        s.explain(verdict)
-    });
-    s.case(ctx, "two-clients", t, |ctx| {
-        let first = TcpStream::connect_timeout(&s.addr(), t);
-        let verdict = same(ctx, "plain.txt", PLAIN, "").map_err(|why| {
-            format!(
-                "while a first client was connected: {why} — serve each connection on its own thread"
-            )
-        });
-        drop(first);
-        s.explain(verdict)
-    });
-    s.case(ctx, "early-disconnect", t, |ctx| {
-        hang_up_early(s, b"N\x00\x00");
-        s.explain(
-            same(ctx, "plain.txt", PLAIN, "")
-                .map_err(|why| format!("after clients that hung up early: {why}")),
-        )
-    });
 }

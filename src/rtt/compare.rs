@@ -95,7 +95,7 @@ use crate::net::{self, Family};
 use crate::outln;
 use crate::stats::Summary;
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream, UdpSocket};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -277,30 +277,41 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
     let mut rows: [Vec<f64>; 4] = Default::default();
     let (mut udp_lost, mut placement) = (0, Placement::new(servers.udp_thread.clone()));
     for round in 0..=count {
-        let counted = round > 0;
-        // UDP request/reply.
+        // UDP: send_to, then recv_from until our reply (a late one from an
+        // earlier round is skipped).
         let started = Instant::now();
-        let got = udp_exchange(&udp, servers.udp, &expected, &mut buf);
-        let udp_rtt = started.elapsed();
-        match got {
-            Ok(()) if counted => rows[0].push(us(udp_rtt)),
-            Ok(()) => {}
-            Err(_) if counted => udp_lost += 1,
-            Err(_) => {}
-        }
+        let udp_reply = udp.send_to(REQUEST, servers.udp).and_then(|_| loop {
+            let (n, from) = udp.recv_from(&mut buf)?;
+            if from == servers.udp && buf[..n] == expected[..] {
+                break Ok(());
+            }
+        });
+        let udp_time = started.elapsed();
         placement.sample();
-        // TCP on a fresh connection: connect, then request/reply.
+        // TCP on a fresh connection, as tcp-upper-client: connect (the
+        // handshake), then write, shut down the writing half, read to the end.
         let started = Instant::now();
         let mut fresh = connect(servers.tcp, timeout)?;
         let connect_time = started.elapsed();
         let started = Instant::now();
-        fresh_exchange(&mut fresh, &expected, &mut buf)?;
+        let got = fresh
+            .write_all(REQUEST)
+            .and_then(|()| fresh.shutdown(Shutdown::Write))
+            .and_then(|()| net::read_full(&mut fresh, &mut buf));
         let fresh_time = started.elapsed();
-        // TCP on the kept-open connection.
+        check_reply(got.map(|n| &buf[..n]), &expected)?;
+        // TCP on the kept-open connection: write, read exactly the reply.
         let started = Instant::now();
-        kept_exchange(&mut kept, &expected, &mut buf)?;
+        let got =
+            kept.write_all(REQUEST).and_then(|()| kept.read_exact(&mut buf[..expected.len()]));
         let kept_time = started.elapsed();
-        if counted {
+        check_reply(got.map(|()| &buf[..expected.len()]), &expected)?;
+        // The first round warms up (first lookups, page faults): not counted.
+        if round > 0 {
+            match udp_reply {
+                Ok(()) => rows[0].push(us(udp_time)),
+                Err(_) => udp_lost += 1,
+            }
             rows[1].push(us(connect_time));
             rows[2].push(us(fresh_time));
             rows[3].push(us(kept_time));
@@ -324,7 +335,7 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
     })
 }
 
-/// Connects, then sets the read timeout (after the connect's timed window).
+/// Connects, then sets the timeouts (after the connect's timed window).
 fn connect(server: SocketAddr, timeout: Duration) -> Result<TcpStream> {
     let stream = TcpStream::connect_timeout(&server, timeout)
         .map_err(|e| net::connect_error(server, &e, "tcp-upper-server"))?;
@@ -332,54 +343,15 @@ fn connect(server: SocketAddr, timeout: Duration) -> Result<TcpStream> {
     Ok(stream)
 }
 
-/// One UDP request and its reply; a reply that is not ours (a late one from
-/// an earlier round) is skipped.
-fn udp_exchange(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    expected: &[u8],
-    buf: &mut [u8],
-) -> Result<()> {
-    socket
-        .send_to(REQUEST, server)
-        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    loop {
-        let (n, from) = socket.recv_from(buf).map_err(|e| Error::io("no UDP reply", &e))?;
-        if from == server && &buf[..n] == expected {
-            return Ok(());
-        }
-    }
-}
-
-/// The fresh connection's exchange, as `tcp-upper-client` does it.
-fn fresh_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::io("TCP exchange failed", &e);
-    stream.write_all(REQUEST).map_err(io)?;
-    stream.shutdown(Shutdown::Write).map_err(io)?;
-    let n = net::read_full(stream, buf).map_err(io)?;
-    check_reply(&buf[..n], expected)
-}
-
-/// The kept-open connection's exchange: write, read exactly the reply.
-fn kept_exchange(stream: &mut TcpStream, expected: &[u8], buf: &mut [u8]) -> Result<()> {
-    stream.write_all(REQUEST).map_err(|e| Error::io("TCP exchange failed", &e))?;
-    let reply = &mut buf[..expected.len()];
-    match stream.read_exact(reply) {
-        Ok(()) => check_reply(reply, expected),
-        Err(e) if is_timeout(&e) => {
-            Err(Error::failed("no reply on the kept-open connection", describe(&e)).hint(
-                "the TCP server must answer each chunk as it arrives, as tcp-upper-server does",
-            ))
-        }
-        Err(e) => Err(Error::io("TCP exchange on the kept-open connection failed", &e)),
-    }
-}
-
-fn check_reply(got: &[u8], expected: &[u8]) -> Result<()> {
-    if got == expected {
-        Ok(())
-    } else {
-        Err(Error::failed("unexpected TCP reply", crate::output::preview(got, 60)))
+/// A TCP reply must be the request in capitals; a timeout on the kept-open
+/// connection means the server waits for the end of the stream.
+fn check_reply(got: std::io::Result<&[u8]>, expected: &[u8]) -> Result<()> {
+    match got {
+        Ok(reply) if reply == expected => Ok(()),
+        Ok(reply) => Err(Error::failed("unexpected TCP reply", crate::output::preview(reply, 60))),
+        Err(e) if is_timeout(&e) => Err(Error::failed("no TCP reply", describe(&e))
+            .hint("the TCP server must answer each chunk as it arrives, as tcp-upper-server does")),
+        Err(e) => Err(Error::io("TCP exchange failed", &e)),
     }
 }
 

@@ -1,6 +1,5 @@
 //! Tour stop for Assignment 3, Part 3: one echo server, an IPv4 and an IPv6 client.
 
-use super::image_transfer::args_of;
 use super::{check, Context, Stop};
 use crate::dual_stack::{client, server};
 use crate::error::Result;
@@ -15,7 +14,7 @@ fn run(ctx: &Context) -> Result<()> {
     let listeners = server::bind("::", 0)?;
     let addr = crate::net::local_addr_of(listeners.main.local_addr())?;
     let port = addr.port();
-    let mut args: server::Args = args_of(ctx, &format!("dual-stack-server --port {port}"))?;
+    let mut args: server::Args = ctx.args(&format!("dual-stack-server --port {port}"))?;
     args.options.log = ctx.server_log();
     for line in format!("listening on {addr}\n{}", listeners.note).lines() {
         args.options.log.line(format_args!("{line}"));
@@ -33,7 +32,7 @@ fn run(ctx: &Context) -> Result<()> {
     let piped = lines.replace('\n', "\\n");
     for (family, host) in targets {
         let line = format!("printf '{piped}' | dual-stack-client --family {family} {host} {port}");
-        let echoed = client::run_from(args_of(ctx, &line)?, &mut lines.as_bytes())?;
+        let echoed = client::run_from(ctx.args(&line)?, &mut lines.as_bytes())?;
         check(echoed == 2, format!("not 2 lines echoed over IPv{family}"))?;
     }
     Ok(())

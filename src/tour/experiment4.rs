@@ -61,7 +61,5 @@ fn announce(ctx: &Context, binary: &str, addr: SocketAddr) -> u16 {
 /// The client's arguments for the server on `port`, parsed from the by-hand
 /// line it prints (`flags` go before the sentence).
 fn client<A: Args>(ctx: &Context, binary: &str, port: u16, flags: &str) -> Result<A> {
-    let line = format!("--host 127.0.0.1 --port {port} {flags}hello wörld");
-    ctx.by_hand(format!("cargo run --bin {binary} -- {line}"));
-    A::from_matches(&A::command().parse(line.split(' '))?)
+    ctx.args(&format!("{binary} --host 127.0.0.1 --port {port} {flags}hello wörld"))
 }

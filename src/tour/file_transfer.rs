@@ -8,7 +8,6 @@
 //! two refusals: a missing file (404) and a name that leaves the folder (400).
 
 use super::{check, Context, Stop};
-use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::file_transfer::{client, server, status};
 use crate::net;
@@ -22,13 +21,6 @@ pub fn stops() -> Vec<Stop> {
     vec![Stop { name: "file-transfer", title, by_hand: &[], run }]
 }
 
-/// Parses `words` as the command line of `A`, after printing it (words, not
-/// a line split at spaces, so a folder with a space in its name still works).
-fn by_hand<A: Args>(context: &Context, words: &[&str]) -> Result<A> {
-    context.by_hand(words.join(" "));
-    A::from_matches(&A::command().parse(words[1..].iter().copied())?)
-}
-
 fn run(context: &Context) -> Result<()> {
     let base = context.out_dir.join("file-transfer");
     let (served, saved) = (base.join("server_folder"), base.join("client_folder"));
@@ -39,7 +31,7 @@ fn run(context: &Context) -> Result<()> {
     }
 
     let dir = served.to_string_lossy();
-    let mut args: server::Args = by_hand(context, &["file-server", "--port", "0", "--dir", &dir])?;
+    let mut args: server::Args = context.args(&format!("file-server --port 0 --dir {dir}"))?;
     args.tcp.log = context.server_log();
     args.tcp.limit = Some(3); // the server thread ends after the three clients below
     let listener = net::bind_tcp(&args.listen.host, args.listen.port)?;
@@ -49,9 +41,8 @@ fn run(context: &Context) -> Result<()> {
 
     let out = saved.to_string_lossy();
     let client = |name: &str| {
-        let words =
-            ["file-client", name, "--host", "127.0.0.1", "--port", &port, "--out-dir", &out];
-        by_hand::<client::Args>(context, &words).and_then(client::run)
+        let line = format!("file-client {name} --host 127.0.0.1 --port {port} --out-dir {out}");
+        context.args::<client::Args>(&line).and_then(client::run)
     };
     client("file_1.txt")?;
     let copy = std::fs::read(saved.join("file_1.txt")).unwrap_or_default();

@@ -1,7 +1,6 @@
 //! Tour stop for Assignment 3, Part 4: the image, sent as its bytes then close.
 
 use super::{check, Context, Stop};
-use crate::cli::Args;
 use crate::error::{Error, Result};
 use crate::image_transfer::{client, server};
 
@@ -13,15 +12,6 @@ pub fn stops() -> Vec<Stop> {
     vec![Stop { name: "image-transfer", title, by_hand: &[], run }]
 }
 
-/// Prints `line` as the by-hand command and parses the words after its
-/// program name (after the last `| `) as that program's command line, so a
-/// stop runs what it prints. (Words are split at spaces: no quoting.)
-pub(super) fn args_of<A: Args>(ctx: &Context, line: &str) -> Result<A> {
-    ctx.by_hand(line);
-    let command = line.rsplit("| ").next().unwrap_or(line);
-    A::from_matches(&A::command().parse(command.split(' ').skip(1))?)
-}
-
 fn run(ctx: &Context) -> Result<()> {
     // The sample is built into the program, so the stop works from any folder.
     let (file, out) = (ctx.out_dir.join("b.jpg"), ctx.out_dir.join("a.jpg"));
@@ -30,12 +20,12 @@ fn run(ctx: &Context) -> Result<()> {
     let listener = crate::net::bind_tcp("127.0.0.1", 0)?;
     let port = crate::net::local_addr_of(listener.local_addr())?.port();
     let line = format!("image-server --port {port} --once --file {}", file.display());
-    let mut args: server::Args = args_of(ctx, &line)?;
+    let mut args: server::Args = ctx.args(&line)?;
     args.options.log = ctx.server_log();
     let serving = std::thread::spawn(move || server::serve(listener, &args));
 
     let line = format!("image-client --host 127.0.0.1 --port {port} --out {}", out.display());
-    client::run(args_of(ctx, &line)?)?;
+    client::run(ctx.args(&line)?)?;
     serving.join().map_err(|_| Error::failed("image-server", "its thread panicked"))??;
     let same = std::fs::read(&out).ok().as_deref() == Some(SAMPLE);
     check(same, "the saved image differs from the original")

@@ -50,6 +50,24 @@ impl Context {
         crate::outln!("   by hand: {command}");
     }
 
+    /// Prints `line` as the by-hand command (`cargo run -q --bin` before the
+    /// program's name) and parses the words after that name, after the last
+    /// `| ` of a pipe, as the program's command line: so a stop runs exactly
+    /// what it prints. Words are split at spaces, without quoting.
+    ///
+    /// # Errors
+    ///
+    /// A usage error when the line is not a valid command line of `A`.
+    pub fn args<A: crate::cli::Args>(&self, line: &str) -> Result<A> {
+        let (pipe, command) = match line.rfind("| ") {
+            Some(at) => line.split_at(at + 2),
+            None => ("", line),
+        };
+        let (program, rest) = command.split_once(' ').unwrap_or((command, ""));
+        self.by_hand(format!("{pipe}cargo run -q --bin {program} -- {rest}"));
+        A::from_matches(&A::command().parse(rest.split(' ').filter(|w| !w.is_empty()))?)
+    }
+
     /// The log a stop gives to its in-process servers: indented under the heading.
     pub fn server_log(&self) -> Log {
         Log::prefixed("    [server] ")

@@ -3,7 +3,6 @@
 //! binaries run, on free loopback ports.
 
 use super::{check, Context, Stop};
-use crate::cli::Args;
 use crate::error::Result;
 use crate::output::Log;
 use crate::{net, perf, ping};
@@ -20,18 +19,12 @@ pub fn stops() -> Vec<Stop> {
     ]
 }
 
-/// The arguments of `line`, printed as the command that runs them by hand.
-fn by_hand<A: Args>(context: &Context, binary: &str, line: &str) -> Result<A> {
-    context.by_hand(format!("cargo run --release --bin {binary} -- {line}"));
-    A::from_matches(&A::command().parse(line.split(' '))?)
-}
-
 /// Binds a free loopback port and runs `serve` on it in a thread left to
 /// the process exit; returns the port.
 fn server(context: &Context, binary: &str, serve: fn(UdpSocket, Log)) -> Result<u16> {
     let socket = net::bind_udp("127.0.0.1", 0)?;
     let addr = net::local_addr_of(socket.local_addr())?;
-    context.by_hand(format!("cargo run --release --bin {binary} -- --port {}", addr.port()));
+    context.by_hand(format!("cargo run -q --bin {binary} -- --port {}", addr.port()));
     let log = context.server_log();
     log.line(format_args!("{binary} listening on {addr}"));
     std::thread::spawn(move || serve(socket, log));
@@ -44,7 +37,7 @@ fn ping_stop(context: &Context) -> Result<()> {
     let port = server(context, "ping-server", serve)?;
     let chart = context.out_dir.join("ping_rtt.svg");
     let line = format!("--port {port} 5 50ms 3 --plot {}", chart.display());
-    let args: ping::client::Args = by_hand(context, "ping-client", &line)?;
+    let args: ping::client::Args = context.args(&format!("ping-client {line}"))?;
     let log = Log::prefixed("    [client] ");
     let report = ping::client::run_with(&args, &|l| log.line(l))?;
     let n = &report.n;
@@ -62,7 +55,7 @@ fn perf_stop(context: &Context) -> Result<()> {
         let out = context.out_dir.join(dir);
         let line =
             format!("--port {port} {seconds} 64 --window {window} --out-dir {}", out.display());
-        let args: perf::client::Args = by_hand(context, "perf-client", &line)?;
+        let args: perf::client::Args = context.args(&format!("perf-client {line}"))?;
         let say = |line: &str| log.line(format_args!("{line}"));
         let report = perf::client::run_with(&args, &say, &say)?;
         let (rows, total) = (report.rows.len() as u64, report.total());
