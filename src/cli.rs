@@ -81,6 +81,39 @@ pub fn start<A: Args>(run: impl FnOnce(A) -> Result<()>) -> ExitCode {
     main(|| run(A::from_matches(&A::command().parse_env()?)?))
 }
 
+/// Which end a command is: the server listens, the client connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Listens on `--host`/`--port`; port 0 asks the OS for any free one.
+    Server,
+    /// Connects to the server at `--host`/`--port`; port 0 is refused.
+    Client,
+}
+
+/// Where a server listens or a client connects: `--host` and `--port`
+/// as [`Command::host_port`] declares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// A name or an address (`localhost`, `127.0.0.1`, `::`).
+    pub host: String,
+    /// The port; 0 (a server only) means any free port.
+    pub port: u16,
+}
+
+impl Endpoint {
+    /// Reads `--host` and `--port`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for a port that is not a whole number from 0 (a
+    /// server) or 1 (a client) to 65535.
+    pub fn from_matches(m: &Matches, side: Side) -> Result<Endpoint> {
+        // A client cannot connect to port 0, so its lowest port is 1.
+        let port = m.number("port", u16::from(side == Side::Client), u16::MAX)?;
+        Ok(Endpoint { host: m.value("host").to_string(), port })
+    }
+}
+
 /// One argument of a command: a flag (`--name VALUE`), a switch (`--name`) or
 /// a positional.
 #[derive(Debug, Clone)]
@@ -184,6 +217,17 @@ impl Command {
             arg.short = Some(letter);
         }
         self
+    }
+
+    /// `--host HOST` and `--port PORT`, with the same help in every exercise:
+    /// a server's are where it listens (port 0 = any free port), a client's
+    /// name the server. [`Endpoint::from_matches`] reads them back.
+    pub fn host_port(self, side: Side, host: &'static str, port: &'static str) -> Command {
+        let (host_help, port_help) = match side {
+            Side::Server => ("address to listen on", "port to listen on (0 = any free port)"),
+            Side::Client => ("the server's name or address", "the server's port"),
+        };
+        self.flag("host", "HOST", host, host_help).flag("port", "PORT", port, port_help)
     }
 
     /// An example command line for `--help`.

@@ -119,7 +119,7 @@ const NUMERIC: &[&str] = &[
 ];
 
 /// Values no numeric argument may take: each must be a usage error (exit 2).
-const ALWAYS_REFUSED: &[&str] = &["-1", "1e300", "NaN", "inf", "", "-0.5"];
+const ALWAYS_REFUSED: &[&str] = &["-1", "1e300", "NaN", "inf", "", "-0.5", "x"];
 /// Values some arguments take (a 0 port, a 1.5 s interval, the largest seed):
 /// where they are accepted the program may run on, but it must never panic.
 const MAYBE_ACCEPTED: &[&str] = &["0", "1.5", "18446744073709551615", "4000000000"];

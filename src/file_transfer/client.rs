@@ -11,7 +11,7 @@
 //! ([`name_problem`]), whatever the server says.
 
 use super::{name_problem, tag};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::clock::secs_text;
 use crate::error::{Error, Result};
 use crate::files::{remove_stale_parts, PartFile};
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<()> {
     remove_stale_parts(&args.out_dir);
 
     // socket() + connect(): each address of the name, 5 s each.
-    let stream = net::connect_tcp(&args.host, args.port, Family::Any, "file-server")?;
+    let stream = net::connect_tcp(&args.server.host, args.server.port, Family::Any, "file-server")?;
     // Hardening: an idle timeout per read, and a deadline for the whole transfer
     // (the watchdog shuts the socket down, so a trickling server cannot hold us).
     crate::server::set_timeouts(&stream, args.timeout)?;
@@ -191,10 +191,8 @@ fn report(words: u64, bytes: u64, elapsed: Duration, shown: &[u8]) -> Vec<String
 pub struct Args {
     /// The file to fetch; asked for when missing.
     pub name: Option<String>,
-    /// Server name or address (`--host`).
-    pub host: String,
-    /// Server port (`--port`).
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Where the copy is saved (`--out-dir`).
     pub out_dir: PathBuf,
     /// Longest wait for one reply (`--timeout`).
@@ -211,8 +209,7 @@ impl cli::Args for Args {
         let about = "fetch a file from file-server word by word and save an identical copy";
         Command::new("file-client", about)
             .positional_opt("NAME", "file to fetch; asked for when missing (default file_1.txt)")
-            .flag("host", "HOST", "localhost", "server name or address")
-            .flag("port", "PORT", "5678", "server TCP port")
+            .host_port(Side::Client, "localhost", "5678")
             .flag("out-dir", "DIR", "lab-files/client_folder", "folder the copy is saved in")
             .flag("timeout", "DURATION", "30s", "longest wait for one reply (bare number: seconds)")
             .flag("max-time", "DURATION", "60s", "longest whole transfer (bare number: seconds)")
@@ -223,8 +220,7 @@ impl cli::Args for Args {
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
             name: m.get("NAME").map(str::to_string),
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
             out_dir: PathBuf::from(m.value("out-dir")),
             timeout: m.timeout("timeout")?,
             max_time: m.timeout("max-time")?,

@@ -104,7 +104,7 @@
 //!   oldest to be settled, as `ping -f` waits for replies.
 
 use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
 use crate::output::preview;
@@ -229,7 +229,7 @@ pub fn ping(
 /// Setup failures; and, after the statistics are printed, "no reply" when
 /// no echo came back in time (exit 1), with what did arrive.
 pub fn run(args: Args) -> Result<()> {
-    run_with(&args, &|line| outln!("{line}"))?.verdict(args.port)
+    run_with(&args, &|line| outln!("{line}"))?.verdict(args.server.port)
 }
 
 /// Everything `ping-client` does but the verdict, printed through `say`: the
@@ -241,7 +241,7 @@ pub fn run(args: Args) -> Result<()> {
 pub fn run_with(args: &Args, say: &(dyn Fn(Arguments) + Sync)) -> Result<Report> {
     // Hardening: the chart's temporary file first, so a bad folder fails before the run.
     let part = args.plot.as_deref().map(PartFile::create).transpose()?;
-    let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
+    let (socket, server) = net::udp_client_socket(&args.server.host, args.server.port)?;
     let report = ping(&socket, server, &args.options, part.is_some(), say)?;
     let plotted = match (part, &args.plot) {
         (Some(part), Some(path)) => report.chart().save(part, path).map(|()| {
@@ -278,10 +278,8 @@ pub struct Options {
 /// `ping-client`'s command line.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// The server's name or address.
-    pub host: String,
-    /// The server's UDP port.
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// COUNT, INTERVAL, SIZE and `--timeout`.
     pub options: Options,
     /// `--plot FILE.svg`.
@@ -300,8 +298,7 @@ impl cli::Args for Args {
             .short('i')
             .option("size", "BYTES", "SIZE, as ping's -s")
             .short('s')
-            .flag("host", "HOST", "localhost", "the server's name or address")
-            .flag("port", "PORT", "5065", "the server's UDP port")
+            .host_port(Side::Client, "localhost", "5065")
             .flag("timeout", "TIME", "1", "per echo (bare number: seconds)")
             .short('W')
             .option("plot", "FILE.svg", "draw each RTT into an SVG chart")
@@ -328,8 +325,8 @@ impl cli::Args for Args {
         } else if plot.is_some() && count > MAX_PLOT {
             format!("--plot draws at most {MAX_PLOT} messages")
         } else {
-            let (host, port) = (m.value("host").to_string(), m.number("port", 1, u16::MAX)?);
-            return Ok(Args { host, port, options: o, plot });
+            let server = Endpoint::from_matches(m, Side::Client)?;
+            return Ok(Args { server, options: o, plot });
         };
         Err(m.bad(why))
     }
