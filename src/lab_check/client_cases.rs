@@ -109,7 +109,18 @@ fn against(
     // {dir} is where a perf client may write its graphs.
     let place = Place { port, file: None, dir: Some(dir.path.clone()) };
     let ran = ctx.run_student(&place, extra, stdin, limit)?;
-    Ok((ran, proc.out()))
+    // Our server logs through a queue, so its last lines may still be on their
+    // way: read its output until it has been quiet for 100 ms (at most 1 s).
+    let (mut seen, started) = (proc.out(), std::time::Instant::now());
+    while started.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = proc.out();
+        if now == seen {
+            break;
+        }
+        seen = now;
+    }
+    Ok((ran, seen))
 }
 
 /// Nobody at the other end: the client must end within `limit` saying it failed
