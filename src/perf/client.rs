@@ -126,7 +126,7 @@ pub fn measure(
     let mut payload = Rng::from_time().upper_alnum(o.size);
     // Room for one echo, plus one byte to notice a datagram that is too long.
     let mut reply = vec![0u8; o.size + 1];
-    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::new());
+    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::default());
     let mut n = Counts::default();
     let start = Instant::now();
     let second = |k: u64| start + Duration::from_secs(k);
