@@ -81,6 +81,39 @@ pub fn start<A: Args>(run: impl FnOnce(A) -> Result<()>) -> ExitCode {
     main(|| run(A::from_matches(&A::command().parse_env()?)?))
 }
 
+/// Which end a command is: the server listens, the client connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Listens on `--host`/`--port`; port 0 asks the OS for any free one.
+    Server,
+    /// Connects to the server at `--host`/`--port`; port 0 is refused.
+    Client,
+}
+
+/// Where a server listens or a client connects: `--host` and `--port`
+/// as [`Command::host_port`] declares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// A name or an address (`localhost`, `127.0.0.1`, `::`).
+    pub host: String,
+    /// The port; 0 (a server only) means any free port.
+    pub port: u16,
+}
+
+impl Endpoint {
+    /// Reads `--host` and `--port`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for a port that is not a whole number from 0 (a
+    /// server) or 1 (a client) to 65535.
+    pub fn from_matches(m: &Matches, side: Side) -> Result<Endpoint> {
+        // A client cannot connect to port 0, so its lowest port is 1.
+        let port = m.number("port", u16::from(side == Side::Client), u16::MAX)?;
+        Ok(Endpoint { host: m.value("host").to_string(), port })
+    }
+}
+
 /// One argument of a command: a flag (`--name VALUE`), a switch (`--name`) or
 /// a positional.
 #[derive(Debug, Clone)]
@@ -186,6 +219,17 @@ impl Command {
         self
     }
 
+    /// `--host HOST` and `--port PORT`, with the same help in every exercise:
+    /// a server's are where it listens (port 0 = any free port), a client's
+    /// name the server. [`Endpoint::from_matches`] reads them back.
+    pub fn host_port(self, side: Side, host: &'static str, port: &'static str) -> Command {
+        let (host_help, port_help) = match side {
+            Side::Server => ("address to listen on", "port to listen on (0 = any free port)"),
+            Side::Client => ("the server's name or address", "the server's port"),
+        };
+        self.flag("host", "HOST", host, host_help).flag("port", "PORT", port, port_help)
+    }
+
     /// An example command line for `--help`.
     pub fn example(mut self, line: &'static str) -> Command {
         self.examples.push(line);
@@ -220,12 +264,18 @@ impl Command {
         let mut flags: Vec<_> = self.args.iter().filter(|a| !a.positional).map(row).collect();
         flags.push(("-h, --help".to_string(), "print this help".to_string()));
         let width = positionals.iter().chain(&flags).map(|(l, _)| l.len()).max().unwrap_or(0);
-        let mut text = format!("{} — {}\n\n{}\n", self.name, self.about, self.usage());
+        // Every line fits 100 columns: long descriptions continue under themselves.
+        let about = crate::output::wrap(&format!("{} — {}", self.name, self.about), 100);
+        let mut text = format!("{}\n\n{}\n", about.join("\n"), self.usage());
         for (title, rows) in [("arguments", &positionals), ("options", &flags)] {
             if !rows.is_empty() {
                 text.push_str(&format!("\n{title}:\n"));
                 for (left, right) in rows.iter() {
-                    text.push_str(&format!("  {left:width$}  {right}\n"));
+                    let lines = crate::output::wrap(right, (96 - width).max(30));
+                    text.push_str(&format!(
+                        "  {left:width$}  {}\n",
+                        lines.join(&format!("\n    {:width$}", ""))
+                    ));
                 }
             }
         }

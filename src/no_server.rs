@@ -86,6 +86,7 @@
 //! * **`--name` with a real-looking name** makes the resolve probe send a DNS
 //!   query; the default name is refused before any query.
 
+use crate::cli::{self, Command, Matches};
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::net::{self, resolve, Family};
 use crate::outln;
@@ -134,9 +135,9 @@ pub struct Args {
     pub explain: bool,
 }
 
-impl crate::cli::Args for Args {
-    fn command() -> crate::cli::Command {
-        crate::cli::Command::new(
+impl cli::Args for Args {
+    fn command() -> Command {
+        Command::new(
             "no-server",
             "probe what clients see when nobody listens (TCP refused, UDP silent)",
         )
@@ -148,14 +149,10 @@ impl crate::cli::Args for Args {
         .example("no-server --timeout 500ms --explain")
     }
 
-    fn from_matches(m: &crate::cli::Matches) -> Result<Args> {
-        let port = match m.get("port") {
-            Some(_) => Some(m.number("port", 1, 65535)?),
-            None => None,
-        };
+    fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
             host: m.value("host").to_string(),
-            port,
+            port: m.get("port").map(|_| m.number("port", 1, 65535)).transpose()?,
             name: m.get("name").unwrap_or(UNRESOLVABLE).to_string(),
             timeout: m.timeout("timeout")?,
             explain: m.is_set("explain"),

@@ -38,6 +38,8 @@ fn help_shows_usage_defaults_and_an_example() {
             .expect_out("[default: ")
             .expect_out("example:");
         assert!(out.err().is_empty(), "{}", out.report());
+        let wide = out.out().lines().find(|l| l.chars().count() > 100).map(str::to_string);
+        assert_eq!(wide, None, "{name}: a --help line is wider than 100 columns");
     }
 }
 
@@ -117,7 +119,7 @@ const NUMERIC: &[&str] = &[
 ];
 
 /// Values no numeric argument may take: each must be a usage error (exit 2).
-const ALWAYS_REFUSED: &[&str] = &["-1", "1e300", "NaN", "inf", "", "-0.5"];
+const ALWAYS_REFUSED: &[&str] = &["-1", "1e300", "NaN", "inf", "", "-0.5", "x"];
 /// Values some arguments take (a 0 port, a 1.5 s interval, the largest seed):
 /// where they are accepted the program may run on, but it must never panic.
 const MAYBE_ACCEPTED: &[&str] = &["0", "1.5", "18446744073709551615", "4000000000"];

@@ -42,7 +42,7 @@ fn ipv4_and_ipv6_clients_are_echoed_by_one_server_with_defaults() {
     let seen =
         server.wait_for_line("connection from ", LIMIT).expect("the server logs the IPv4 client");
     let mapped = seen.contains("[::ffff:127.0.0.1]:")
-        && seen.ends_with("(an IPv4 client, seen as the IPv4-mapped address ::ffff:127.0.0.1)");
+        && seen.ends_with("(IPv4, as the mapped address ::ffff:127.0.0.1)");
     // Where [::] is IPv6-only the server's own 0.0.0.0 listener takes the client.
     let plain = seen.contains(" 127.0.0.1:") && seen.ends_with("(IPv4)");
     assert!(mapped || plain, "unexpected log line: {seen}");
@@ -166,9 +166,8 @@ fn end_of_input_at_a_prompt_ends_quietly() {
 
 #[test]
 fn bad_arguments_exit_2_and_bad_answers_are_asked_again() {
-    let bad = ["", "-1", "1e300", "NaN", "inf", "18446744073709551615", "x"];
     let timeout: &[&str] = &["--family", "4", "::1", "1", "--timeout"];
-    let cases: &[(&str, &[&str], &[&str])] = &[
+    support::expect_usage_errors(&[
         (CLIENT, &["--family"], &["5", "0", "1.5"]),
         (CLIENT, &["--family", "4", "::1"], &["0", "65536", "1.5"]),
         (CLIENT, timeout, &["0", "25h"]),
@@ -176,15 +175,7 @@ fn bad_arguments_exit_2_and_bad_answers_are_asked_again() {
         (SERVER, &["--port", "0", "--idle-timeout"], &["0", "25h"]),
         (SERVER, &["--port", "0", "--max-time"], &["0", "25h"]),
         (SERVER, &["--port", "0", "--max-clients"], &["0", "100001", "1.5"]),
-    ];
-    for (bin, args, own) in cases {
-        for value in bad.iter().chain(own.iter()) {
-            let run = Client::new(bin).args(args).args(&[value]);
-            let run = run.limit(LIMIT).run();
-            run.expect_code(2).expect_err("error: ").expect_err("usage: ");
-            assert!(!run.err().contains("panicked"), "{}", run.report());
-        }
-    }
+    ]);
     for (bin, args) in [(CLIENT, &["--bogus"][..]), (CLIENT, &["--host", "a", "b"])] {
         Client::new(bin).args(args).run().expect_code(2).expect_err("usage: ");
     }

@@ -313,29 +313,21 @@ fn a_bad_file_or_target_is_refused_before_any_network_traffic() {
         .expect_err("it is a folder");
 }
 
-/// Every number on both command lines: out of range is a usage error, never a panic.
+/// Every number on both command lines: out of range is a usage error, never
+/// a panic. `--port 0` first, so a server given a value it should refuse takes
+/// no fixed port; a client's `--port 1` has nothing listening.
 #[test]
 fn every_numeric_flag_is_range_checked() {
-    let bad = ["", "-1", "1e300", "NaN", "inf", "18446744073709551615", "x"];
-    let cases: &[(&str, &str, &[&str])] = &[
-        (SERVER, "--port", &["65536", "1.5"]),
-        (SERVER, "--idle-timeout", &["0", "25h"]),
-        (SERVER, "--max-time", &["0", "25h"]),
-        (SERVER, "--max-clients", &["0", "100001", "1.5"]),
-        (CLIENT, "--port", &["0", "65536", "1.5"]),
-        (CLIENT, "--timeout", &["0", "25h"]),
-        (CLIENT, "--max-time", &["0", "25h"]),
-        (CLIENT, "--max-size", &["1099511627777", "1.5"]),
-    ];
-    for (bin, flag, own) in cases {
-        for value in bad.iter().chain(own.iter()) {
-            // --port 0 first: should a value pass, no fixed port is taken.
-            let run = Client::new(bin).args(&["--port", "0", flag, value]);
-            let run = run.limit(Duration::from_secs(5)).run();
-            run.expect_code(2).expect_err("error: ").expect_err("usage: ");
-            assert!(!run.err().contains("panicked"), "{}", run.report());
-        }
-    }
+    support::expect_usage_errors(&[
+        (SERVER, &["--port"], &["65536", "1.5"]),
+        (SERVER, &["--port", "0", "--idle-timeout"], &["0", "25h"]),
+        (SERVER, &["--port", "0", "--max-time"], &["0", "25h"]),
+        (SERVER, &["--port", "0", "--max-clients"], &["0", "100001", "1.5"]),
+        (CLIENT, &["--port"], &["0", "65536", "1.5"]),
+        (CLIENT, &["--port", "1", "--timeout"], &["0", "25h"]),
+        (CLIENT, &["--port", "1", "--max-time"], &["0", "25h"]),
+        (CLIENT, &["--port", "1", "--max-size"], &["1099511627777", "1.5"]),
+    ]);
     for (bin, args) in [(SERVER, &["--nope"][..]), (SERVER, &["--once=yes"]), (CLIENT, &["--out"])]
     {
         Client::new(bin).args(args).run().expect_code(2).expect_err("usage: ");

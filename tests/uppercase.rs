@@ -430,27 +430,23 @@ fn an_uppercase_reply_too_big_for_a_datagram_gets_an_error_datagram() {
 }
 
 /// Every numeric flag of the group refuses the values that make no sense,
-/// with exit 2 and one error line, never a panic.
+/// with exit 2 and one error line, never a panic. A server gets `--port 0`
+/// and a client `--port 1` first, so a value wrongly accepted takes or
+/// reaches no fixed port.
 #[test]
 fn numeric_flags_refuse_nonsense() {
-    let junk = ["-1", "1e30", "NaN", "", "18446744073709551615", "inf", "x"];
-    let cases: &[(&str, &str, &[&str])] = &[
-        (UDP_SERVER, "--port", &["1.5", "70000"]),
-        (TCP_SERVER, "--port", &["1.5", "65536"]),
-        (TCP_SERVER, "--max-clients", &["0", "1.5"]),
-        (TCP_SERVER, "--idle-timeout", &["0"]),
-        (TCP_SERVER, "--max-time", &["0", "25h"]),
-        (UDP_CLIENT, "--port", &["0", "1.5"]),
-        (TCP_CLIENT, "--timeout", &["0", "0s"]),
-        (env!("CARGO_BIN_EXE_udp-rtt-client"), "--count", &["0", "1.5"]),
-        (env!("CARGO_BIN_EXE_tcp-rtt-client"), "-c", &["0", "1.5"]),
-        (env!("CARGO_BIN_EXE_udp-rtt-client"), "--timeout", &["0"]),
-    ];
-    for (bin, flag, own) in cases {
-        for value in junk.iter().chain(own.iter()) {
-            let out = Client::new(bin).args(&[*flag, *value, "hi"]).run();
-            out.expect_code(2).expect_err("error: ");
-            assert!(!out.err().contains("panicked"), "{}", out.report());
-        }
-    }
+    let (udp_rtt, tcp_rtt) =
+        (env!("CARGO_BIN_EXE_udp-rtt-client"), env!("CARGO_BIN_EXE_tcp-rtt-client"));
+    support::expect_usage_errors(&[
+        (UDP_SERVER, &["--port"], &["1.5", "70000"]),
+        (TCP_SERVER, &["--port"], &["1.5", "65536"]),
+        (TCP_SERVER, &["--port", "0", "--max-clients"], &["0", "1.5"]),
+        (TCP_SERVER, &["--port", "0", "--idle-timeout"], &["0"]),
+        (TCP_SERVER, &["--port", "0", "--max-time"], &["0", "25h"]),
+        (UDP_CLIENT, &["hi", "--port"], &["0", "1.5"]),
+        (TCP_CLIENT, &["hi", "--port", "1", "--timeout"], &["0", "0s"]),
+        (udp_rtt, &["hi", "--port", "1", "--count"], &["0", "1.5"]),
+        (tcp_rtt, &["hi", "--port", "1", "-c"], &["0", "1.5"]),
+        (udp_rtt, &["hi", "--port", "1", "--timeout"], &["0"]),
+    ]);
 }

@@ -24,6 +24,20 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT INT TERM
 
 cargo build --release --quiet
 
+# wait_for TEXT FILE WHAT: wait up to 10 s for TEXT in FILE; else show FILE and give up.
+wait_for() {
+    tries=0
+    until grep -q "$1" "$2" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 100 ]; then
+            echo "$3 did not start:" >&2
+            cat "$2" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+}
+
 # capture NAME FILTER [extra tshark switches...]: start tshark on lo and wait until it listens.
 capture() {
     name=$1
@@ -32,16 +46,7 @@ capture() {
     rm -f "$WORK/tshark.err"
     tshark -q -i lo -f "$filter" -w "$WORK/$name.pcapng" "$@" 2>"$WORK/tshark.err" &
     TSHARK=$!
-    tries=0
-    until grep -q "Capturing on" "$WORK/tshark.err" 2>/dev/null; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 100 ]; then
-            echo "tshark did not start:" >&2
-            cat "$WORK/tshark.err" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
+    wait_for "Capturing on" "$WORK/tshark.err" tshark
     # tshark reports "Capturing on" a little before packets are really recorded.
     sleep 1
     CURRENT=$name
@@ -63,16 +68,7 @@ start() {
     shift
     "$@" >"$log" 2>&1 &
     SERVER=$!
-    tries=0
-    until grep -q "listening on" "$log" 2>/dev/null; do
-        tries=$((tries + 1))
-        if [ "$tries" -gt 100 ]; then
-            echo "$* did not start:" >&2
-            cat "$log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
+    wait_for "listening on" "$log" "$*"
 }
 
 stop() {

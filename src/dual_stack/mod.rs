@@ -73,7 +73,7 @@
 //! ```
 //!
 //! The server logs each client as `connection from [::ffff:127.0.0.1]:50312
-//! (an IPv4 client, seen as the IPv4-mapped address ::ffff:127.0.0.1)` or
+//! (IPv4, as the mapped address ::ffff:127.0.0.1)` or
 //! `connection from [::1]:50314 (IPv6)`.
 //!
 //! # On the wire

@@ -11,7 +11,7 @@
 //! ([`name_problem`]), whatever the server says.
 
 use super::{name_problem, tag};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::clock::secs_text;
 use crate::error::{Error, Result};
 use crate::files::{remove_stale_parts, PartFile};
@@ -33,7 +33,7 @@ pub const PREVIEW_BYTES: usize = 2048;
 ///
 /// # Errors
 ///
-/// `the server refused "NAME": 404 File-not-Found` (or another status),
+/// `refused "NAME": 404 File-not-Found` (or another status),
 /// `refusing to save "NAME": ...`, `transfer of "NAME" failed: ...` (the
 /// server closed early, broke the protocol, passed `--max-size`, or the
 /// transfer passed `--timeout` or `--max-time`), and local file errors. In
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Result<()> {
     remove_stale_parts(&args.out_dir);
 
     // socket() + connect(): each address of the name, 5 s each.
-    let stream = net::connect_tcp(&args.host, args.port, Family::Any, "file-server")?;
+    let stream = net::connect_tcp(&args.server.host, args.server.port, Family::Any, "file-server")?;
     // Hardening: an idle timeout per read, and a deadline for the whole transfer
     // (the watchdog shuts the socket down, so a trickling server cannot hold us).
     crate::server::set_timeouts(&stream, args.timeout)?;
@@ -86,8 +86,9 @@ pub fn run(args: Args) -> Result<()> {
                 _ if words > 0 => {
                     failed(&format!("the server answered {answer} after {words} words"))
                 }
-                _ => Error::failed(format!("the server refused {shown}"), answer)
-                    .hint(hint_for(&frame.payload)),
+                _ => {
+                    Error::failed(format!("refused {shown}"), answer).hint(hint_for(&frame.payload))
+                }
             });
         }
         // " ".join(words), as they come. Hardening: --max-size bounds the copy.
@@ -151,8 +152,8 @@ fn open_part(dir: &Path, name: &str) -> Result<BufWriter<PartFile>> {
 
 fn hint_for(status: &[u8]) -> &'static str {
     let hints = [
-        ("404", "the server serves the files in its --dir folder; check the name"),
-        ("400 Bad-File-Name", "ask for a plain file name in the server's folder"),
+        ("404", "is it in the server's --dir folder?"),
+        ("400 Bad-File-Name", "ask for a plain name in its folder"),
         ("413", "the server hands out files of at most 16 MiB"),
     ];
     let found = hints.iter().find(|(start, _)| status.starts_with(start.as_bytes()));
@@ -190,10 +191,8 @@ fn report(words: u64, bytes: u64, elapsed: Duration, shown: &[u8]) -> Vec<String
 pub struct Args {
     /// The file to fetch; asked for when missing.
     pub name: Option<String>,
-    /// Server name or address (`--host`).
-    pub host: String,
-    /// Server port (`--port`).
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Where the copy is saved (`--out-dir`).
     pub out_dir: PathBuf,
     /// Longest wait for one reply (`--timeout`).
@@ -210,8 +209,7 @@ impl cli::Args for Args {
         let about = "fetch a file from file-server word by word and save an identical copy";
         Command::new("file-client", about)
             .positional_opt("NAME", "file to fetch; asked for when missing (default file_1.txt)")
-            .flag("host", "HOST", "localhost", "server name or address")
-            .flag("port", "PORT", "5678", "server TCP port")
+            .host_port(Side::Client, "localhost", "5678")
             .flag("out-dir", "DIR", "lab-files/client_folder", "folder the copy is saved in")
             .flag("timeout", "DURATION", "30s", "longest wait for one reply (bare number: seconds)")
             .flag("max-time", "DURATION", "60s", "longest whole transfer (bare number: seconds)")
@@ -222,8 +220,7 @@ impl cli::Args for Args {
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
             name: m.get("NAME").map(str::to_string),
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
             out_dir: PathBuf::from(m.value("out-dir")),
             timeout: m.timeout("timeout")?,
             max_time: m.timeout("max-time")?,

@@ -187,7 +187,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     match name {
         "" => Some("it is empty"),
         // `\` is a separator on Windows; refused everywhere so the rule is the same.
-        _ if name.contains(['/', '\\']) => Some("it contains a path separator"),
+        _ if name.contains(['/', '\\']) => Some("a path separator"),
         _ if name.contains('\0') => Some("it contains a NUL byte"),
         // `.`, `..`, and Windows prefixes such as `C:x`.
         _ if !one_normal => Some("it is not a plain file name"),

@@ -17,7 +17,7 @@
 //! are written from the shared bytes.
 
 use super::{name_problem, parse_index, status, tag, MAX_FILE_SIZE};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{describe, Error, Result};
 use crate::framing::{read_frame, split_words, write_frame, Incoming};
 use crate::net;
@@ -38,7 +38,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// A folder that cannot be served, or an address that cannot be bound.
 pub fn run(args: Args) -> Result<()> {
     let folder = Folder::open(&args.dir)?;
-    let listener = net::bind_tcp(&args.host, args.port)?;
+    let listener = net::bind_tcp(&args.listen.host, args.listen.port)?;
     net::announce("file-server", net::local_addr_of(listener.local_addr())?);
     crate::outln!("serving files from {}", folder.root.display());
     serve(listener, folder, args)
@@ -302,10 +302,8 @@ fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
 /// The command line of `file-server`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on (`--host`).
-    pub host: String,
-    /// TCP port, 0 for any free one (`--port`).
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
     /// The folder served (`--dir`).
     pub dir: PathBuf,
     /// Pause before each reply (`--delay`, old name `--delay-ms`).
@@ -321,8 +319,7 @@ impl cli::Args for Args {
     fn command() -> Command {
         let about = "serve the files of a folder, one word per request (TCP)";
         let command = Command::new("file-server", about)
-            .flag("host", "HOST", "127.0.0.1", "address to listen on")
-            .flag("port", "PORT", "5678", "TCP port (0 = any free port)")
+            .host_port(Side::Server, "127.0.0.1", "5678")
             .flag("dir", "DIR", "lab-files/server_folder", "folder served (plain names only)")
             .flag("delay", "DURATION", "0", "pause before each reply (bare number: milliseconds)")
             .option("delay-ms", "MS", "the old name of --delay, still accepted")
@@ -334,8 +331,7 @@ impl cli::Args for Args {
     fn from_matches(m: &Matches) -> Result<Args> {
         let delay = if m.get("delay-ms").is_some() { "delay-ms" } else { "delay" };
         Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 0, u16::MAX)?,
+            listen: Endpoint::from_matches(m, Side::Server)?,
             dir: PathBuf::from(m.value("dir")),
             delay: m.duration(delay, cli::Unit::Millis)?,
             verbose: m.is_set("verbose"),

@@ -3,7 +3,7 @@
 //! `recv(100000)` made a loop to the end of the stream.
 
 use super::{took, Ends, CHUNK, DEFAULT_OUT};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{describe, Error, Result};
 use crate::files::{remove_stale_parts, PartFile};
 use crate::net::{self, Family};
@@ -34,7 +34,8 @@ pub fn run(args: Args) -> Result<()> {
     // costs no transfer, and a failed transfer leaves no file.
     let mut part = PartFile::create(&args.out)?;
     // socket() + connect((host, port)), with a connect timeout.
-    let mut stream = net::connect_tcp(&args.host, args.port, Family::Any, "image-server")?;
+    let mut stream =
+        net::connect_tcp(&args.server.host, args.server.port, Family::Any, "image-server")?;
     let from = net::local_addr_of(stream.peer_addr())?;
     let failed = |why: String| Error::failed(format!("no file saved from {from}"), why);
     // Hardening: an idle timeout per read, and a deadline for the whole transfer
@@ -151,10 +152,8 @@ fn warn(message: std::fmt::Arguments<'_>) {
 /// The command line of `image-client`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Server name or address.
-    pub host: String,
-    /// Server port.
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Where to save the file.
     pub out: PathBuf,
     /// Open the saved file with the system's viewer.
@@ -173,8 +172,7 @@ impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP client that receives a file from image-server and saves it when complete";
         Command::new("image-client", about)
-            .flag("host", "HOST", "localhost", "server name or address")
-            .flag("port", "PORT", "4567", "server TCP port")
+            .host_port(Side::Client, "localhost", "4567")
             .flag("out", "FILE", DEFAULT_OUT, "where to save the file")
             .switch("show", "open the saved file with the system's viewer (xdg-open, open, start)")
             .switch("framed", "expect the length first (server --framed too); refuse a cut file")
@@ -186,8 +184,7 @@ impl cli::Args for Args {
 
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
             out: PathBuf::from(m.value("out")),
             show: m.is_set("show"),
             framed: m.is_set("framed"),

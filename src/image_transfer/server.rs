@@ -5,7 +5,7 @@
 //! most `--max-clients` connections (256) of at most `--max-time` each.
 
 use super::{took, CHUNK, DEFAULT_FILE};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{Error, Result};
 use crate::output::Log;
 use crate::server::{self, TcpOptions};
@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<()> {
     // Hardening: check the file before listening, so a wrong --file is reported now, not to a client.
     let len = check_file(&args.file)?;
     // socket() + bind((host, port)) + listen(): std does all three in one call.
-    let listener = net::bind_tcp(&args.host, args.port)?;
+    let listener = net::bind_tcp(&args.listen.host, args.listen.port)?;
     net::announce("image-server", net::local_addr_of(listener.local_addr())?);
     let (name, framed) = (args.file.display(), if args.framed { ", framed" } else { "" });
     outln!("serving {name} ({len} bytes{framed})");
@@ -113,10 +113,8 @@ pub fn check_file(path: &Path) -> Result<u64> {
 /// The command line of `image-server`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on.
-    pub host: String,
-    /// Port to listen on, 0 = any free port.
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
     /// The file to send.
     pub file: PathBuf,
     /// Serve one client, then exit.
@@ -131,8 +129,7 @@ impl cli::Args for Args {
     fn command() -> Command {
         let about = "TCP server that sends a file (an image) to each client, then closes";
         let command = Command::new("image-server", about)
-            .flag("host", "HOST", "127.0.0.1", "address to listen on")
-            .flag("port", "PORT", "4567", "TCP port, 0 = any free port")
+            .host_port(Side::Server, "127.0.0.1", "4567")
             .flag("file", "FILE", DEFAULT_FILE, "the file to send")
             .switch("once", "exit after serving one client, as the original did")
             .switch("framed", "send the length (8 bytes, big-endian) first; client needs --framed");
@@ -142,8 +139,7 @@ impl cli::Args for Args {
 
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 0, u16::MAX)?,
+            listen: Endpoint::from_matches(m, Side::Server)?,
             file: PathBuf::from(m.value("file")),
             once: m.is_set("once"),
             framed: m.is_set("framed"),

@@ -91,7 +91,7 @@
 //!   and Windows the ICMP port unreachable reaches it ([`icmp_note`]), unless
 //!   a firewall drops it or the host rate-limits it.
 
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
 use crate::rng::Rng;
@@ -215,7 +215,7 @@ pub fn run(args: Args) -> Result<()> {
         true => drop(writeln!(std::io::stderr(), "{line}")),
         false => outln!("{line}"),
     };
-    run_with(&args, &|row| outln!("{row}"), &say)?.verdict(args.port)
+    run_with(&args, &|row| outln!("{row}"), &say)?.verdict(args.server.port)
 }
 
 /// Everything `perf-client` does but the verdict: the header and a row per
@@ -229,7 +229,7 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
     let (o, csv) = (args, args.csv);
     std::fs::create_dir_all(&args.out_dir) // fail now rather than after the run
         .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), &e))?;
-    let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
+    let (socket, server) = net::udp_client_socket(&args.server.host, args.server.port)?;
     if csv {
         rows(CSV_HEADER);
     } else {
@@ -253,10 +253,8 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
 /// `perf-client`'s command line: where to, what a run does, where its output goes.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// The server's name or address.
-    pub host: String,
-    /// The server's UDP port.
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Seconds to send for, 1 to [`MAX_DURATION`] (one row each).
     pub duration: u64,
     /// Bytes per datagram, 1 to 65,507.
@@ -288,8 +286,7 @@ impl cli::Args for Args {
         )
         .positional("DURATION", "5", "seconds to run (one row per second)")
         .positional("SIZE", "2", "payload bytes per datagram, 1 to 65507")
-        .flag("host", "HOST", "localhost", "the server's name or address")
-        .flag("port", "PORT", "5048", "the server's UDP port")
+        .host_port(Side::Client, "localhost", "5048")
         .flag("window", "N", "1", "datagrams in flight (1 = stop-and-wait, as the original)")
         .flag(
             "timeout",
@@ -308,8 +305,7 @@ impl cli::Args for Args {
             size: m.number("SIZE", 1, net::MAX_UDP_PAYLOAD)?,
             window: m.number("window", 1, MAX_WINDOW)?,
             timeout: m.timeout("timeout")?,
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
             out_dir: PathBuf::from(m.value("out-dir")),
             csv: m.is_set("csv"),
         };

@@ -44,7 +44,7 @@
 //!   receive fail with WSAECONNRESET).
 //! * **Memory**: one 64 KiB buffer and the echo being sent, whatever the clients send.
 
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::Result;
 use crate::net;
 use crate::output::Log;
@@ -57,7 +57,7 @@ use std::net::UdpSocket;
 ///
 /// The host does not resolve, or the port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
-    let socket = net::bind_udp(&args.host, args.port)?;
+    let socket = net::bind_udp(&args.listen.host, args.listen.port)?;
     net::announce("perf-server", net::local_addr_of(socket.local_addr())?);
     serve(socket, Log::stdout())
 }
@@ -74,10 +74,8 @@ pub fn serve(socket: UdpSocket, log: Log) -> Result<()> {
 /// `perf-server`'s command line.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on.
-    pub host: String,
-    /// UDP port (0 = any free port).
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
 }
 
 impl cli::Args for Args {
@@ -86,13 +84,11 @@ impl cli::Args for Args {
             "perf-server",
             "silent UDP echo for perf-client: every datagram back, unchanged",
         )
-        .flag("host", "HOST", "127.0.0.1", "address to listen on")
-        .flag("port", "PORT", "5048", "UDP port (0 = any free port)")
+        .host_port(Side::Server, "127.0.0.1", "5048")
         .example("perf-server --port 5048")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        let port = m.number("port", 0, u16::MAX)?;
-        Ok(Args { host: m.value("host").to_string(), port })
+        Ok(Args { listen: Endpoint::from_matches(m, Side::Server)? })
     }
 }

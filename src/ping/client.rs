@@ -104,7 +104,7 @@
 //!   oldest to be settled, as `ping -f` waits for replies.
 
 use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
 use crate::output::preview;
@@ -227,7 +227,7 @@ pub fn ping(
 /// Setup failures; and, after the statistics are printed, "no reply" when
 /// no echo came back in time (exit 1), with what did arrive.
 pub fn run(args: Args) -> Result<()> {
-    run_with(&args, &|line| outln!("{line}"))?.verdict(args.port)
+    run_with(&args, &|line| outln!("{line}"))?.verdict(args.server.port)
 }
 
 /// Everything `ping-client` does but the verdict, printed through `say`: the
@@ -239,7 +239,7 @@ pub fn run(args: Args) -> Result<()> {
 pub fn run_with(args: &Args, say: &(dyn Fn(Arguments) + Sync)) -> Result<Report> {
     // Hardening: the chart's temporary file first, so a bad folder fails before the run.
     let part = args.plot.as_deref().map(PartFile::create).transpose()?;
-    let (socket, server) = net::udp_client_socket(&args.host, args.port)?;
+    let (socket, server) = net::udp_client_socket(&args.server.host, args.server.port)?;
     let report = ping(&socket, server, args, say)?;
     let plotted = part.zip(args.plot.as_ref()).map_or(Ok(()), |(part, path)| {
         let saved = report.chart().save(part, path);
@@ -261,10 +261,8 @@ pub const WINDOW: usize = 65_536;
 /// `ping-client`'s command line: where to, and what one run does.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// The server's name or address.
-    pub host: String,
-    /// The server's UDP port.
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Messages to send, 1 to [`MAX_COUNT`].
     pub count: u64,
     /// From the start of one message to the next.
@@ -289,8 +287,7 @@ impl cli::Args for Args {
             .short('i')
             .option("size", "BYTES", "SIZE, as ping's -s")
             .short('s')
-            .flag("host", "HOST", "localhost", "the server's name or address")
-            .flag("port", "PORT", "5065", "the server's UDP port")
+            .host_port(Side::Client, "localhost", "5065")
             .flag("timeout", "TIME", "1", "per echo (bare number: seconds)")
             .short('W')
             .option("plot", "FILE.svg", "draw each RTT into an SVG chart")
@@ -305,8 +302,7 @@ impl cli::Args for Args {
             size: m.number(pick("size", "SIZE"), 1, net::MAX_UDP_PAYLOAD)?,
             timeout: m.timeout("timeout")?,
             plot: m.get("plot").map(PathBuf::from),
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
         };
         // 36^6 is more than MAX_COUNT: SIZE 6 always has enough payloads.
         let needed = (1..6).find(|&s| Payloads::distinct(s) >= a.count).unwrap_or(6);

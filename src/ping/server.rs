@@ -54,7 +54,7 @@
 //! * **Memory**: one 64 KiB buffer, whatever the clients send; the log is
 //!   bounded too ([`Log`] drops lines rather than block the echo).
 
-use crate::cli::{self, Command, Matches, Unit};
+use crate::cli::{self, Command, Endpoint, Matches, Side, Unit};
 use crate::error::Result;
 use crate::net;
 use crate::output::{preview, Log};
@@ -65,10 +65,8 @@ use std::time::Duration;
 /// `ping-server`'s command line.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on.
-    pub host: String,
-    /// UDP port (0 = any free port).
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
     /// Pause before each echo.
     pub delay: Duration,
 }
@@ -76,8 +74,7 @@ pub struct Args {
 impl cli::Args for Args {
     fn command() -> Command {
         Command::new("ping-server", "UDP echo for ping-client: every datagram back, unchanged")
-            .flag("host", "HOST", "127.0.0.1", "address to listen on")
-            .flag("port", "PORT", "5065", "UDP port (0 = any free port)")
+            .host_port(Side::Server, "127.0.0.1", "5065")
             .flag(
                 "delay",
                 "TIME",
@@ -89,8 +86,7 @@ impl cli::Args for Args {
 
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 0, u16::MAX)?,
+            listen: Endpoint::from_matches(m, Side::Server)?,
             delay: m.duration("delay", Unit::Seconds)?,
         })
     }
@@ -103,7 +99,7 @@ impl cli::Args for Args {
 /// The host does not resolve, or the port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
     // socket(AF_INET, SOCK_DGRAM) and bind((IP, Port)) are one call in std.
-    let socket = net::bind_udp(&args.host, args.port)?;
+    let socket = net::bind_udp(&args.listen.host, args.listen.port)?;
     net::announce("ping-server", net::local_addr_of(socket.local_addr())?);
     serve(socket, args.delay, Log::stdout())
 }

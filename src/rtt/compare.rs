@@ -88,6 +88,7 @@
 //!   that waits for the end of the stream never answers it, and the program
 //!   says so.
 
+use crate::cli::{self, Command, Matches};
 use crate::clock::us;
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::net::{self, Family};
@@ -160,27 +161,24 @@ pub struct Args {
     pub explain: bool,
 }
 
-impl crate::cli::Args for Args {
-    fn command() -> crate::cli::Command {
-        crate::cli::Command::new(
-            "rtt-compare",
-            "measure UDP vs TCP round trips, with TCP split into its parts",
-        )
-        .option(
-            "host",
-            "HOST",
-            "measure servers already running there (default: start both in-process)",
-        )
-        .flag("udp-port", "PORT", "25000", "udp-upper-server's port, with --host")
-        .flag("tcp-port", "PORT", "12000", "tcp-upper-server's port, with --host")
-        .flag("count", "N", "50", "rounds, each one exchange of every kind")
-        .short('c')
-        .flag("timeout", "DURATION", "1", "reply timeout (bare number: seconds)")
-        .switch("explain", "explain the figures after the table")
-        .example("rtt-compare --count 200 --explain")
+impl cli::Args for Args {
+    fn command() -> Command {
+        Command::new("rtt-compare", "measure UDP vs TCP round trips, with TCP split into its parts")
+            .option(
+                "host",
+                "HOST",
+                "measure servers already running there (default: start both in-process)",
+            )
+            .flag("udp-port", "PORT", "25000", "udp-upper-server's port, with --host")
+            .flag("tcp-port", "PORT", "12000", "tcp-upper-server's port, with --host")
+            .flag("count", "N", "50", "rounds, each one exchange of every kind")
+            .short('c')
+            .flag("timeout", "DURATION", "1", "reply timeout (bare number: seconds)")
+            .switch("explain", "explain the figures after the table")
+            .example("rtt-compare --count 200 --explain")
     }
 
-    fn from_matches(m: &crate::cli::Matches) -> Result<Args> {
+    fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
             host: m.get("host").map(str::to_string),
             udp_port: m.number("udp-port", 1, 65535)?,

@@ -38,13 +38,14 @@ pub fn run(args: Args) -> Result<()> {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
+    let server = &args.server;
     let mut parts_ms = [Running::default(); 3];
     for i in 1..=args.count {
         if args.count > 1 {
             crate::outln!("connection {i} of {}", args.count);
         }
         let connect_sent = Stamp::now();
-        let stream = connect(&args.host, args.port, args.timeout)?;
+        let stream = connect(&server.host, server.port, args.timeout)?;
         let connected = Stamp::now();
         let reply = exchange(stream, &sentence)?;
         let received = Stamp::now();
@@ -66,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     if args.count > 1 {
-        crate::outln!("--- {}:{}: {} connections ---", args.host, args.port, args.count);
+        crate::outln!("--- {}:{}: {} connections ---", server.host, server.port, args.count);
         let labels = ["connect      ", "request/reply", "total        "];
         for (label, running) in labels.iter().zip(&parts_ms) {
             crate::outln!("{label} {}", super::min_avg_max(running));

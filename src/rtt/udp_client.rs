@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
-    let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
+    let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
     let mut waiter = Waiter::new(&socket, args.timeout)?;
     if args.count > 1 {
         return run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter);

@@ -34,7 +34,7 @@ fn run(context: &Context) -> Result<()> {
     let mut args: server::Args = context.args(&format!("file-server --port 0 --dir {dir}"))?;
     args.tcp.log = context.server_log();
     args.tcp.limit = Some(3); // the server thread ends after the three clients below
-    let listener = net::bind_tcp(&args.host, args.port)?;
+    let listener = net::bind_tcp(&args.listen.host, args.listen.port)?;
     let port = net::local_addr_of(listener.local_addr())?.port().to_string();
     let folder = server::Folder::open(&args.dir)?;
     let server = std::thread::spawn(move || server::serve(listener, folder, args));

@@ -44,8 +44,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     let emulator = bound.start(link_log.clone())?;
 
     let options = ping::client::Args {
-        host: "127.0.0.1".into(),
-        port: 0,
+        server: crate::cli::Endpoint { host: "127.0.0.1".into(), port: 0 },
         count: 5,
         interval: Duration::from_millis(50),
         size: 3,

@@ -47,7 +47,9 @@ impl Context {
     /// is exactly what the tour runs (a stop's static `by_hand` list is for
     /// lines that need no port).
     pub fn by_hand(&self, command: impl std::fmt::Display) {
-        crate::outln!("   by hand: {command}");
+        // A long command continues on the next line after a `\`, as a shell reads it.
+        let lines = crate::output::wrap(&command.to_string(), 84);
+        crate::outln!("   by hand: {}", lines.join(" \\\n              "));
     }
 
     /// Prints `line` as the by-hand command (`cargo run -q --bin` before the

@@ -146,7 +146,7 @@ pub mod tcp_server;
 pub mod udp_client;
 pub mod udp_server;
 
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{Error, Result};
 use std::time::Duration;
 
@@ -205,10 +205,8 @@ pub const MAX_COUNT: u32 = 10_000_000;
 /// names its own: [`udp_client::Args`] is `ClientArgs<true, false>`.
 #[derive(Debug, Clone)]
 pub struct ClientArgs<const UDP: bool, const RTT: bool> {
-    /// Server name or address.
-    pub host: String,
-    /// Server port.
-    pub port: u16,
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// How long to wait for a reply.
     pub timeout: Duration,
     /// How many exchanges (1 for the plain clients).
@@ -237,8 +235,7 @@ impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
                 "SENTENCE",
                 "the sentence to send (words joined by spaces); asked for when missing",
             )
-            .flag("host", "HOST", "localhost", "server name or address")
-            .flag("port", "PORT", port, "server port")
+            .host_port(Side::Client, "localhost", port)
             .flag(
                 "timeout",
                 "DURATION",
@@ -257,19 +254,11 @@ impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
     fn from_matches(m: &Matches) -> Result<Self> {
         Ok(ClientArgs {
             sentence: m.get("SENTENCE").map(str::to_string),
-            host: m.value("host").to_string(),
-            port: m.number("port", 1, u16::MAX)?,
+            server: Endpoint::from_matches(m, Side::Client)?,
             timeout: m.timeout("timeout")?,
             count: if RTT { m.number("count", 1, MAX_COUNT)? } else { 1 },
         })
     }
-}
-
-/// The command line of an uppercase server: `--host` and `--port`.
-pub fn server_command(name: &'static str, about: &'static str, port: &'static str) -> Command {
-    Command::new(name, about)
-        .flag("host", "HOST", "0.0.0.0", "address to listen on (:: for IPv6)")
-        .flag("port", "PORT", port, "port to listen on (0 = any free port)")
 }
 
 /// Uppercases a whole message (one datagram); the flag says whether it was

@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
-    let stream = connect(&args.host, args.port, args.timeout)?;
+    let stream = connect(&args.server.host, args.server.port, args.timeout)?;
     let reply = exchange(stream, &sentence)?;
     crate::outln!("From server: {}", printable(&reply));
     Ok(())

@@ -28,7 +28,7 @@
 //! | `close()` | the stream is dropped after the client's FIN | the server waits for the client to finish instead of cutting it off after 1,024 bytes |
 
 use super::{uppercase, StreamUpper};
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::clock::secs_text;
 use crate::error::{describe, is_timeout, Error, Result};
 use crate::output::{preview, Log};
@@ -176,28 +176,23 @@ pub fn handle(
 /// The command line of `tcp-upper-server`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on.
-    pub host: String,
-    /// Port to listen on (0 = any free port).
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
     /// Idle timeout, deadline and connection cap.
     pub options: TcpOptions,
 }
 
 impl cli::Args for Args {
     fn command() -> Command {
-        TcpOptions::flags(super::server_command(
-            "tcp-upper-server",
-            "TCP server that answers what each connection sends in capitals",
-            "12000",
-        ))
-        .example("tcp-upper-server --port 12000 --max-clients 50")
+        let about = "TCP server that answers what each connection sends in capitals";
+        let command = Command::new("tcp-upper-server", about);
+        TcpOptions::flags(command.host_port(Side::Server, "0.0.0.0", "12000"))
+            .example("tcp-upper-server --port 12000 --max-clients 50")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
         Ok(Args {
-            host: m.value("host").to_string(),
-            port: m.number("port", 0, u16::MAX)?,
+            listen: Endpoint::from_matches(m, Side::Server)?,
             options: TcpOptions::from_matches(m, Log::stdout())?,
         })
     }
@@ -209,7 +204,7 @@ impl cli::Args for Args {
 ///
 /// The port cannot be bound.
 pub fn run(args: Args) -> Result<()> {
-    let listener = crate::net::bind_tcp(&args.host, args.port)?;
+    let listener = crate::net::bind_tcp(&args.listen.host, args.listen.port)?;
     crate::net::announce("tcp-upper-server", crate::net::local_addr_of(listener.local_addr())?);
     serve(listener, args.options)
 }

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> Result<()> {
         Some(sentence) => sentence,
         None => return Ok(()),
     };
-    let (socket, server) = crate::net::udp_client_socket(&args.host, args.port)?;
+    let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
     // Hardening: a receive timeout, so a lost datagram cannot hang us.
     let mut waiter = Waiter::new(&socket, args.timeout)?;
     let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;

@@ -18,7 +18,7 @@
 //! | `sendto(reply, clientAddress)` | [`UdpSocket::send_to`] in [`serve`] | a reply too big for one datagram becomes a short error datagram |
 
 use super::uppercase;
-use crate::cli::{self, Command, Matches};
+use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::Result;
 use crate::net::{MAX_DATAGRAM, MAX_UDP_PAYLOAD};
 use crate::output::{preview, Log};
@@ -73,24 +73,19 @@ pub fn answer(message: &[u8], client: SocketAddr, log: &Log) -> Vec<u8> {
 /// The command line of `udp-upper-server`.
 #[derive(Debug, Clone)]
 pub struct Args {
-    /// Address to listen on.
-    pub host: String,
-    /// Port to listen on (0 = any free port).
-    pub port: u16,
+    /// Where to listen (`--host`, `--port`; port 0 = any free port).
+    pub listen: Endpoint,
 }
 
 impl cli::Args for Args {
     fn command() -> Command {
-        super::server_command(
-            "udp-upper-server",
-            "UDP server that answers each datagram in capitals",
-            "25000",
-        )
-        .example("udp-upper-server --host 127.0.0.1 --port 25000")
+        Command::new("udp-upper-server", "UDP server that answers each datagram in capitals")
+            .host_port(Side::Server, "0.0.0.0", "25000")
+            .example("udp-upper-server --host 127.0.0.1 --port 25000")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        Ok(Args { host: m.value("host").to_string(), port: m.number("port", 0, u16::MAX)? })
+        Ok(Args { listen: Endpoint::from_matches(m, Side::Server)? })
     }
 }
 
@@ -100,7 +95,7 @@ impl cli::Args for Args {
 ///
 /// The port cannot be bound (in use, or an address this machine lacks).
 pub fn run(args: Args) -> Result<()> {
-    let socket = crate::net::bind_udp(&args.host, args.port)?;
+    let socket = crate::net::bind_udp(&args.listen.host, args.listen.port)?;
     crate::net::announce("udp-upper-server", crate::net::local_addr_of(socket.local_addr())?);
     serve(socket, Log::stdout())
 }

@@ -204,6 +204,19 @@ fn describe(bin: &str, args: &[impl AsRef<str>]) -> String {
     text
 }
 
+/// Runs `bin ARGS... VALUE` for every case and value and expects a usage
+/// error each time: exit 2 (a panic exits 101), an `error:` and a `usage:` line.
+/// tests/cli.rs feeds every number the values no number takes; the tables
+/// given here add the values that one argument's own range refuses.
+pub fn expect_usage_errors(cases: &[(&str, &[&str], &[&str])]) {
+    for (bin, args, values) in cases {
+        for value in values.iter() {
+            let run = Client::new(bin).args(args).args(&[value]).run();
+            run.expect_code(2).expect_err("error: ").expect_err("usage: ");
+        }
+    }
+}
+
 /// A client run: binary, arguments, stdin, working directory and time limit.
 pub struct Client {
     bin: String,
