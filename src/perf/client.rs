@@ -482,20 +482,23 @@ impl Report {
     ///
     /// `no echo from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        let n = &self.n;
-        let (why, hint) = if self.total().received > 0 {
+        if self.total().received > 0 {
             return Ok(());
-        } else if n.refused > 0 {
-            ("ICMP port unreachable".into(), format!("start perf-server on port {port}"))
-        } else if n.late_or_duplicate > 0 {
-            (format!("{} late echoes", n.late_or_duplicate), "try a longer --timeout".into())
-        } else if n.foreign > 0 {
-            let why = format!("{} datagrams that are no echo of ours", n.foreign);
-            (why, "is that an echo server?".into())
+        }
+        let what = format!("no echo from {}", self.server);
+        Err(if self.n.refused > 0 {
+            Error::failed(what, "ICMP port unreachable")
+                .hint(format!("start perf-server on port {port}"))
+        } else if self.n.late_or_duplicate > 0 {
+            Error::failed(what, format!("{} late echoes", self.n.late_or_duplicate))
+                .hint("try a longer --timeout")
+        } else if self.n.foreign > 0 {
+            Error::failed(what, format!("{} datagrams that are no echo of ours", self.n.foreign))
+                .hint("is that an echo server?")
         } else {
-            ("nothing came back".into(), format!("is perf-server running on port {port}?"))
-        };
-        Err(Error::failed(format!("no echo from {}", self.server), why).hint(hint))
+            Error::failed(what, "nothing came back")
+                .hint(format!("is perf-server running on port {port}?"))
+        })
     }
 
     fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {
