@@ -133,13 +133,14 @@ impl Summary {
 ///
 /// ```
 /// use socket_labs::stats::Jitter;
-/// let mut j = Jitter::new();
+/// let mut j = Jitter::default();
 /// j.update(10.0);
 /// j.update(10.0);
 /// assert_eq!(j.value(), 0.0);
 /// j.update(26.0);               // one jump of 16 ms
 /// assert_eq!(j.value(), 1.0);   // moves 1/16 of the way
 /// ```
+/// `Jitter::default()` has seen nothing yet (jitter 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Jitter {
     last: Option<f64>,
@@ -149,11 +150,6 @@ pub struct Jitter {
 }
 
 impl Jitter {
-    /// An estimator that has seen nothing yet (jitter 0).
-    pub fn new() -> Jitter {
-        Jitter::default()
-    }
-
     /// Feeds the transit time (or RTT) of the next packet, in any unit.
     pub fn update(&mut self, transit: f64) {
         if let Some(last) = self.last {
@@ -216,7 +212,7 @@ mod tests {
 
     #[test]
     fn jitter_follows_rfc3550_recurrence() {
-        let mut j = Jitter::new();
+        let mut j = Jitter::default();
         let transits: [f64; 5] = [5.0, 7.0, 4.0, 4.0, 10.0];
         let mut expected = 0.0f64;
         for pair in transits.windows(2) {

@@ -112,7 +112,7 @@ use std::time::{Duration, Instant};
 pub fn measure(
     socket: &UdpSocket,
     server: SocketAddr,
-    o: &Options,
+    o: &Args,
     on_row: &mut dyn FnMut(&Row),
 ) -> Result<Report> {
     // Hardening: connect, so only the server's datagrams reach us and ICMP errors do too.
@@ -122,11 +122,11 @@ pub fn measure(
     let tick = socket.set_read_timeout(Some(TICK.min(o.timeout)));
     tick.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
     // Each datagram: its sequence number cut to `tag` bytes, then a filler drawn once.
-    let (tag, mask) = (tag_len(o.size), tag_mask(o.size));
+    let (tag, mask) = (o.size.min(8), tag_mask(o.size));
     let mut payload = Rng::from_time().upper_alnum(o.size);
     // Room for one echo, plus one byte to notice a datagram that is too long.
     let mut reply = vec![0u8; o.size + 1];
-    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::new());
+    let (mut ledger, mut jitter) = (Ledger::new(o.timeout), Jitter::default());
     let mut n = Counts::default();
     let start = Instant::now();
     let second = |k: u64| start + Duration::from_secs(k);
@@ -167,16 +167,13 @@ pub fn measure(
         match got {
             // An echo of ours: SIZE bytes, the filler unchanged; its tag says which datagram.
             Ok(len) if len == o.size && reply[tag..len] == payload[tag..] => {
-                let mut number = [0u8; 8];
-                number[8 - tag..].copy_from_slice(&reply[..tag]);
+                let number = reply[..tag].iter().fold(0, |n, &b| n << 8 | u64::from(b));
                 // Position in the window; the subtraction wraps as the cut numbers do.
-                let offset = u64::from_be_bytes(number).wrapping_sub(ledger.oldest()) & mask;
+                let offset = number.wrapping_sub(ledger.oldest()) & mask;
                 // An offset past the window is a datagram settled and forgotten already.
-                let in_window = offset < ledger.unsettled();
-                let echo = if in_window {
-                    ledger.echo(ledger.oldest() + offset, at)
-                } else {
-                    Echo::Forgotten
+                let echo = match offset < ledger.unsettled() {
+                    true => ledger.echo(ledger.oldest() + offset, at),
+                    false => Echo::Forgotten,
                 };
                 match echo {
                     Echo::InTime(rtt) => {
@@ -203,8 +200,7 @@ pub fn measure(
     row.span = end.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
-    let (options, jitter_ms) = (o.clone(), jitter.whole_run());
-    Ok(Report { server, options, rows, n, jitter_ms })
+    Ok(Report { server, args: o.clone(), rows, n, jitter_ms: jitter.whole_run() })
 }
 
 /// The binary: [`run_with`], then the verdict. With `--csv` the rows alone
@@ -230,7 +226,7 @@ pub fn run(args: Args) -> Result<()> {
 ///
 /// Setup failures, a failed send or receive, or graphs that cannot be written.
 pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<Report> {
-    let (o, csv) = (&args.options, args.csv);
+    let (o, csv) = (args, args.csv);
     std::fs::create_dir_all(&args.out_dir) // fail now rather than after the run
         .map_err(|e| Error::io(format!("cannot create {}", args.out_dir.display()), &e))?;
     let (socket, server) = net::udp_client_socket(&args.server.host, args.server.port)?;
@@ -254,22 +250,11 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
     written.map(|_| report)
 }
 
-/// `perf-client`'s command line.
+/// `perf-client`'s command line: where to, what a run does, where its output goes.
 #[derive(Debug, Clone)]
 pub struct Args {
     /// The server (`--host`, `--port`).
     pub server: Endpoint,
-    /// DURATION, SIZE, `--window`, `--timeout`.
-    pub options: Options,
-    /// Where the two graphs go.
-    pub out_dir: PathBuf,
-    /// Rows as CSV on stdout.
-    pub csv: bool,
-}
-
-/// What a run does.
-#[derive(Debug, Clone)]
-pub struct Options {
     /// Seconds to send for, 1 to [`MAX_DURATION`] (one row each).
     pub duration: u64,
     /// Bytes per datagram, 1 to 65,507.
@@ -278,6 +263,10 @@ pub struct Options {
     pub window: usize,
     /// How long an echo may take before its datagram is lost.
     pub timeout: Duration,
+    /// Where the two graphs go.
+    pub out_dir: PathBuf,
+    /// Rows as CSV on stdout.
+    pub csv: bool,
 }
 
 /// The longest run, in seconds.
@@ -311,37 +300,31 @@ impl cli::Args for Args {
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
-        let options = Options {
+        let a = Args {
             duration: m.number("DURATION", 1, MAX_DURATION)?,
             size: m.number("SIZE", 1, net::MAX_UDP_PAYLOAD)?,
             window: m.number("window", 1, MAX_WINDOW)?,
             timeout: m.timeout("timeout")?,
-        };
-        let (w, s) = (options.window, options.size);
-        if w as u64 - 1 > tag_mask(s) {
-            let values = tag_mask(s) + 1; // only SIZE 1 gets here (256 values)
-            return Err(m.bad(format!(
-                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {values} apart"
-            )));
-        }
-        Ok(Args {
             server: Endpoint::from_matches(m, Side::Client)?,
-            options,
             out_dir: PathBuf::from(m.value("out-dir")),
             csv: m.is_set("csv"),
-        })
+        };
+        let (w, s, values) = (a.window, a.size, tag_mask(a.size).saturating_add(1));
+        if w as u64 > values {
+            // Only SIZE 1 gets here (256 values).
+            let why = format!(
+                "--window {w} is too large for SIZE {s}: {s} byte(s) tell only {values} apart"
+            );
+            return Err(m.bad(why));
+        }
+        Ok(a)
     }
 }
 
-/// How many leading payload bytes carry the sequence number.
-fn tag_len(size: usize) -> usize {
-    size.min(8)
-}
-
-/// The bits of a sequence number that a payload of `size` bytes carries: a
-/// number is cut to `seq & tag_mask(size)`.
+/// The bits of a sequence number that a payload of `size` bytes carries (its
+/// first `min(size, 8)` bytes): a number is cut to `seq & tag_mask(size)`.
 fn tag_mask(size: usize) -> u64 {
-    u64::MAX >> (64 - 8 * tag_len(size))
+    u64::MAX >> (64 - 8 * size.min(8))
 }
 
 /// One second of the run.
@@ -427,8 +410,8 @@ pub struct Counts {
 pub struct Report {
     /// Where the datagrams went.
     pub server: SocketAddr,
-    /// The options of the run.
-    pub options: Options,
+    /// The command line of the run.
+    pub args: Args,
     /// One row per second.
     pub rows: Vec<Row>,
     /// What did not count.
@@ -476,7 +459,7 @@ impl Report {
 
     /// The closing lines, each under 100 columns.
     pub fn summary(&self) -> Vec<String> {
-        let (o, t) = (&self.options, self.total());
+        let (o, t) = (&self.args, self.total());
         let (sent, lost, secs, kbps) = (t.sent, t.lost, t.span.as_secs_f64(), t.goodput_kbps());
         let delay = t.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4} ms"));
         vec![
@@ -519,7 +502,7 @@ impl Report {
     }
 
     fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {
-        let o = &self.options;
+        let o = &self.args;
         let title =
             format!("{what} to {} ({}-byte payloads, window {})", self.server, o.size, o.window);
         let mut chart = Chart::new(&title, "time (s)", &format!("{what} ({unit})"))

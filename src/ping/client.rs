@@ -119,8 +119,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The original's flow: a sender thread and a receiver (this thread), until
-/// every message is settled. `say` prints one line; `plot` keeps each RTT
-/// for [`Report::chart`].
+/// every message is settled. `say` prints one line; with `--plot` the report
+/// keeps each RTT for [`Report::chart`].
 ///
 /// # Errors
 ///
@@ -128,11 +128,10 @@ use std::time::{Duration, Instant};
 pub fn ping(
     socket: &UdpSocket,
     server: SocketAddr,
-    o: &Options,
-    plot: bool,
+    o: &Args,
     say: &(dyn Fn(Arguments) + Sync),
 ) -> Result<Report> {
-    let payloads = Payloads::new(o.size, &mut Rng::from_time());
+    let payloads = &Payloads::new(o.size, &mut Rng::from_time());
     let (every, timeout) = (clock::secs_text(o.interval), clock::secs_text(o.timeout));
     let what =
         format!("{} messages of {} bytes, every {every}, timeout {timeout}", o.count, o.size);
@@ -149,11 +148,10 @@ pub fn ping(
         let _ = credit_tx.send(());
     }
     let start = Instant::now();
-    let rtts = plot.then(|| vec![None; o.count as usize]);
+    let rtts = o.plot.is_some().then(|| vec![None; o.count as usize]);
     let (n, rtt, timeout) = (Counts::default(), Running::default(), o.timeout);
     let mut report = Report { server, timeout, elapsed: Duration::ZERO, n, rtt, rtts };
     let mut ledger = Ledger::new(timeout);
-    let payloads = &payloads;
     std::thread::scope(|scope| {
         // The sender thread.
         scope.spawn(move || {
@@ -242,13 +240,11 @@ pub fn run_with(args: &Args, say: &(dyn Fn(Arguments) + Sync)) -> Result<Report>
     // Hardening: the chart's temporary file first, so a bad folder fails before the run.
     let part = args.plot.as_deref().map(PartFile::create).transpose()?;
     let (socket, server) = net::udp_client_socket(&args.server.host, args.server.port)?;
-    let report = ping(&socket, server, &args.options, part.is_some(), say)?;
-    let plotted = match (part, &args.plot) {
-        (Some(part), Some(path)) => report.chart().save(part, path).map(|()| {
-            say(format_args!("RTT chart written to {}", path.display()));
-        }),
-        _ => Ok(()),
-    };
+    let report = ping(&socket, server, args, say)?;
+    let plotted = part.zip(args.plot.as_ref()).map_or(Ok(()), |(part, path)| {
+        let saved = report.chart().save(part, path);
+        saved.map(|()| say(format_args!("RTT chart written to {}", path.display())))
+    });
     for line in report.notes().iter().chain(&report.statistics()) {
         say(format_args!("{line}"));
     }
@@ -262,9 +258,11 @@ pub const MAX_PLOT: u64 = 100_000;
 /// At most this many messages unsettled at once; memory is O(WINDOW).
 pub const WINDOW: usize = 65_536;
 
-/// What one run does.
+/// `ping-client`'s command line: where to, and what one run does.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct Args {
+    /// The server (`--host`, `--port`).
+    pub server: Endpoint,
     /// Messages to send, 1 to [`MAX_COUNT`].
     pub count: u64,
     /// From the start of one message to the next.
@@ -273,15 +271,6 @@ pub struct Options {
     pub size: usize,
     /// How long an echo may take before its message is lost.
     pub timeout: Duration,
-}
-
-/// `ping-client`'s command line.
-#[derive(Debug, Clone)]
-pub struct Args {
-    /// The server (`--host`, `--port`).
-    pub server: Endpoint,
-    /// COUNT, INTERVAL, SIZE and `--timeout`.
-    pub options: Options,
     /// `--plot FILE.svg`.
     pub plot: Option<PathBuf>,
 }
@@ -307,26 +296,26 @@ impl cli::Args for Args {
 
     fn from_matches(m: &Matches) -> Result<Args> {
         let pick = |flag, positional| m.get(flag).map_or(positional, |_| flag);
-        let o = Options {
+        let a = Args {
             count: m.number(pick("count", "COUNT"), 1, MAX_COUNT)?,
             interval: m.seconds(pick("interval", "INTERVAL"))?,
             size: m.number(pick("size", "SIZE"), 1, net::MAX_UDP_PAYLOAD)?,
             timeout: m.timeout("timeout")?,
+            plot: m.get("plot").map(PathBuf::from),
+            server: Endpoint::from_matches(m, Side::Client)?,
         };
-        let plot = m.get("plot").map(PathBuf::from);
-        let svg = |p: &PathBuf| p.extension() == Some("svg".as_ref());
-        let needed = (1..6).find(|&s| Payloads::distinct(s) >= o.count);
-        let (count, size, distinct) = (o.count, o.size, Payloads::distinct(o.size));
-        let why = if size < needed.unwrap_or(6) {
+        // 36^6 is more than MAX_COUNT: SIZE 6 always has enough payloads.
+        let needed = (1..6).find(|&s| Payloads::distinct(s) >= a.count).unwrap_or(6);
+        let (count, size, distinct) = (a.count, a.size, Payloads::distinct(a.size));
+        let why = if size < needed {
             format!("COUNT {count} is more than the {distinct} distinct payloads of SIZE {size}")
-                + &format!(": use SIZE {} or more", needed.unwrap_or(6))
-        } else if !plot.iter().all(svg) {
+                + &format!(": use SIZE {needed} or more")
+        } else if a.plot.iter().any(|p| p.extension() != Some("svg".as_ref())) {
             "--plot writes SVG: name a .svg file".to_string()
-        } else if plot.is_some() && count > MAX_PLOT {
+        } else if a.plot.is_some() && count > MAX_PLOT {
             format!("--plot draws at most {MAX_PLOT} messages")
         } else {
-            let server = Endpoint::from_matches(m, Side::Client)?;
-            return Ok(Args { server, options: o, plot });
+            return Ok(a);
         };
         Err(m.bad(why))
     }

@@ -43,11 +43,13 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
     }
     let emulator = bound.start(link_log.clone())?;
 
-    let options = ping::client::Options {
+    let options = ping::client::Args {
+        server: crate::cli::Endpoint { host: "127.0.0.1".into(), port: 0 },
         count: 5,
         interval: Duration::from_millis(50),
         size: 3,
         timeout: Duration::from_secs(1),
+        plot: None,
     };
     let client_log = Log::prefixed("    [client] ");
     let ping = |port: u16, log: &Log| {
@@ -55,7 +57,7 @@ fn ping_through_a_slow_link(context: &Context) -> Result<()> {
             "cargo run --bin ping-client -- --host 127.0.0.1 --port {port} 5 0.05"
         ));
         let (socket, to) = net::udp_client_socket("127.0.0.1", port)?;
-        ping::client::ping(&socket, to, &options, false, &|l| log.line(l))
+        ping::client::ping(&socket, to, &options, &|l| log.line(l))
     };
     let direct = ping(server_addr.port(), &Log::quiet())?;
     for line in direct.statistics() {
