@@ -14,15 +14,19 @@
 /// use socket_labs::stats::Running;
 /// let mut r = Running::default();
 /// for x in [1.0, 2.0, 3.0, 4.0, 5.0] { r.add(x); }
-/// assert_eq!((r.count(), r.min(), r.mean(), r.max()), (5, 1.0, 3.0, 5.0));
+/// assert_eq!((r.count, r.min, r.mean, r.max), (5, 1.0, 3.0, 5.0));
 /// assert!((r.mdev() - 2f64.sqrt()).abs() < 1e-12);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Running {
-    count: u64,
-    min: f64,
-    max: f64,
-    mean: f64,
+    /// How many samples (0: every figure below is 0).
+    pub count: u64,
+    /// The smallest sample.
+    pub min: f64,
+    /// The largest sample.
+    pub max: f64,
+    /// The arithmetic mean.
+    pub mean: f64,
     /// Sum of squared deviations from the mean so far.
     m2: f64,
 }
@@ -37,26 +41,6 @@ impl Running {
         let delta = x - self.mean;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (x - self.mean);
-    }
-
-    /// How many samples (0: every figure below is 0).
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// The smallest sample.
-    pub fn min(&self) -> f64 {
-        self.min
-    }
-
-    /// The largest sample.
-    pub fn max(&self) -> f64 {
-        self.max
-    }
-
-    /// The arithmetic mean.
-    pub fn mean(&self) -> f64 {
-        self.mean
     }
 
     /// iputils' mdev: the population standard deviation.

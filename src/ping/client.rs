@@ -503,7 +503,7 @@ impl Report {
         let lost = format!("{:.4}", (n.sent - n.received) as f64 * 100.0 / n.sent.max(1) as f64);
         let loss = lost.trim_end_matches('0').trim_end_matches('.');
         let time = self.elapsed.as_millis();
-        let (min, avg, max, mdev) = (r.min(), r.mean(), r.max(), r.mdev());
+        let (min, avg, max, mdev) = (r.min, r.mean, r.max, r.mdev());
         let mut lines = vec![
             format!("--- {} ping statistics ---", self.server),
             format!("{} sent, {} received, {loss}% loss, time {time} ms", n.sent, n.received),
