@@ -93,7 +93,7 @@
 
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
-use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
+use crate::ping::{icmp_note, is_icmp_refusal, Counts, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
@@ -150,6 +150,7 @@ pub fn measure(
             let seq = ledger.sent(Instant::now());
             payload[..tag].copy_from_slice(&seq.to_be_bytes()[8 - tag..]);
             row.sent += 1;
+            n.sent += 1;
             for _ in 0..2 {
                 match socket.send(&payload) {
                     // An ICMP error about an earlier datagram is reported (and cleared) by
@@ -178,6 +179,7 @@ pub fn measure(
                 match echo {
                     Echo::InTime(rtt) => {
                         row.received += 1;
+                        n.received += 1;
                         row.bytes += len as u64;
                         row.rtt_total += rtt;
                         jitter.update(clock::ms(rtt));
@@ -185,12 +187,13 @@ pub fn measure(
                     // Late, and it settles the datagram: lost (the arrival time decides).
                     Echo::Late(_, true) => {
                         row.lost += 1;
-                        n.late_or_duplicate += 1;
+                        n.late += 1;
                     }
-                    _ => n.late_or_duplicate += 1,
+                    Echo::Late(..) | Echo::Forgotten => n.late += 1,
+                    Echo::Duplicate => n.duplicates += 1,
                 }
             }
-            Ok(_) => n.foreign += 1,
+            Ok(_) => n.malformed += 1,
             Err(e) if is_timeout(&e) => {}
             Err(e) if is_icmp_refusal(&e) => n.refused += 1,
             Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
@@ -394,17 +397,6 @@ fn columns([a, b, c, d]: [String; 4], [e, f, g]: [String; 3], jitter: String) ->
     format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
 }
 
-/// What came back that did not count, and ICMP notices.
-#[derive(Debug, Clone, Default)]
-pub struct Counts {
-    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
-    pub late_or_duplicate: u64,
-    /// Datagrams of the wrong size or content (not an echo of ours).
-    pub foreign: u64,
-    /// ICMP port-unreachable notices.
-    pub refused: u64,
-}
-
 /// The outcome of a run.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -445,13 +437,14 @@ impl Report {
     /// Lines about datagrams that did not count (only those that apply).
     pub fn notes(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        if self.n.late_or_duplicate > 0 {
-            lines.push(format!("late or duplicate echoes ignored: {}", self.n.late_or_duplicate));
+        let n = &self.n;
+        if n.late + n.duplicates > 0 {
+            lines.push(format!("late or duplicate echoes ignored: {}", n.late + n.duplicates));
         }
-        if self.n.foreign > 0 {
-            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.n.foreign));
+        if n.malformed > 0 {
+            lines.push(format!("datagrams that were no echo of ours ignored: {}", n.malformed));
         }
-        if self.n.refused > 0 || self.total().received == 0 {
+        if n.refused > 0 || n.received == 0 {
             lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
         }
         lines
@@ -482,23 +475,13 @@ impl Report {
     ///
     /// `no echo from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        if self.total().received > 0 {
-            return Ok(());
-        }
-        let what = format!("no echo from {}", self.server);
-        Err(if self.n.refused > 0 {
-            Error::failed(what, "ICMP port unreachable")
-                .hint(format!("start perf-server on port {port}"))
-        } else if self.n.late_or_duplicate > 0 {
-            Error::failed(what, format!("{} late echoes", self.n.late_or_duplicate))
-                .hint("try a longer --timeout")
-        } else if self.n.foreign > 0 {
-            Error::failed(what, format!("{} datagrams that are no echo of ours", self.n.foreign))
-                .hint("is that an echo server?")
-        } else {
-            Error::failed(what, "nothing came back")
-                .hint(format!("is perf-server running on port {port}?"))
-        })
+        let n = &self.n;
+        let arrived = [
+            (n.late + n.duplicates, "late echoes", "try a longer --timeout"),
+            (n.malformed, "datagrams that are no echo of ours", "is that an echo server?"),
+        ];
+        let head = format!("no echo from {}", self.server);
+        n.verdict(head, ("perf-server", port), &arrived, "nothing came back".to_string())
     }
 
     fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {

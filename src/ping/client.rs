@@ -103,7 +103,7 @@
 //!   messages may be unsettled ([`WINDOW`]); the sender then waits for the
 //!   oldest to be settled, as `ping -f` waits for replies.
 
-use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
+use super::{icmp_note, is_icmp_refusal, Counts, Echo, Ledger, HISTORY, TICK};
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
@@ -184,25 +184,52 @@ pub fn ping(
             for sent_at in sent_rx.try_iter() {
                 ledger.sent(sent_at);
             }
-            match got {
-                Ok((_, from)) if from != server => {
-                    report.n.foreign += 1;
+            // An echo from the server: which message (numbered from 1 on screen), and its fate.
+            let (len, from) = got.as_ref().map_or((0, server), |&pair| pair);
+            let (n, payload) = (&mut report.n, &buf[..len]);
+            let number = payloads.number(payload).filter(|_| got.is_ok() && from == server);
+            let echo = number.filter(|&i| i < ledger.count()).map(|i| (i + 1, ledger.echo(i, at)));
+            match (got, echo) {
+                (Ok((_, from)), _) if from != server => {
+                    n.foreign += 1;
                     say(format_args!("ignored a datagram from {from}: not the server"));
                 }
-                Ok((len, _)) => {
-                    match payloads.number(&buf[..len]).filter(|&i| i < ledger.count()) {
-                        Some(i) => report.tally(i, ledger.echo(i, at), &buf[..len], say),
-                        None => {
-                            report.n.malformed += 1;
-                            let p = preview(&buf[..len], 32);
-                            say(format_args!("ignored a reply that matches no message: {p}"));
-                        }
-                    }
+                (Ok(_), None) => {
+                    n.malformed += 1;
+                    let p = preview(payload, 32);
+                    say(format_args!("ignored a reply that matches no message: {p}"));
                 }
-                Err(e) if is_timeout(&e) => {}
+                (_, Some((m, Echo::InTime(rtt)))) => {
+                    let ms = clock::ms(rtt);
+                    n.received += 1;
+                    report.rtt.add(ms);
+                    if let Some(rtts) = report.rtts.as_mut() {
+                        rtts[m as usize - 1] = Some(ms);
+                    }
+                    say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
+                }
+                (_, Some((m, Echo::Duplicate))) => {
+                    n.duplicates += 1;
+                    say(format_args!("message {m} duplicate (ignored)"));
+                }
+                (_, Some((m, Echo::Late(rtt, settles)))) => {
+                    if settles {
+                        say(format_args!("message {m} lost"));
+                    }
+                    n.late += 1;
+                    let (ms, t) = (clock::ms(rtt), clock::secs_text(o.timeout));
+                    say(format_args!(
+                        "message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"
+                    ));
+                }
+                (_, Some((m, Echo::Forgotten))) => {
+                    n.late += 1; // forgotten long ago: late, whatever it was
+                    say(format_args!("message {m} late: older than {HISTORY} messages"));
+                }
+                (Err(e), _) if is_timeout(&e) => {}
                 // Windows: an unconnected socket hears of an ICMP port unreachable this way.
-                Err(e) if is_icmp_refusal(&e) => report.n.refused += 1,
-                Err(e) => return Err(Error::io("cannot receive", &e)),
+                (Err(e), _) if is_icmp_refusal(&e) => n.refused += 1,
+                (Err(e), _) => return Err(Error::io("cannot receive", &e)),
             }
             let settled = ledger.oldest();
             ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
@@ -420,25 +447,6 @@ fn inverse(a: u64, m: u64) -> u64 {
     t.rem_euclid(i128::from(m)) as u64
 }
 
-/// What came back, message by message, counted.
-#[derive(Debug, Clone, Default)]
-pub struct Counts {
-    /// Messages sent.
-    pub sent: u64,
-    /// Echoes in time (each message counted once).
-    pub received: u64,
-    /// Echoes after their timeout (the message stays lost).
-    pub late: u64,
-    /// Second and later echoes of a message.
-    pub duplicates: u64,
-    /// Datagrams from another address than the server's.
-    pub foreign: u64,
-    /// Datagrams from the server that are no echo of this run.
-    pub malformed: u64,
-    /// ICMP port-unreachable notices (Windows reports them on this socket).
-    pub refused: u64,
-}
-
 /// The outcome of a run: counts, never one entry per message (except the
 /// RTTs kept for `--plot`).
 #[derive(Debug, Clone)]
@@ -458,38 +466,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Books what the echo of message `i` (from 0) turned out to be, and says so.
-    fn tally(&mut self, i: u64, echo: Echo, payload: &[u8], say: &dyn Fn(Arguments)) {
-        let m = i + 1; // messages are numbered from 1 on screen
-        match echo {
-            Echo::InTime(rtt) => {
-                let ms = clock::ms(rtt);
-                self.n.received += 1;
-                self.rtt.add(ms);
-                if let Some(slot) = self.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
-                    *slot = Some(ms);
-                }
-                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
-            }
-            Echo::Duplicate => {
-                self.n.duplicates += 1;
-                say(format_args!("message {m} duplicate (ignored)"));
-            }
-            Echo::Late(rtt, settles) => {
-                if settles {
-                    say(format_args!("message {m} lost"));
-                }
-                self.n.late += 1;
-                let (ms, t) = (clock::ms(rtt), clock::secs_text(self.timeout));
-                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
-            }
-            Echo::Forgotten => {
-                self.n.late += 1; // forgotten long ago: late, whatever it was
-                say(format_args!("message {m} late: older than {HISTORY} messages"));
-            }
-        }
-    }
-
     /// The closing lines, as iputils `ping` prints them (the rtt line only
     /// when something came back):
     ///
@@ -543,24 +519,14 @@ impl Report {
     /// `no reply from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
         let n = &self.n;
-        let (why, hint) = if n.received > 0 {
-            return Ok(());
-        } else if n.refused > 0 {
-            ("ICMP port unreachable".into(), format!("start ping-server on port {port}"))
-        } else if n.late > 0 {
-            (format!("{} late replies", n.late), "try a longer --timeout".into())
-        } else if n.foreign > 0 {
-            let why = format!("{} replies from another address", n.foreign);
-            (why, "use the address the server answers from".into())
-        } else if n.malformed > 0 {
-            let why = format!("{} replies that match no message", n.malformed);
-            (why, "is that an echo server?".into())
-        } else {
-            let t = clock::secs_text(self.timeout);
-            let hint = format!("is ping-server running on port {port}?");
-            (format!("nothing within {t}"), hint)
-        };
-        Err(Error::failed(format!("no reply from {}", self.server), why).hint(hint))
+        let arrived = [
+            (n.late, "late replies", "try a longer --timeout"),
+            (n.foreign, "replies from another address", "use the address the server answers from"),
+            (n.malformed, "replies that match no message", "is that an echo server?"),
+        ];
+        let head = format!("no reply from {}", self.server);
+        let nothing = format!("nothing within {}", clock::secs_text(self.timeout));
+        n.verdict(head, ("ping-server", port), &arrived, nothing)
     }
 
     /// The RTT of each message as a line chart (lost ones, late included,

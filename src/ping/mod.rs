@@ -19,6 +19,7 @@
 pub mod client;
 pub mod server;
 
+use crate::error::{Error, Result};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -144,6 +145,54 @@ impl Ledger {
                 Echo::Late(rtt, fate == Fate::Waiting)
             }
         }
+    }
+}
+
+/// What came back, message by message, counted: the report of both echo clients.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Messages sent.
+    pub sent: u64,
+    /// Echoes in time (each message counted once).
+    pub received: u64,
+    /// Echoes after their timeout (the message stays lost).
+    pub late: u64,
+    /// Second and later echoes of a message.
+    pub duplicates: u64,
+    /// Datagrams from another address than the server's.
+    pub foreign: u64,
+    /// Datagrams from the server that are no echo of this run.
+    pub malformed: u64,
+    /// ICMP port-unreachable notices (Windows reports them on this socket).
+    pub refused: u64,
+}
+
+impl Counts {
+    /// `Ok` when an echo came back in time; else the error `head` saying what
+    /// did arrive (an ICMP notice, or the first `(count, what, hint)` of `arrived`
+    /// with a count),
+    /// asking "is SERVER running?" only when nothing did.
+    ///
+    /// # Errors
+    ///
+    /// `head` with why and a hint (exit 1).
+    pub fn verdict(
+        &self,
+        head: String,
+        (server, port): (&str, u16),
+        arrived: &[(u64, &str, &str)],
+        nothing: String,
+    ) -> Result<()> {
+        let (why, hint) = if self.received > 0 {
+            return Ok(());
+        } else if self.refused > 0 {
+            ("ICMP port unreachable".to_string(), format!("start {server} on port {port}"))
+        } else if let Some((count, what, hint)) = arrived.iter().find(|a| a.0 > 0) {
+            (format!("{count} {what}"), hint.to_string())
+        } else {
+            (nothing, format!("is {server} running on port {port}?"))
+        };
+        Err(Error::failed(head, why).hint(hint))
     }
 }
 
