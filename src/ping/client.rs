@@ -391,13 +391,10 @@ impl Payloads {
     fn write(&self, n: u64, out: &mut Vec<u8>) {
         // Two rounds of the one-to-one shuffle, the digits reversed between
         // them, so that consecutive messages differ in every character.
-        let mut x = self.shuffle(self.reversed(self.shuffle(n)));
+        let x = self.shuffle(self.reversed(self.shuffle(n)));
         out.clear();
-        out.resize(self.digits, b'A');
-        for slot in out.iter_mut().rev() {
-            *slot = ALPHABET[(x % 36) as usize];
-            x /= 36;
-        }
+        let digit = |k| ALPHABET[(x / 36u64.pow(k) % 36) as usize];
+        out.extend((0..self.digits as u32).rev().map(digit));
         out.extend_from_slice(&self.filler);
     }
 
@@ -422,13 +419,9 @@ impl Payloads {
     }
 
     /// `x` with its base-36 digits in reverse order.
-    fn reversed(&self, mut x: u64) -> u64 {
-        let mut r = 0;
-        for _ in 0..self.digits {
-            r = r * 36 + x % 36;
-            x /= 36;
-        }
-        r
+    fn reversed(&self, x: u64) -> u64 {
+        let d = self.digits as u32;
+        (0..d).map(|k| x / 36u64.pow(k) % 36 * 36u64.pow(d - 1 - k)).sum()
     }
 }
 
