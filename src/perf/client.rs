@@ -93,7 +93,7 @@
 
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
-use crate::ping::{icmp_note, is_icmp_refusal, Counts, Echo, Ledger, TICK};
+use crate::ping::{is_icmp_refusal, Counts, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
@@ -436,18 +436,12 @@ impl Report {
 
     /// Lines about datagrams that did not count (only those that apply).
     pub fn notes(&self) -> Vec<String> {
-        let mut lines = Vec::new();
         let n = &self.n;
-        if n.late + n.duplicates > 0 {
-            lines.push(format!("late or duplicate echoes ignored: {}", n.late + n.duplicates));
-        }
-        if n.malformed > 0 {
-            lines.push(format!("datagrams that were no echo of ours ignored: {}", n.malformed));
-        }
-        if n.refused > 0 || n.received == 0 {
-            lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
-        }
-        lines
+        let kinds = [
+            (n.late + n.duplicates, "late or duplicate echoes ignored", ""),
+            (n.malformed, "datagrams that were no echo of ours ignored", ""),
+        ];
+        n.notes(&kinds, true)
     }
 
     /// The closing lines, each under 100 columns.

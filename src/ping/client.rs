@@ -103,7 +103,7 @@
 //!   messages may be unsettled ([`WINDOW`]); the sender then waits for the
 //!   oldest to be settled, as `ping -f` waits for replies.
 
-use super::{icmp_note, is_icmp_refusal, Counts, Echo, Ledger, HISTORY, TICK};
+use super::{is_icmp_refusal, Counts, Echo, Ledger, HISTORY, TICK};
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
@@ -485,23 +485,15 @@ impl Report {
     /// Lines about datagrams that did not count, and about ICMP when
     /// nothing came back in time (printed before the statistics).
     pub fn notes(&self) -> Vec<String> {
-        let n = &self.n;
-        let t = clock::secs_text(self.timeout);
-        let late = format!("(after the {t} timeout; counted as lost)");
-        let mut lines: Vec<String> = [
+        let (n, t) = (&self.n, clock::secs_text(self.timeout));
+        let late = format!(" (after the {t} timeout; counted as lost)");
+        let kinds = [
             (n.late, "late replies", late.as_str()),
-            (n.duplicates, "duplicate replies", "(ignored)"),
-            (n.foreign, "replies from another address", "(ignored)"),
-            (n.malformed, "replies matching no message", "(ignored)"),
-        ]
-        .iter()
-        .filter(|(count, ..)| *count > 0)
-        .map(|(count, what, why)| format!("{what}: {count} {why}"))
-        .collect();
-        if n.received == 0 {
-            lines.push(format!("note: {}", icmp_note(n.refused, false)));
-        }
-        lines
+            (n.duplicates, "duplicate replies", " (ignored)"),
+            (n.foreign, "replies from another address", " (ignored)"),
+            (n.malformed, "replies matching no message", " (ignored)"),
+        ];
+        n.notes(&kinds, false)
     }
 
     /// `Ok` when an echo came back in time; else the error that says what

@@ -168,6 +168,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// One line `what: count why` per kind of datagram in `kinds` that did
+    /// not count, then the ICMP note when nothing came back in time (and, on
+    /// a `connected` socket, which hears of ICMP, whenever an ICMP error came).
+    pub fn notes(&self, kinds: &[(u64, &str, &str)], connected: bool) -> Vec<String> {
+        let kinds = kinds.iter().filter(|k| k.0 > 0);
+        let mut lines: Vec<String> =
+            kinds.map(|(n, what, why)| format!("{what}: {n}{why}")).collect();
+        if self.received == 0 || (connected && self.refused > 0) {
+            lines.push(format!("note: {}", icmp_note(self.refused, connected)));
+        }
+        lines
+    }
+
     /// `Ok` when an echo came back in time; else the error `head` saying what
     /// did arrive (an ICMP notice, or the first `(count, what, hint)` of `arrived`
     /// with a count),
