@@ -120,15 +120,16 @@ impl Summary {
 /// let mut j = Jitter::default();
 /// j.update(10.0);
 /// j.update(10.0);
-/// assert_eq!(j.value(), 0.0);
+/// assert_eq!(j.value, 0.0);
 /// j.update(26.0);               // one jump of 16 ms
-/// assert_eq!(j.value(), 1.0);   // moves 1/16 of the way
+/// assert_eq!(j.value, 1.0);   // moves 1/16 of the way
 /// ```
 /// `Jitter::default()` has seen nothing yet (jitter 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Jitter {
+    /// The current estimate, in the unit of the samples.
+    pub value: f64,
     last: Option<f64>,
-    jitter: f64,
     total: f64,
     differences: u64,
 }
@@ -138,16 +139,11 @@ impl Jitter {
     pub fn update(&mut self, transit: f64) {
         if let Some(last) = self.last {
             let d = (transit - last).abs();
-            self.jitter += (d - self.jitter) / 16.0;
+            self.value += (d - self.value) / 16.0;
             self.total += d;
             self.differences += 1;
         }
         self.last = Some(transit);
-    }
-
-    /// The current estimate, in the unit of the samples.
-    pub fn value(&self) -> f64 {
-        self.jitter
     }
 
     /// The mean `|D|` over every sample so far: the jitter of the whole run.
@@ -205,8 +201,8 @@ mod tests {
         for t in transits {
             j.update(t);
         }
-        assert!((j.value() - expected).abs() < 1e-12);
-        assert!(j.value() > 0.0);
+        assert!((j.value - expected).abs() < 1e-12);
+        assert!(j.value > 0.0);
         assert_eq!(j.whole_run(), (2.0 + 3.0 + 0.0 + 6.0) / 4.0);
     }
 }

@@ -135,7 +135,7 @@ pub fn measure(
         let now = Instant::now();
         // "A second has passed": print its row (the last row also waits for the stragglers).
         while row.second < o.duration && now >= second(row.second) {
-            row.jitter_ms = jitter.value();
+            row.jitter_ms = jitter.value;
             on_row(&row);
             let next = Row::new(row.second + 1);
             rows.push(std::mem::replace(&mut row, next));
@@ -199,7 +199,7 @@ pub fn measure(
             Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
         }
     };
-    row.jitter_ms = jitter.value();
+    row.jitter_ms = jitter.value;
     row.span = end.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
