@@ -88,7 +88,7 @@
 //!   buffers overflowed and the kernel dropped datagrams.
 //! * **No server**: every datagram times out; the run still ends with its
 //!   summary and graphs, and exits 1. The socket is connected, so on Linux
-//!   and Windows the ICMP port unreachable reaches it ([`icmp_note`]), unless
+//!   and Windows the ICMP port unreachable reaches it ([`icmp_note`](crate::ping::icmp_note)), unless
 //!   a firewall drops it or the host rate-limits it.
 
 use crate::cli::{self, Command, Endpoint, Matches, Side};

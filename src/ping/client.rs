@@ -90,7 +90,7 @@
 //! * **100% loss, exit 1, "is ping-server running?"**: nothing at all came
 //!   back. The server is down, on another port, or bound to an address the
 //!   client does not use. What the client hears about it depends on the OS:
-//!   see [`icmp_note`]. Firewalls drop ICMP, and hosts rate-limit it, so
+//!   see [`icmp_note`](super::icmp_note). Firewalls drop ICMP, and hosts rate-limit it, so
 //!   silence is never proof.
 //! * **"replies came from another address"**: a server bound to a wildcard
 //!   address may answer from another local address than the one you sent to;

@@ -11,7 +11,8 @@
 //! `docs/ping.md`.
 //!
 //! This module also holds the books both echo clients keep ([`Ledger`], the
-//! one timeout rule that `ping-client` and `perf-client` share), and the words
+//! one timeout rule that `ping-client` and `perf-client` share, and [`Counts`], what
+//! came back, with the notes and the verdict drawn from it), and the words
 //! every UDP client of this crate uses about ICMP ([`icmp_note`]), because what
 //! a client hears when nothing listens differs by operating system and by
 //! whether its socket is connected.
