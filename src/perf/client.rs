@@ -239,7 +239,7 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
         let (size, secs, window, t) = (o.size, o.duration, o.window, clock::secs_text(o.timeout));
         let head = format!("perf-client: {size}-byte datagrams to {server} for {secs} s");
         rows(&format!("{head}, window {window}, timeout {t}"));
-        rows(&text_header());
+        rows(TEXT_HEADER);
     }
     let report =
         measure(&socket, server, o, &mut |row| rows(&if csv { row.csv() } else { row.text() }))?;
@@ -377,25 +377,19 @@ impl Row {
         format!("{s},{kb:.3},{delay},{},{},{},{j:.6}", self.sent, self.received, self.lost)
     }
 
-    /// The row under [`text_header`] (`-` for the delay when nothing came back).
+    /// The row under [`TEXT_HEADER`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
-        let delay = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
-        let (kb, mbit) = (self.goodput_kbps(), self.goodput_kbps() * 8.0 / 1000.0);
-        let cells = [self.second.to_string(), format!("{kb:.3}"), format!("{mbit:.3}"), delay];
-        let counts = [self.sent, self.received, self.lost].map(|c| c.to_string());
-        columns(cells, counts, format!("{:.4}", self.jitter_ms))
+        let d = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
+        let (kb, j) = (self.goodput_kbps(), self.jitter_ms);
+        let (s, n, r, l, mb) =
+            (self.second, self.sent, self.received, self.lost, kb * 8.0 / 1000.0);
+        format!("{s:>6}  {kb:>12.3}  {mb:>8.3}  {d:>10}  {n:>8}  {r:>8}  {l:>6}  {j:>9.4}")
     }
 }
 
 /// The human-readable table's header; [`Row::text`] lines up under it.
-pub fn text_header() -> String {
-    let cells = ["second", "goodput_kB/s", "Mbit/s", "RTT/2_ms"].map(String::from);
-    columns(cells, ["sent", "received", "lost"].map(String::from), "jitter_ms".into())
-}
-
-fn columns([a, b, c, d]: [String; 4], [e, f, g]: [String; 3], jitter: String) -> String {
-    format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
-}
+pub const TEXT_HEADER: &str =
+    "second  goodput_kB/s    Mbit/s    RTT/2_ms      sent  received    lost  jitter_ms";
 
 /// The outcome of a run.
 #[derive(Debug, Clone)]
@@ -514,8 +508,8 @@ mod tests {
         (row.sent, row.received, row.lost, row.bytes) = (10, 8, 2, 16);
         (row.rtt_total, row.jitter_ms) = (Duration::from_micros(160), 0.001);
         assert_eq!(row.csv(), "2,0.016,0.010000,10,8,2,0.001000");
-        assert_eq!(row.text().len(), text_header().len());
-        assert!(text_header().len() <= 100);
+        assert_eq!(row.text().len(), TEXT_HEADER.len());
+        assert!(TEXT_HEADER.len() <= 100);
         let empty = Row::new(3);
         assert_eq!(
             (empty.avg_delay_ms(), empty.csv()),
