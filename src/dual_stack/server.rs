@@ -26,8 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     let port = ask_port(args.port, &mut std::io::stdin().lock(), 0)?;
     // socket(AF_INET6) + setsockopt(IPV6_V6ONLY, 0) + bind(("", port)) + listen(3): see bind().
     let listeners = bind(&args.host, port)?;
-    let addr = net::local_addr_of(listeners.main.local_addr())?;
-    net::announce("dual-stack-server", addr);
+    net::announce("dual-stack-server", net::local_addr_of(listeners.main.local_addr())?);
     for line in listeners.note.lines() {
         crate::outln!("{line}");
     }
@@ -119,8 +118,7 @@ pub fn serve(listeners: Listeners, options: TcpOptions) -> Result<()> {
 /// after `--idle-timeout` of silence. [`serve_tcp`] logs them.
 pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> {
     // print('Connection established with ', add)
-    let kind = describe_peer(&peer);
-    log.line(format_args!("connection from {peer} ({kind})"));
+    log.line(format_args!("connection from {peer} ({})", describe_peer(&peer)));
     let (started, mut buf, mut total) = (Instant::now(), vec![0u8; 64 * 1024], 0u64);
     loop {
         // recv(1024), in 64 KiB: fewer calls, the same bytes.
