@@ -143,19 +143,28 @@ impl cli::Args for Args {
             .option("family", "4|6", "IP version to use; asked if missing (Enter = 4)")
             .positional_opt("HOST", "server name or address; asked if missing (Enter = localhost)")
             .positional_opt("PORT", "server TCP port; asked if missing (Enter = 4567)")
+            .option("host", "HOST", "the same as the HOST argument")
+            .option("port", "PORT", "the same as the PORT argument")
             .flag("timeout", "DURATION", "5s", "longest wait for each echo (bare number: seconds)")
             .example("dual-stack-client --family 6 ::1 4567")
     }
 
     fn from_matches(m: &Matches) -> Result<Args> {
+        // A value may come as a positional or as a flag, not both: the name of the one given.
+        let one_of = |positional: &'static str, flag: &'static str| {
+            if m.get(positional).is_some() && m.get(flag).is_some() {
+                return Err(m.bad(format!("{positional} was given twice (as --{flag})")));
+            }
+            Ok([positional, flag].into_iter().find(|name| m.get(name).is_some()))
+        };
         let family = m.get("family").map(|text| {
             let bad = || m.bad(format!("invalid IP version '{text}': expected 4 or 6"));
             parse_family(text).ok_or_else(bad)
         });
         Ok(Args {
             family: family.transpose()?,
-            host: m.get("HOST").map(str::to_string),
-            port: m.get("PORT").map(|_| m.number("PORT", 1, u16::MAX)).transpose()?,
+            host: one_of("HOST", "host")?.map(|name| m.value(name).to_string()),
+            port: one_of("PORT", "port")?.map(|name| m.number(name, 1, u16::MAX)).transpose()?,
             timeout: m.timeout("timeout")?,
         })
     }
