@@ -65,17 +65,15 @@ pub fn bind(host: &str, port: u16) -> Result<Listeners> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let (also, note) = (None, String::new());
     if !matches!(bare.parse::<Ipv6Addr>(), Ok(ip) if ip.is_unspecified()) {
-        let main = net::bind_tcp(host, port)?;
-        return Ok(Listeners { main, also, note });
+        return Ok(Listeners { main: net::bind_tcp(host, port)?, also, note });
     }
     let v6_addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
     let main = match TcpListener::bind(v6_addr) {
         Ok(listener) => listener,
         Err(e) if e.kind() == ErrorKind::AddrInUse => return Err(bind_error(v6_addr, &e)),
         Err(e) => {
-            let (main, why) = (net::bind_tcp("0.0.0.0", port)?, describe(&e));
-            let note = format!("IPv6 is not available ({why}); serving IPv4 only");
-            return Ok(Listeners { main, also, note });
+            let note = format!("IPv6 is not available ({}); serving IPv4 only", describe(&e));
+            return Ok(Listeners { main: net::bind_tcp("0.0.0.0", port)?, also, note });
         }
     };
     // With --port 0 the system picked the port: IPv4 must join on that one.

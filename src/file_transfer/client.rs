@@ -147,13 +147,12 @@ fn open_part(dir: &Path, name: &str) -> Result<PartFile> {
 }
 
 fn hint_for(status: &[u8]) -> &'static str {
-    let hints = [
-        ("404", "is it in the server's --dir folder?"),
-        ("400 Bad-File-Name", "ask for a plain name in its folder"),
-        ("413", "the server hands out files of at most 16 MiB"),
-    ];
-    let found = hints.iter().find(|(start, _)| status.starts_with(start.as_bytes()));
-    found.map_or("the server did not accept the request", |(_, hint)| hint)
+    match status {
+        s if s.starts_with(b"404") => "is it in the server's --dir folder?",
+        s if s.starts_with(b"400 Bad-File-Name") => "ask for a plain name in its folder",
+        s if s.starts_with(b"413") => "the server hands out files of at most 16 MiB",
+        _ => "the server did not accept the request",
+    }
 }
 
 /// What the client prints after a transfer: a summary line and the content

@@ -207,9 +207,7 @@ impl Folder {
     fn load(&self, name: &[u8]) -> std::result::Result<Arc<Loaded>, Refusal> {
         let bad = |why: &str| (status::BAD_FILE_NAME, why.to_string());
         let name = std::str::from_utf8(name).map_err(|_| bad("it is not valid UTF-8"))?;
-        if let Some(why) = name_problem(name) {
-            return Err(bad(why));
-        }
+        name_problem(name).map_or(Ok(()), |why| Err(bad(why)))?;
         let missing = |e: std::io::Error| (status::NOT_FOUND, describe(&e));
         let real = self.root.join(name).canonicalize().map_err(missing)?;
         if real.parent() != Some(&self.root) {
