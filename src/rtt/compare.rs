@@ -275,7 +275,8 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
     udp.set_read_timeout(Some(timeout)).map_err(|e| Error::io("cannot set a timeout", &e))?;
     let mut kept = connect(servers.tcp, timeout)?;
     let mut rows: [Vec<f64>; 4] = Default::default();
-    let (mut udp_lost, mut placement) = (0, Placement::new(servers.udp_thread.clone()));
+    let server_stat = servers.udp_thread.clone();
+    let (mut udp_lost, mut placement) = (0, Placement { server_stat, same: 0, samples: 0 });
     for round in 0..=count {
         // UDP: send_to, then recv_from until our reply (a late one from an
         // earlier round is skipped).
@@ -367,10 +368,6 @@ pub struct Placement {
 }
 
 impl Placement {
-    fn new(server_stat: Option<PathBuf>) -> Placement {
-        Placement { server_stat, same: 0, samples: 0 }
-    }
-
     fn sample(&mut self) {
         let client = last_cpu(&PathBuf::from("/proc/thread-self/stat"));
         if let (Some(c), Some(s)) = (client, self.server_stat.as_ref().and_then(last_cpu)) {
@@ -438,47 +435,45 @@ pub fn explain(c: &Comparison) -> Vec<String> {
     let (udp, connect, fresh, kept, total) =
         (c.udp.median, c.connect.median, c.fresh.median, c.kept_open.median, c.total.median);
     let times = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
-    let mut text = Vec::new();
-    text.push(if total > udp * 1.2 {
-        format!(
-            "TCP on a fresh connection has the higher RTT: {total:.1} us against UDP's \
-             {udp:.1} us (medians), {:.1} times as long.",
-            times(total, udp)
-        )
-    } else {
-        format!(
-            "On this run a fresh TCP exchange ({total:.1} us) was not clearly slower than \
-             UDP ({udp:.1} us): on loopback the gap can drown in scheduling noise."
-        )
-    });
     let extra = (total - udp).max(0.0);
-    text.push(format!(
+    vec![
+        if total > udp * 1.2 {
+            format!(
+                "TCP on a fresh connection has the higher RTT: {total:.1} us against UDP's \
+             {udp:.1} us (medians), {:.1} times as long.",
+                times(total, udp)
+            )
+        } else {
+            format!(
+                "On this run a fresh TCP exchange ({total:.1} us) was not clearly slower than \
+             UDP ({udp:.1} us): on loopback the gap can drown in scheduling noise."
+            )
+        },
+        format!(
         "Of the {extra:.1} us TCP took beyond UDP, the handshake (connect) was {connect:.1} us, \
          {:.0}%. On loopback it is handled inside the kernels; the server program does \
          not even run for it, which is why it can be cheaper than a UDP round trip.",
         100.0 * connect / extra.max(f64::MIN_POSITIVE)
-    ));
-    text.push(format!(
-        "On a kept-open connection the same request took {kept:.1} us, {}: that is TCP \
+    ),
+        format!(
+            "On a kept-open connection the same request took {kept:.1} us, {}: that is TCP \
          itself. The fresh connection's request took {fresh:.1} us; the {:.1} us between \
          the two is per-connection work, not the protocol: the server's accept, the thread \
          tcp-upper-server starts for each client, the two FINs and the teardown.",
-        if kept > udp * 1.5 {
-            format!("{:.1} times UDP's", times(kept, udp))
-        } else {
-            "close to UDP's".to_string()
-        },
-        (fresh - kept).max(0.0)
-    ));
-    text.push(
+            if kept > udp * 1.5 {
+                format!("{:.1} times UDP's", times(kept, udp))
+            } else {
+                "close to UDP's".to_string()
+            },
+            (fresh - kept).max(0.0)
+        ),
         "On a real network every round trip also carries the propagation delay, and a \
          fresh connection needs one more before any data moves: about two RTTs for TCP \
          against one for UDP, while a kept-open connection needs one, like UDP. \
          Congestion control plays no part for one small message: it fits in TCP's initial \
          window (ten segments, RFC 6928)."
             .to_string(),
-    );
-    text
+    ]
 }
 
 #[cfg(test)]
@@ -494,7 +489,7 @@ mod tests {
             kept_open: s(kept),
             total: s(connect + fresh),
             udp_lost: 0,
-            placement: Placement::new(None),
+            placement: Placement { server_stat: None, same: 0, samples: 0 },
         }
     }
 
