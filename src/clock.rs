@@ -76,11 +76,6 @@ pub fn utc_timestamp(time: SystemTime) -> String {
     )
 }
 
-/// The current wall-clock time, formatted by [`utc_timestamp`].
-pub fn now_utc() -> String {
-    utc_timestamp(SystemTime::now())
-}
-
 /// A duration in milliseconds as a float, the unit every RTT is printed in.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

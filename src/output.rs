@@ -190,11 +190,6 @@ impl Log {
     }
 }
 
-/// How many log lines were dropped so far (full queue or stdout gone).
-pub fn dropped_log_lines() -> u64 {
-    DROPPED.load(Ordering::Relaxed)
-}
-
 /// Waits up to `limit` for queued log lines to be written (used before exit).
 pub fn flush_log(limit: std::time::Duration) {
     let started = std::time::Instant::now();

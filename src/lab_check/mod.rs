@@ -85,9 +85,10 @@ pub fn command() -> Command {
     .switch("json", "print one JSON record per case instead of the table")
     .flag(
         "timeout",
-        "SECS",
+        "DURATION",
         "5",
-        "time limit for the student's program in each case (and for a server to start)",
+        "time limit for the student's program in each case, and for a server to start \
+         (bare number: seconds)",
     )
     .example("lab-check udp-upper client -- python3 my_client.py {host} {port}")
 }
