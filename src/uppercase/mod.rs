@@ -214,17 +214,9 @@ impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
         };
         let (port, timeout) = if UDP { ("25000", "1") } else { ("12000", "5") };
         let command = Command::new(name, about)
-            .positional_rest(
-                "SENTENCE",
-                "the sentence to send (words joined by spaces); asked for when missing",
-            )
+            .positional_rest("SENTENCE", "words to send, joined by spaces; asked for when missing")
             .host_port(Side::Client, "localhost", port)
-            .flag(
-                "timeout",
-                "DURATION",
-                timeout,
-                "how long to wait for a reply (bare number: seconds)",
-            )
+            .flag("timeout", "DURATION", timeout, "reply timeout (bare number: seconds)")
             .example(example);
         if !RTT {
             return command;
