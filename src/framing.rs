@@ -107,10 +107,8 @@ pub fn read_frame<R: Read>(reader: &mut R, limits: &[(u8, usize)]) -> Result<Inc
     }
     let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
     if length > limit {
-        let tag = tag as char;
-        return broken(format!(
-            "frame '{tag}' claims {length} bytes, more than its limit of {limit}"
-        ));
+        let why = format!("claims {length} bytes, more than its limit of {limit}");
+        return broken(format!("frame '{}' {why}", tag as char));
     }
     // Reserve a little and grow as bytes arrive: a false claim costs what was sent.
     let mut payload = Vec::with_capacity(length.min(ONE_WRITE));

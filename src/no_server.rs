@@ -100,7 +100,7 @@ use std::time::{Duration, Instant};
 ///
 /// Only when `--host` itself cannot be resolved or no free port is found.
 pub fn run(args: Args) -> Result<()> {
-    let probes = run_probes(&args.host, args.port, &args.name, args.timeout)?;
+    let probes = run_probes(&args)?;
     outln!("no-server: what a client sees when nobody listens ({})", args.host);
     outln!();
     for line in table(&probes) {
@@ -108,8 +108,8 @@ pub fn run(args: Args) -> Result<()> {
     }
     outln!();
     if args.explain {
-        for paragraph in explain() {
-            for line in crate::output::wrap(&paragraph, 96) {
+        for paragraph in EXPLAIN {
+            for line in crate::output::wrap(paragraph, 96) {
                 outln!("{line}");
             }
         }
@@ -181,22 +181,18 @@ pub struct Probe {
     pub os_error: String,
 }
 
-/// Runs every probe against `host:port` (`None`: a free port) and returns the
-/// results in order: the calls a client makes, each timed on its own.
+/// Runs every probe against `--host` on `--port` (none given: a free port) and
+/// returns the results in order: the calls a client makes, each timed on its own.
 ///
 /// # Errors
 ///
-/// Only when `host` cannot be resolved or no free port can be found; each
+/// Only when the host cannot be resolved or no free port can be found; each
 /// probe's own failure is its result, not an error.
-pub fn run_probes(
-    host: &str,
-    port: Option<u16>,
-    name: &str,
-    timeout: Duration,
-) -> Result<Vec<Probe>> {
+pub fn run_probes(args: &Args) -> Result<Vec<Probe>> {
     use io::ErrorKind::{ConnectionRefused, ConnectionReset, NotFound, TimedOut};
-    let ip = resolve(host, 0, Family::Any)?[0].ip();
-    let target = SocketAddr::new(ip, port.map_or_else(|| free_port(ip), Ok)?);
+    let (name, timeout) = (&args.name, args.timeout);
+    let ip = resolve(&args.host, 0, Family::Any)?[0].ip();
+    let target = SocketAddr::new(ip, args.port.map_or_else(|| free_port(ip), Ok)?);
     let udp = || {
         net::bind_udp_for(target).map_err(|e| io::Error::new(io::ErrorKind::Other, e.to_string()))
     };
@@ -205,7 +201,7 @@ pub fn run_probes(
         // The name first: a wrong name is not a missing server.
         probe("resolve name", "getaddrinfo(NAME)", &[(NotFound, "failed: no such name")], || {
             let not_found = |e: io::Error| io::Error::new(NotFound, e.to_string());
-            let addr = (name, 0).to_socket_addrs().map_err(not_found)?.next();
+            let addr = (name.as_str(), 0).to_socket_addrs().map_err(not_found)?.next();
             Ok(addr.map_or("no address".into(), |a| format!("resolved to {}", a.ip())))
         }),
         // TCP: the SYN is answered with a RST by the host's kernel.
@@ -326,9 +322,8 @@ pub fn table(probes: &[Probe]) -> Vec<String> {
         rows.push([p.probe.into(), p.call.clone(), p.outcome.clone(), took, p.os_error.clone()]);
     }
     let line = |row: &[String; 5]| {
-        let [w0, w1, w2, w3, w4] = WIDTHS;
-        let cell = |i: usize, w: usize| fit(&row[i], w);
-        let (a, b, c, d, e) = (cell(0, w0), cell(1, w1), cell(2, w2), cell(3, w3), cell(4, w4));
+        let [w0, w1, w2, w3, _] = WIDTHS;
+        let [a, b, c, d, e] = [0, 1, 2, 3, 4].map(|i| fit(&row[i], WIDTHS[i]));
         format!("{a:<w0$}  {b:<w1$}  {c:<w2$}  {d:>w3$}  {e}").trim_end().to_string()
     };
     rows.iter().map(line).collect()
@@ -336,11 +331,9 @@ pub fn table(probes: &[Probe]) -> Vec<String> {
 
 fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(width - 1).collect();
-        format!("{cut}~")
+        return text.to_string();
     }
+    text.chars().take(width - 1).chain(Some('~')).collect()
 }
 
 /// `0.042 ms` for fast calls, `201.8 ms` or `1.000 s` for timeouts: 8 columns.
@@ -356,27 +349,22 @@ fn format_took(d: Duration) -> String {
 }
 
 /// What each row means, for `--explain`.
-pub fn explain() -> Vec<String> {
-    [
-        "resolve name: no address, so nothing was sent to any server. A wrong name is not \
+pub const EXPLAIN: [&str; 6] = [
+    "resolve name: no address, so nothing was sent to any server. A wrong name is not \
          a missing server.",
-        "TCP connect: the host's kernel answered the SYN with a RST, so connect() failed in \
+    "TCP connect: the host's kernel answered the SYN with a RST, so connect() failed in \
          about one round trip. TCP learns at once because it asks before it sends data.",
-        "UDP send: there is no handshake; send_to() only hands the datagram to the network, \
+    "UDP send: there is no handshake; send_to() only hands the datagram to the network, \
          so it succeeds whether or not anything listens.",
-        "UDP receive: the host answered with an ICMP port-unreachable. On Linux and the BSDs \
+    "UDP receive: the host answered with an ICMP port-unreachable. On Linux and the BSDs \
          an unconnected socket is not told by default (recv_from cannot say which \
          destination refused), so it times out; on Windows the next recvfrom fails with \
          WSAECONNRESET (10054).",
-        "connected UDP: after connect() the socket has one peer, so the kernel can report \
+    "connected UDP: after connect() the socket has one peer, so the kernel can report \
          the ICMP as 'connection refused' on the next recv.",
-        "None of this is guaranteed off loopback: firewalls drop ICMP and hosts rate-limit \
+    "None of this is guaranteed off loopback: firewalls drop ICMP and hosts rate-limit \
          it, and then UDP cannot tell a missing server from a lost datagram.",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
-}
+];
 
 #[cfg(test)]
 mod tests {
@@ -384,8 +372,14 @@ mod tests {
 
     #[test]
     fn probes_against_a_free_loopback_port() {
-        let probes =
-            run_probes("127.0.0.1", None, UNRESOLVABLE, Duration::from_millis(100)).unwrap();
+        let args = Args {
+            host: "127.0.0.1".into(),
+            port: None,
+            name: UNRESOLVABLE.into(),
+            timeout: Duration::from_millis(100),
+            explain: false,
+        };
+        let probes = run_probes(&args).unwrap();
         assert_eq!(probes.len(), 5);
         assert!(probes[0].outcome.starts_with("failed"), "{probes:?}");
         assert!(probes[1].outcome.starts_with("refused"), "{probes:?}");

@@ -184,11 +184,10 @@ fn bad_arguments_exit_2_and_bad_answers_are_asked_again() {
     let echo = peers::tcp_echo().port();
     let input = format!("3\n1\n127.0.0.1\nport?\n70000\n{echo}\nhi\n");
     let run = Client::new(CLIENT).stdin(input).run();
-    run.expect_code(0)
-        .expect_out("\"3\" is not an answer here; try again")
-        .expect_out("\"port?\" is not an answer here; try again")
-        .expect_out("\"70000\" is not an answer here; try again")
-        .expect_out("echo: hi\n");
+    run.expect_code(0).expect_out("echo: hi\n");
+    for answer in ["3", "port?", "70000"] {
+        run.expect_out(&format!("\"{answer}\" is not an answer here; try again"));
+    }
     let run = Client::new(SERVER).stdin("abc\n70000\n").run();
     run.expect_code(0).expect_out("\"70000\" is not an answer here; try again");
     assert!(!run.out().contains("listening"), "{}", run.report());

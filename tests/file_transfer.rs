@@ -650,7 +650,13 @@ fn a_client_killed_mid_transfer_leaves_only_a_part_file_the_next_run_clears() {
     assert!(left.iter().all(|n| n.starts_with(".slow.txt.part-")), "{left:?}");
     let server = setup.start(&[]);
     client(&server, &setup.out()).args(&["slow.txt"]).run().expect_code(0);
-    assert_eq!(entries(&setup.out()), ["slow.txt"]);
+    if cfg!(target_os = "linux") {
+        assert_eq!(entries(&setup.out()), ["slow.txt"]);
+    } else {
+        // Only Linux lets std ask whether a PID is alive (/proc); elsewhere a
+        // part file is taken as stale after a day (files::remove_stale_parts).
+        assert!(entries(&setup.out()).contains(&"slow.txt".to_string()));
+    }
 }
 
 /// The original stopped at a word spelled `EOF`: a text that contains it lost
@@ -913,6 +919,12 @@ fn a_trickling_server_is_cut_off_at_max_time() {
 /// fit 255 bytes, the final name is the one asked for.
 #[test]
 fn names_up_to_255_bytes_are_saved() {
+    if cfg!(windows) {
+        // Windows caps a whole path at 260 characters unless long paths are
+        // enabled, so a 243-byte name in a temporary folder cannot be opened.
+        eprintln!("skipped on Windows: a path longer than 260 characters cannot be opened");
+        return;
+    }
     let names: Vec<String> = [243, 250, 255].iter().map(|n| "n".repeat(n - 4) + ".txt").collect();
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"long name"[..])).collect();
     let setup = Setup::new(&files);

@@ -26,8 +26,7 @@ pub fn run(args: Args) -> Result<()> {
     let port = ask_port(args.port, &mut std::io::stdin().lock(), 0)?;
     // socket(AF_INET6) + setsockopt(IPV6_V6ONLY, 0) + bind(("", port)) + listen(3): see bind().
     let listeners = bind(&args.host, port)?;
-    let addr = net::local_addr_of(listeners.main.local_addr())?;
-    net::announce("dual-stack-server", addr);
+    net::announce("dual-stack-server", net::local_addr_of(listeners.main.local_addr())?);
     for line in listeners.note.lines() {
         crate::outln!("{line}");
     }
@@ -66,17 +65,15 @@ pub fn bind(host: &str, port: u16) -> Result<Listeners> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let (also, note) = (None, String::new());
     if !matches!(bare.parse::<Ipv6Addr>(), Ok(ip) if ip.is_unspecified()) {
-        let main = net::bind_tcp(host, port)?;
-        return Ok(Listeners { main, also, note });
+        return Ok(Listeners { main: net::bind_tcp(host, port)?, also, note });
     }
     let v6_addr = SocketAddr::from((Ipv6Addr::UNSPECIFIED, port));
     let main = match TcpListener::bind(v6_addr) {
         Ok(listener) => listener,
         Err(e) if e.kind() == ErrorKind::AddrInUse => return Err(bind_error(v6_addr, &e)),
         Err(e) => {
-            let (main, why) = (net::bind_tcp("0.0.0.0", port)?, describe(&e));
-            let note = format!("IPv6 is not available ({why}); serving IPv4 only");
-            return Ok(Listeners { main, also, note });
+            let note = format!("IPv6 is not available ({}); serving IPv4 only", describe(&e));
+            return Ok(Listeners { main: net::bind_tcp("0.0.0.0", port)?, also, note });
         }
     };
     // With --port 0 the system picked the port: IPv4 must join on that one.
@@ -119,8 +116,7 @@ pub fn serve(listeners: Listeners, options: TcpOptions) -> Result<()> {
 /// after `--idle-timeout` of silence. [`serve_tcp`] logs them.
 pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result<()> {
     // print('Connection established with ', add)
-    let kind = describe_peer(&peer);
-    log.line(format_args!("connection from {peer} ({kind})"));
+    log.line(format_args!("connection from {peer} ({})", describe_peer(&peer)));
     let (started, mut buf, mut total) = (Instant::now(), vec![0u8; 64 * 1024], 0u64);
     loop {
         // recv(1024), in 64 KiB: fewer calls, the same bytes.

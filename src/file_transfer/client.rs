@@ -22,7 +22,7 @@ use crate::output::{preview, printable};
 use crate::prompt;
 use crate::server::Watchdog;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<()> {
 
     // send(name)
     write_frame(&mut writer, tag::NAME.0, name.as_bytes())?;
-    let (target, mut saved) = (args.out_dir.join(&name), None::<BufWriter<PartFile>>);
+    let (target, mut saved) = (args.out_dir.join(&name), None::<PartFile>);
     let (mut words, mut bytes) = (0u64, 0u64);
     loop {
         // recv(1024): a word, the end mark, or a refusal.
@@ -111,11 +111,7 @@ pub fn run(args: Args) -> Result<()> {
     // close(), then open(..., "w").write(content): here a rename of the finished part file.
     let elapsed = started.elapsed();
     drop(stream);
-    let part = saved
-        .ok_or_else(|| failed("no word arrived"))?
-        .into_inner()
-        .map_err(|e| Error::io(format!("cannot write the copy of {shown}"), e.error()))?;
-    part.commit(&target)?;
+    saved.ok_or_else(|| failed("no word arrived"))?.commit(&target)?;
     // print("Data Received :", content), at most its first 2 KiB.
     let mut shown = Vec::new();
     let _ = File::open(&target).and_then(|f| f.take(PREVIEW_BYTES as u64).read_to_end(&mut shown));
@@ -139,7 +135,7 @@ fn ask_name() -> Result<String> {
 }
 
 /// The part file for `OUT_DIR/NAME`, for a plain name only.
-fn open_part(dir: &Path, name: &str) -> Result<BufWriter<PartFile>> {
+fn open_part(dir: &Path, name: &str) -> Result<PartFile> {
     if let Some(why) = name_problem(name) {
         let what = format!("refusing to save {}", preview(name.as_bytes(), 80));
         return Err(Error::failed(what, why)
@@ -147,17 +143,16 @@ fn open_part(dir: &Path, name: &str) -> Result<BufWriter<PartFile>> {
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create {}", dir.display()), &e))?;
-    Ok(BufWriter::new(PartFile::create(&dir.join(name))?))
+    PartFile::create(&dir.join(name))
 }
 
 fn hint_for(status: &[u8]) -> &'static str {
-    let hints = [
-        ("404", "is it in the server's --dir folder?"),
-        ("400 Bad-File-Name", "ask for a plain name in its folder"),
-        ("413", "the server hands out files of at most 16 MiB"),
-    ];
-    let found = hints.iter().find(|(start, _)| status.starts_with(start.as_bytes()));
-    found.map_or("the server did not accept the request", |(_, hint)| hint)
+    match status {
+        s if s.starts_with(b"404") => "is it in the server's --dir folder?",
+        s if s.starts_with(b"400 Bad-File-Name") => "ask for a plain name in its folder",
+        s if s.starts_with(b"413") => "the server hands out files of at most 16 MiB",
+        _ => "the server did not accept the request",
+    }
 }
 
 /// What the client prints after a transfer: a summary line and the content

@@ -207,9 +207,7 @@ impl Folder {
     fn load(&self, name: &[u8]) -> std::result::Result<Arc<Loaded>, Refusal> {
         let bad = |why: &str| (status::BAD_FILE_NAME, why.to_string());
         let name = std::str::from_utf8(name).map_err(|_| bad("it is not valid UTF-8"))?;
-        if let Some(why) = name_problem(name) {
-            return Err(bad(why));
-        }
+        name_problem(name).map_or(Ok(()), |why| Err(bad(why)))?;
         let missing = |e: std::io::Error| (status::NOT_FOUND, describe(&e));
         let real = self.root.join(name).canonicalize().map_err(missing)?;
         if real.parent() != Some(&self.root) {
@@ -261,11 +259,13 @@ const NOFOLLOW_NONBLOCK: i32 = match (cfg!(target_os = "macos"), cfg!(target_os 
 };
 
 /// Opens `path` once: on Unix without following a link in its last step and
-/// without waiting for a writer if it is a FIFO.
-#[cfg(unix)]
+/// without waiting for a writer if it is a FIFO. Windows opens through links
+/// (see its [`same_file`]); FIFOs do not live in folders there.
 fn open_once(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().read(true).custom_flags(NOFOLLOW_NONBLOCK).open(path)
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, NOFOLLOW_NONBLOCK);
+    options.read(true).open(path)
 }
 
 /// Whether the opened handle's metadata is that of the checked entry: on
@@ -279,12 +279,7 @@ fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
 /// Windows opens through links, and std exposes no file ID there, so the
 /// handle must match the checked entry in size and times, and neither may be
 /// a reparse point (a link). A documented limit: a file swapped in with the
-/// same size and times would pass. FIFOs do not live in folders on Windows.
-#[cfg(not(unix))]
-fn open_once(path: &Path) -> std::io::Result<File> {
-    File::open(path)
-}
-
+/// same size and times would pass.
 #[cfg(windows)]
 fn same_file(opened: &Metadata, checked: &Metadata) -> bool {
     use std::os::windows::fs::MetadataExt;

@@ -77,23 +77,22 @@ pub fn run(args: Args) -> Result<()> {
     let got = part.written();
     // Hardening (--framed): fewer bytes than announced is a cut file: refuse it.
     if let Some(len) = announced.filter(|len| got < *len) {
-        let why = format!("short transfer: {len} bytes announced, {got} came");
-        return Err(failed(why));
+        return Err(failed(format!("short transfer: {len} bytes announced, {got} came")));
     }
     // Without a length, only the image's own end marker can tell a cut file.
+    let out = crate::paths::shown(&args.out);
     if let Some(why) = ends.warning() {
-        let out = crate::paths::shown(&args.out);
-        warn(format_args!("{out} may be truncated: {why}"));
+        // A closed stderr has no one to tell.
+        let _ = writeln!(std::io::stderr(), "warning: {out} may be truncated: {why}");
     }
     // f.close(), and the rename: the name appears only now, with the whole transfer behind it.
     part.commit(&args.out)?;
-    let (took, out) = (took(got, started.elapsed()), crate::paths::shown(&args.out));
-    outln!("received {got} bytes from {from} {took}");
+    outln!("received {got} bytes from {from} {}", took(got, started.elapsed()));
     outln!("saved to {out}");
     // Image.open(f).show(), when asked: a missing viewer is worth a warning, not a failure.
     if args.show {
         if let Err(err) = show(&args.out) {
-            warn(format_args!("{err}; open {out} yourself"));
+            let _ = writeln!(std::io::stderr(), "warning: {err}; open {out} yourself");
         }
     }
     Ok(()) // close(): dropping the stream closes it
@@ -142,11 +141,6 @@ pub fn show(path: &Path) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A `warning:` line on stderr (a closed stderr has no one to tell).
-fn warn(message: std::fmt::Arguments<'_>) {
-    let _ = writeln!(std::io::stderr(), "warning: {message}");
 }
 
 /// The command line of `image-client`.

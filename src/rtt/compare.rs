@@ -46,7 +46,7 @@
 //! |---|---|---|
 //! | a few runs of each client, by hand | [`measure`], `--count` rounds | many alternating samples, min/median/p95 |
 //! | `time.time()` around `sendto`/`recvfrom` and around `connect`..`recv` | [`Instant`] around exactly the calls | buffers, timeouts and names are made *before* the timed windows |
-//! | fresh TCP connection only | [`Comparison::kept_open`] | the kept-open row separates protocol from per-connection work |
+//! | fresh TCP connection only | the kept-open row of [`ROWS`] | the kept-open row separates protocol from per-connection work |
 //!
 //! # The protocol
 //!
@@ -113,17 +113,12 @@ pub fn run(args: Args) -> Result<()> {
             udp: net::resolve(host, args.udp_port, Family::Any)?[0],
             tcp: net::resolve(host, args.tcp_port, Family::Any)?[0],
             udp_thread: None,
-            whose: "the servers at",
         },
         None => start_local_servers()?,
     };
-    outln!(
-        "rtt-compare: {} rounds with {} {} (UDP) and {} (TCP)",
-        args.count,
-        servers.whose,
-        servers.udp,
-        servers.tcp
-    );
+    let whose = if args.host.is_some() { "the servers at" } else { "in-process servers on" };
+    let (udp, tcp) = (servers.udp, servers.tcp);
+    outln!("rtt-compare: {} rounds with {whose} {udp} (UDP) and {tcp} (TCP)", args.count);
     outln!();
     let comparison = measure(&servers, args.count, args.timeout)?;
     for line in table(&comparison) {
@@ -199,8 +194,6 @@ pub struct Servers {
     pub tcp: SocketAddr,
     /// The UDP server thread's `/proc` stat file, when it runs in-process on Linux.
     pub udp_thread: Option<PathBuf>,
-    /// "in-process servers on" or "the servers at", for the first line.
-    pub whose: &'static str,
 }
 
 /// Starts both uppercase servers in-process on free loopback ports, silently.
@@ -224,12 +217,7 @@ pub fn start_local_servers() -> Result<Servers> {
     })?;
     let options = crate::server::TcpOptions { log: Log::quiet(), ..Default::default() };
     spawn(move || tcp_server::serve(tcp, options))?;
-    Ok(Servers {
-        udp: udp_addr,
-        tcp: tcp_addr,
-        udp_thread: told.recv().ok().flatten(),
-        whose: "in-process servers on",
-    })
+    Ok(Servers { udp: udp_addr, tcp: tcp_addr, udp_thread: told.recv().ok().flatten() })
 }
 
 fn spawn(f: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
@@ -239,19 +227,22 @@ fn spawn(f: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
         .map_err(|e| Error::io("cannot start a server thread", &e))
 }
 
+/// The rows of the table, in its order: UDP request and reply; TCP `connect`
+/// alone; TCP request and reply on a fresh connection, then on a kept-open
+/// one; and connect plus request/reply on the fresh connection.
+pub const ROWS: [&str; 5] = [
+    "UDP request/reply",
+    "TCP connect (handshake)",
+    "TCP request/reply, fresh connection",
+    "TCP request/reply, kept-open connection",
+    "TCP total, fresh (connect + request)",
+];
+
 /// Every row of the table, in microseconds, and where the threads ran.
 #[derive(Debug, Clone)]
 pub struct Comparison {
-    /// UDP request and reply.
-    pub udp: Summary,
-    /// TCP `connect` alone.
-    pub connect: Summary,
-    /// TCP request and reply on a fresh connection.
-    pub fresh: Summary,
-    /// TCP request and reply on a kept-open connection.
-    pub kept_open: Summary,
-    /// Connect plus request/reply on the fresh connection.
-    pub total: Summary,
+    /// One summary per row of [`ROWS`], in that order.
+    pub rows: Vec<Summary>,
     /// UDP requests whose reply did not come in time.
     pub udp_lost: u32,
     /// Which CPUs the client and the UDP server ran on.
@@ -274,8 +265,9 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
     let udp = net::bind_udp_for(servers.udp)?;
     udp.set_read_timeout(Some(timeout)).map_err(|e| Error::io("cannot set a timeout", &e))?;
     let mut kept = connect(servers.tcp, timeout)?;
-    let mut rows: [Vec<f64>; 4] = Default::default();
-    let (mut udp_lost, mut placement) = (0, Placement::new(servers.udp_thread.clone()));
+    let mut rows: [Vec<f64>; 5] = Default::default();
+    let server_stat = servers.udp_thread.clone();
+    let (mut udp_lost, mut placement) = (0, Placement { server_stat, same: 0, samples: 0 });
     for round in 0..=count {
         // UDP: send_to, then recv_from until our reply (a late one from an
         // earlier round is skipped).
@@ -315,24 +307,16 @@ pub fn measure(servers: &Servers, count: u32, timeout: Duration) -> Result<Compa
             rows[1].push(us(connect_time));
             rows[2].push(us(fresh_time));
             rows[3].push(us(kept_time));
+            rows[4].push(us(connect_time + fresh_time));
         }
     }
-    let totals: Vec<f64> = rows[1].iter().zip(&rows[2]).map(|(c, f)| c + f).collect();
-    let summary = |values: &[f64]| {
-        Summary::of(values).ok_or_else(|| {
-            Error::failed("no UDP reply came back", format!("{count} requests lost"))
-                .hint("is udp-upper-server running?")
-        })
-    };
-    Ok(Comparison {
-        udp: summary(&rows[0])?,
-        connect: summary(&rows[1])?,
-        fresh: summary(&rows[2])?,
-        kept_open: summary(&rows[3])?,
-        total: summary(&totals)?,
-        udp_lost,
-        placement,
-    })
+    // Only the UDP row can be empty: every TCP exchange either succeeded or failed the run.
+    let rows = rows.iter().map(|values| Summary::of(values)).collect::<Option<_>>();
+    let rows = rows.ok_or_else(|| {
+        Error::failed("no UDP reply came back", format!("{count} requests lost"))
+            .hint("is udp-upper-server running?")
+    })?;
+    Ok(Comparison { rows, udp_lost, placement })
 }
 
 /// Connects, then sets the timeouts (after the connect's timed window).
@@ -367,10 +351,6 @@ pub struct Placement {
 }
 
 impl Placement {
-    fn new(server_stat: Option<PathBuf>) -> Placement {
-        Placement { server_stat, same: 0, samples: 0 }
-    }
-
     fn sample(&mut self) {
         let client = last_cpu(&PathBuf::from("/proc/thread-self/stat"));
         if let (Some(c), Some(s)) = (client, self.server_stat.as_ref().and_then(last_cpu)) {
@@ -414,14 +394,7 @@ fn last_cpu(stat: &PathBuf) -> Option<usize> {
 pub fn table(c: &Comparison) -> Vec<String> {
     let mut lines =
         vec![format!("{:<38} {:>9} {:>9} {:>9}   (microseconds)", "", "min", "median", "p95")];
-    let rows = [
-        ("UDP request/reply", &c.udp),
-        ("TCP connect (handshake)", &c.connect),
-        ("TCP request/reply, fresh connection", &c.fresh),
-        ("TCP request/reply, kept-open connection", &c.kept_open),
-        ("TCP total, fresh (connect + request)", &c.total),
-    ];
-    for (label, s) in rows {
+    for (label, s) in ROWS.iter().zip(&c.rows) {
         lines.push(format!("{label:<38} {:>9.1} {:>9.1} {:>9.1}", s.min, s.median, s.p95));
     }
     if c.udp_lost > 0 {
@@ -435,50 +408,49 @@ pub fn table(c: &Comparison) -> Vec<String> {
 
 /// The explanation, every comparison in it chosen by this run's medians.
 pub fn explain(c: &Comparison) -> Vec<String> {
+    let median = |row: usize| c.rows[row].median;
     let (udp, connect, fresh, kept, total) =
-        (c.udp.median, c.connect.median, c.fresh.median, c.kept_open.median, c.total.median);
+        (median(0), median(1), median(2), median(3), median(4));
     let times = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
-    let mut text = Vec::new();
-    text.push(if total > udp * 1.2 {
-        format!(
-            "TCP on a fresh connection has the higher RTT: {total:.1} us against UDP's \
-             {udp:.1} us (medians), {:.1} times as long.",
-            times(total, udp)
-        )
-    } else {
-        format!(
-            "On this run a fresh TCP exchange ({total:.1} us) was not clearly slower than \
-             UDP ({udp:.1} us): on loopback the gap can drown in scheduling noise."
-        )
-    });
     let extra = (total - udp).max(0.0);
-    text.push(format!(
+    vec![
+        if total > udp * 1.2 {
+            format!(
+                "TCP on a fresh connection has the higher RTT: {total:.1} us against UDP's \
+             {udp:.1} us (medians), {:.1} times as long.",
+                times(total, udp)
+            )
+        } else {
+            format!(
+                "On this run a fresh TCP exchange ({total:.1} us) was not clearly slower than \
+             UDP ({udp:.1} us): on loopback the gap can drown in scheduling noise."
+            )
+        },
+        format!(
         "Of the {extra:.1} us TCP took beyond UDP, the handshake (connect) was {connect:.1} us, \
          {:.0}%. On loopback it is handled inside the kernels; the server program does \
          not even run for it, which is why it can be cheaper than a UDP round trip.",
         100.0 * connect / extra.max(f64::MIN_POSITIVE)
-    ));
-    text.push(format!(
-        "On a kept-open connection the same request took {kept:.1} us, {}: that is TCP \
+    ),
+        format!(
+            "On a kept-open connection the same request took {kept:.1} us, {}: that is TCP \
          itself. The fresh connection's request took {fresh:.1} us; the {:.1} us between \
          the two is per-connection work, not the protocol: the server's accept, the thread \
          tcp-upper-server starts for each client, the two FINs and the teardown.",
-        if kept > udp * 1.5 {
-            format!("{:.1} times UDP's", times(kept, udp))
-        } else {
-            "close to UDP's".to_string()
-        },
-        (fresh - kept).max(0.0)
-    ));
-    text.push(
+            if kept > udp * 1.5 {
+                format!("{:.1} times UDP's", times(kept, udp))
+            } else {
+                "close to UDP's".to_string()
+            },
+            (fresh - kept).max(0.0)
+        ),
         "On a real network every round trip also carries the propagation delay, and a \
          fresh connection needs one more before any data moves: about two RTTs for TCP \
          against one for UDP, while a kept-open connection needs one, like UDP. \
          Congestion control plays no part for one small message: it fits in TCP's initial \
          window (ten segments, RFC 6928)."
             .to_string(),
-    );
-    text
+    ]
 }
 
 #[cfg(test)]
@@ -488,13 +460,9 @@ mod tests {
     fn comparison(udp: f64, connect: f64, fresh: f64, kept: f64) -> Comparison {
         let s = |v: f64| Summary::of(&[v]).unwrap();
         Comparison {
-            udp: s(udp),
-            connect: s(connect),
-            fresh: s(fresh),
-            kept_open: s(kept),
-            total: s(connect + fresh),
+            rows: vec![s(udp), s(connect), s(fresh), s(kept), s(connect + fresh)],
             udp_lost: 0,
-            placement: Placement::new(None),
+            placement: Placement { server_stat: None, same: 0, samples: 0 },
         }
     }
 

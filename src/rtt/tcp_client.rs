@@ -53,14 +53,11 @@ pub fn run(args: Args) -> Result<()> {
         crate::outln!("reply received at          {}", received.utc());
         crate::outln!("From server: {}", printable(&reply));
         // The handshake; the request out and the reply and FIN back; the two together.
-        let connect_time = connected.since(&connect_sent);
-        let parts =
-            [connect_time, received.since(&connected), received.since(&connect_sent)].map(ms);
+        let (handshake, request) = (connected.since(&connect_sent), received.since(&connected));
+        let parts = [handshake, request, handshake + request].map(ms);
+        let [c, r, t] = parts;
         crate::outln!(
-            "RTT: connect (handshake) {:.3} ms + request/reply {:.3} ms = total {:.3} ms",
-            parts[0],
-            parts[1],
-            parts[2]
+            "RTT: connect (handshake) {c:.3} ms + request/reply {r:.3} ms = total {t:.3} ms"
         );
         for (running, part) in parts_ms.iter_mut().zip(parts) {
             running.add(part);

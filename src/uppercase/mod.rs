@@ -147,7 +147,7 @@ pub mod udp_client;
 pub mod udp_server;
 
 use crate::cli::{self, Command, Endpoint, Matches, Side};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::time::Duration;
 
 /// What a UDP client says when nothing at all came back, true for the system
@@ -156,30 +156,13 @@ use std::time::Duration;
 /// On Linux and the BSDs an unconnected UDP socket is not told about an ICMP
 /// "port unreachable" by default (the kernel matches it, but `recvfrom` has no
 /// way to say which destination it concerns; Linux reports it only with
-/// `IP_RECVERR`). On Windows it is reported: see [`port_unreachable`].
+/// `IP_RECVERR`). On Windows it is reported: see
+/// [`udp_client::Waiter::recv_reply`].
 pub const NO_REPLY_HINT: &str = if cfg!(windows) {
     "is the server running? (not even an ICMP error came back: lost, or filtered)"
 } else {
     "is the server running? (this system does not report ICMP errors to an unconnected UDP socket)"
 };
-
-/// The error for a UDP receive that failed because the server's host
-/// answered with an ICMP port-unreachable: nothing listens on that port.
-///
-/// Windows reports it on the next `recv_from` of an unconnected socket as
-/// `WSAECONNRESET` (10054, [`std::io::ErrorKind::ConnectionReset`]); a
-/// *connected* socket on Linux sees `ECONNREFUSED`. Any other error is
-/// described as it is.
-pub fn port_unreachable(server: std::net::SocketAddr, err: &std::io::Error) -> Error {
-    use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
-    let what = format!("no reply from {server}");
-    if matches!(err.kind(), ConnectionReset | ConnectionRefused) {
-        Error::failed(what, "the host answered ICMP port unreachable: nothing listens there")
-            .hint("is the server running on that port?")
-    } else {
-        Error::io(what, err)
-    }
-}
 
 /// The sentence given on the command line, or else the one typed at the
 /// original's prompt, `Input lowercase sentence: `, kept as raw bytes.
@@ -231,17 +214,9 @@ impl<const UDP: bool, const RTT: bool> cli::Args for ClientArgs<UDP, RTT> {
         };
         let (port, timeout) = if UDP { ("25000", "1") } else { ("12000", "5") };
         let command = Command::new(name, about)
-            .positional_rest(
-                "SENTENCE",
-                "the sentence to send (words joined by spaces); asked for when missing",
-            )
+            .positional_rest("SENTENCE", "words to send, joined by spaces; asked for when missing")
             .host_port(Side::Client, "localhost", port)
-            .flag(
-                "timeout",
-                "DURATION",
-                timeout,
-                "how long to wait for a reply (bare number: seconds)",
-            )
+            .flag("timeout", "DURATION", timeout, "reply timeout (bare number: seconds)")
             .example(example);
         if !RTT {
             return command;

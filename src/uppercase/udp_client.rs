@@ -19,11 +19,12 @@
 //! | `print(decode())` | [`crate::output::printable`] | invalid UTF-8 and control bytes are shown escaped |
 //! | `close()` | the socket is dropped at the end of [`run`] | |
 
-use super::{ask_sentence, port_unreachable, ClientArgs, NO_REPLY_HINT};
+use super::{ask_sentence, ClientArgs, NO_REPLY_HINT};
 use crate::clock::secs_text;
 use crate::error::{is_timeout, Error, Result};
 use crate::net::MAX_DATAGRAM;
 use crate::output::{preview, printable};
+use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -114,7 +115,7 @@ impl Waiter {
     /// # Errors
     ///
     /// A receive error; an ICMP port-unreachable reported by the system
-    /// (Windows) is said in those words ([`super::port_unreachable`]).
+    /// (Windows) is said in those words.
     pub fn recv_reply(
         &mut self,
         socket: &UdpSocket,
@@ -140,7 +141,15 @@ impl Waiter {
                     self.heard.stranger = Some(from);
                 }
                 Err(e) if is_timeout(&e) => {} // the loop checks the deadline
-                Err(e) => return Err(port_unreachable(server, &e)),
+                // The host answered with an ICMP port-unreachable: Windows reports it on
+                // an unconnected socket as WSAECONNRESET (10054), a connected socket on
+                // Linux as ECONNREFUSED. Any other error is described as it is.
+                Err(e) if matches!(e.kind(), ConnectionReset | ConnectionRefused) => {
+                    let why = "the host answered ICMP port unreachable: nothing listens there";
+                    let err = Error::failed(format!("no reply from {server}"), why);
+                    return Err(err.hint("is the server running on that port?"));
+                }
+                Err(e) => return Err(Error::io(format!("no reply from {server}"), &e)),
             }
         }
     }
