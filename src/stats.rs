@@ -14,15 +14,19 @@
 /// use socket_labs::stats::Running;
 /// let mut r = Running::default();
 /// for x in [1.0, 2.0, 3.0, 4.0, 5.0] { r.add(x); }
-/// assert_eq!((r.count(), r.min(), r.mean(), r.max()), (5, 1.0, 3.0, 5.0));
+/// assert_eq!((r.count, r.min, r.mean, r.max), (5, 1.0, 3.0, 5.0));
 /// assert!((r.mdev() - 2f64.sqrt()).abs() < 1e-12);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Running {
-    count: u64,
-    min: f64,
-    max: f64,
-    mean: f64,
+    /// How many samples (0: every figure below is 0).
+    pub count: u64,
+    /// The smallest sample.
+    pub min: f64,
+    /// The largest sample.
+    pub max: f64,
+    /// The arithmetic mean.
+    pub mean: f64,
     /// Sum of squared deviations from the mean so far.
     m2: f64,
 }
@@ -37,26 +41,6 @@ impl Running {
         let delta = x - self.mean;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (x - self.mean);
-    }
-
-    /// How many samples (0: every figure below is 0).
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// The smallest sample.
-    pub fn min(&self) -> f64 {
-        self.min
-    }
-
-    /// The largest sample.
-    pub fn max(&self) -> f64 {
-        self.max
-    }
-
-    /// The arithmetic mean.
-    pub fn mean(&self) -> f64 {
-        self.mean
     }
 
     /// iputils' mdev: the population standard deviation.
@@ -136,15 +120,16 @@ impl Summary {
 /// let mut j = Jitter::default();
 /// j.update(10.0);
 /// j.update(10.0);
-/// assert_eq!(j.value(), 0.0);
+/// assert_eq!(j.value, 0.0);
 /// j.update(26.0);               // one jump of 16 ms
-/// assert_eq!(j.value(), 1.0);   // moves 1/16 of the way
+/// assert_eq!(j.value, 1.0);   // moves 1/16 of the way
 /// ```
 /// `Jitter::default()` has seen nothing yet (jitter 0).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Jitter {
+    /// The current estimate, in the unit of the samples.
+    pub value: f64,
     last: Option<f64>,
-    jitter: f64,
     total: f64,
     differences: u64,
 }
@@ -154,16 +139,11 @@ impl Jitter {
     pub fn update(&mut self, transit: f64) {
         if let Some(last) = self.last {
             let d = (transit - last).abs();
-            self.jitter += (d - self.jitter) / 16.0;
+            self.value += (d - self.value) / 16.0;
             self.total += d;
             self.differences += 1;
         }
         self.last = Some(transit);
-    }
-
-    /// The current estimate, in the unit of the samples.
-    pub fn value(&self) -> f64 {
-        self.jitter
     }
 
     /// The mean `|D|` over every sample so far: the jitter of the whole run.
@@ -221,8 +201,8 @@ mod tests {
         for t in transits {
             j.update(t);
         }
-        assert!((j.value() - expected).abs() < 1e-12);
-        assert!(j.value() > 0.0);
+        assert!((j.value - expected).abs() < 1e-12);
+        assert!(j.value > 0.0);
         assert_eq!(j.whole_run(), (2.0 + 3.0 + 0.0 + 6.0) / 4.0);
     }
 }

@@ -140,7 +140,7 @@ impl Chart {
         part.commit(path)
     }
 
-    /// The whole SVG document as a string.
+    /// The whole SVG document as a string: the title, the axes, the data.
     pub fn render(&self) -> String {
         let xs: Vec<f64> = self.points.iter().map(|p| p.0).filter(|x| x.is_finite()).collect();
         let ys: Vec<f64> = self.points.iter().filter_map(|p| p.1).collect();
@@ -161,13 +161,12 @@ impl Chart {
         }
         let (y_lo, y_hi) = y_range(&ys);
         let y_ticks = nice_ticks(y_lo, y_hi, 5);
-        let scale = Scale {
-            x_min: (x_lo - pad).min(x_ticks[0]),
-            x_max: (x_hi + pad).max(x_ticks[x_ticks.len() - 1]),
-            y_min: y_ticks[0],
-            y_max: y_ticks[y_ticks.len() - 1],
-            x_decimals: decimals(tick_step(&all_x_ticks)),
-        };
+        // Data coordinates to SVG coordinates (SVG's y grows downwards).
+        let x_min = (x_lo - pad).min(x_ticks[0]);
+        let x_max = (x_hi + pad).max(x_ticks[x_ticks.len() - 1]);
+        let (y_min, y_max) = (y_ticks[0], y_ticks[y_ticks.len() - 1]);
+        let px = |x: f64| LEFT + (x - x_min) / (x_max - x_min) * PLOT_WIDTH;
+        let py = |y: f64| TOP + PLOT_HEIGHT - (y - y_min) / (y_max - y_min) * PLOT_HEIGHT;
 
         let mut svg = String::with_capacity(4096 + 64 * self.points.len());
         let _ = write!(
@@ -182,25 +181,15 @@ impl Chart {
         let size = if self.title.chars().count() > 60 { 15 } else { 18 };
         let bold = format!(" text-anchor=\"middle\" font-size=\"{size}\" font-weight=\"bold\"");
         text(&mut svg, WIDTH / 2.0, 32.0, &bold, &self.title);
-        self.axes(&mut svg, &scale, &x_ticks, &y_ticks);
-        self.series(&mut svg, &scale);
-        if ys.is_empty() {
-            let grey = " text-anchor=\"middle\" fill=\"#666666\"";
-            text(&mut svg, LEFT + PLOT_WIDTH / 2.0, TOP + PLOT_HEIGHT / 2.0, grey, "no data");
-        }
-        svg.push_str("</svg>\n");
-        svg
-    }
 
-    /// Grid lines, tick labels, the frame and the two axis titles.
-    fn axes(&self, svg: &mut String, scale: &Scale, x_ticks: &[f64], y_ticks: &[f64]) {
+        // The axes: grid lines, the frame, tick labels and the two axis titles.
         let (right, bottom) = (LEFT + PLOT_WIDTH, TOP + PLOT_HEIGHT);
         svg.push_str("<g stroke=\"#dddddd\" stroke-width=\"1\">\n");
-        for py in y_ticks.iter().map(|&y| scale.py(y)) {
-            line(svg, LEFT, py, right, py);
+        for y in y_ticks.iter().map(|&y| py(y)) {
+            line(&mut svg, LEFT, y, right, y);
         }
-        for px in x_ticks.iter().map(|&x| scale.px(x)) {
-            line(svg, px, TOP, px, bottom);
+        for x in x_ticks.iter().map(|&x| px(x)) {
+            line(&mut svg, x, TOP, x, bottom);
         }
         let (w, h) = (PLOT_WIDTH, PLOT_HEIGHT);
         let frame = "fill=\"none\" stroke=\"#333333\"";
@@ -209,60 +198,63 @@ impl Chart {
             svg,
             "<rect x=\"{LEFT:.1}\" y=\"{TOP:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" {frame}/>"
         );
-        let y_decimals = decimals(tick_step(y_ticks));
+        let (x_decimals, y_decimals) =
+            (decimals(tick_step(&all_x_ticks)), decimals(tick_step(&y_ticks)));
         svg.push_str("<g text-anchor=\"end\">\n");
-        for &y in y_ticks {
-            text(svg, LEFT - 8.0, scale.py(y) + 4.0, "", &format_tick(y, y_decimals));
+        for &y in &y_ticks {
+            text(&mut svg, LEFT - 8.0, py(y) + 4.0, "", &format_tick(y, y_decimals));
         }
         svg.push_str("</g>\n<g text-anchor=\"middle\">\n");
-        for &x in x_ticks {
-            text(svg, scale.px(x), bottom + 20.0, "", &format_tick(x, scale.x_decimals));
+        for &x in &x_ticks {
+            text(&mut svg, px(x), bottom + 20.0, "", &format_tick(x, x_decimals));
         }
         svg.push_str("</g>\n");
         let title = " text-anchor=\"middle\" font-size=\"14\"";
-        text(svg, LEFT + PLOT_WIDTH / 2.0, HEIGHT - 18.0, title, &self.x_label);
+        text(&mut svg, LEFT + PLOT_WIDTH / 2.0, HEIGHT - 18.0, title, &self.x_label);
         let (lx, ly) = (24.0, TOP + PLOT_HEIGHT / 2.0);
         let rotated = format!("{title} transform=\"rotate(-90 {lx:.1} {ly:.1})\"");
-        text(svg, lx, ly, &rotated, &self.y_label);
-    }
+        text(&mut svg, lx, ly, &rotated, &self.y_label);
 
-    /// The data: polylines through the present points (broken where a point is
-    /// missing, so a gap never looks like a measurement), circles on the
-    /// points, red crosses for the missing ones.
-    fn series(&self, svg: &mut String, scale: &Scale) {
+        // The data: polylines through the present points (broken where a point
+        // is missing, so a gap never looks like a measurement), circles on the
+        // points, red crosses for the missing ones.
         let runs: Vec<Vec<(f64, f64)>> = (self.points)
             .split(|&(x, y)| y.is_none() || !x.is_finite())
-            .map(|run| run.iter().filter_map(|&(x, y)| Some((scale.px(x), scale.py(y?)))).collect())
+            .map(|run| run.iter().filter_map(|&(x, y)| Some((px(x), py(y?)))).collect())
             .collect();
         for run in runs.iter().filter(|r| r.len() > 1) {
             let points: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
             let _ = writeln!(svg, "<polyline {LINE_STYLE} points=\"{}\"/>", points.join(" "));
         }
-        if self.points.iter().filter(|p| p.1.is_some()).count() <= MAX_MARKERS {
+        if ys.len() <= MAX_MARKERS {
             svg.push_str("<g fill=\"#1f6fb4\">\n");
-            for (px, py) in runs.iter().flatten() {
-                let _ = writeln!(svg, "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3.5\"/>");
+            for (x, y) in runs.iter().flatten() {
+                let _ = writeln!(svg, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\"/>");
             }
             svg.push_str("</g>\n");
         }
-
         let missing = self.points.iter().filter(|p| p.1.is_none() && p.0.is_finite());
-        let missing: Vec<f64> = missing.map(|p| scale.px(p.0)).collect();
-        if missing.is_empty() {
-            return;
+        let missing: Vec<f64> = missing.map(|p| px(p.0)).collect();
+        if !missing.is_empty() {
+            svg.push_str("<g stroke=\"#d62728\" stroke-width=\"2.5\" stroke-linecap=\"round\">\n");
+            for &x in &missing {
+                cross(&mut svg, x, bottom);
+            }
+            // Legend above the top right corner of the plot area: the cross at
+            // the corner, the text ending just left of it (its width is unknown
+            // here, so it is anchored at its end).
+            let (lx, ly) = (right - 6.0, TOP - 12.0);
+            cross(&mut svg, lx, ly - 4.0);
+            svg.push_str("</g>\n");
+            let legend = format!("{} ({})", self.missing_label, missing.len());
+            text(&mut svg, lx - 12.0, ly, " text-anchor=\"end\"", &legend);
         }
-        svg.push_str("<g stroke=\"#d62728\" stroke-width=\"2.5\" stroke-linecap=\"round\">\n");
-        for &px in &missing {
-            cross(svg, px, TOP + PLOT_HEIGHT);
+        if ys.is_empty() {
+            let grey = " text-anchor=\"middle\" fill=\"#666666\"";
+            text(&mut svg, LEFT + PLOT_WIDTH / 2.0, TOP + PLOT_HEIGHT / 2.0, grey, "no data");
         }
-        // Legend above the top right corner of the plot area: the cross at
-        // the corner, the text ending just left of it (its width is unknown
-        // here, so it is anchored at its end).
-        let (lx, ly) = (LEFT + PLOT_WIDTH - 6.0, TOP - 12.0);
-        cross(svg, lx, ly - 4.0);
-        svg.push_str("</g>\n");
-        let legend = format!("{} ({})", self.missing_label, missing.len());
-        text(svg, lx - 12.0, ly, " text-anchor=\"end\"", &legend);
+        svg.push_str("</svg>\n");
+        svg
     }
 }
 
@@ -281,26 +273,6 @@ fn cross(svg: &mut String, x: f64, y: f64) {
     line(svg, x - 5.0, y + 5.0, x + 5.0, y - 5.0);
 }
 
-/// Maps data coordinates to SVG coordinates (SVG's y grows downwards).
-struct Scale {
-    x_min: f64,
-    x_max: f64,
-    y_min: f64,
-    y_max: f64,
-    /// Decimals of the x tick labels (from the tick step).
-    x_decimals: usize,
-}
-
-impl Scale {
-    fn px(&self, x: f64) -> f64 {
-        LEFT + (x - self.x_min) / (self.x_max - self.x_min) * PLOT_WIDTH
-    }
-
-    fn py(&self, y: f64) -> f64 {
-        TOP + PLOT_HEIGHT - (y - self.y_min) / (self.y_max - self.y_min) * PLOT_HEIGHT
-    }
-}
-
 /// The smallest and the largest value, or `None` when there is no finite one.
 fn bounds(values: &[f64]) -> Option<(f64, f64)> {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -310,14 +282,15 @@ fn bounds(values: &[f64]) -> Option<(f64, f64)> {
 
 /// The x range to show: the data's, widened when it is a single value.
 fn x_range(xs: &[f64], whole: bool) -> (f64, f64) {
-    match bounds(xs) {
-        None => (0.0, 1.0),
-        Some((lo, hi)) if lo == hi => {
-            let pad = if whole { 1.0 } else { widen(lo) };
-            (lo - pad, hi + pad)
-        }
-        Some(range) => range,
-    }
+    let (lo, hi) = bounds(xs).unwrap_or((0.0, 1.0));
+    let pad = if lo < hi {
+        0.0
+    } else if whole {
+        1.0
+    } else {
+        widen(lo)
+    };
+    (lo - pad, hi + pad)
 }
 
 /// The y range to show. It starts at zero when every value is positive: RTT,
@@ -333,12 +306,9 @@ fn y_range(ys: &[f64]) -> (f64, f64) {
     (if lo < 0.0 { lo - room } else { lo }, hi + room)
 }
 
+/// Half of `v`'s size each side of it (1 for zero), to widen an empty range.
 fn widen(v: f64) -> f64 {
-    if v == 0.0 {
-        1.0
-    } else {
-        v.abs() / 2.0
-    }
+    Some(v.abs() / 2.0).filter(|w| *w > 0.0).unwrap_or(1.0)
 }
 
 /// "Nice" tick values covering `lo..=hi`, about `target` intervals apart.

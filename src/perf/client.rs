@@ -88,12 +88,12 @@
 //!   buffers overflowed and the kernel dropped datagrams.
 //! * **No server**: every datagram times out; the run still ends with its
 //!   summary and graphs, and exits 1. The socket is connected, so on Linux
-//!   and Windows the ICMP port unreachable reaches it ([`icmp_note`]), unless
+//!   and Windows the ICMP port unreachable reaches it ([`icmp_note`](crate::ping::icmp_note)), unless
 //!   a firewall drops it or the host rate-limits it.
 
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
-use crate::ping::{icmp_note, is_icmp_refusal, Echo, Ledger, TICK};
+use crate::ping::{is_icmp_refusal, Counts, Echo, Ledger, TICK};
 use crate::rng::Rng;
 use crate::stats::Jitter;
 use crate::svg::Chart;
@@ -135,7 +135,7 @@ pub fn measure(
         let now = Instant::now();
         // "A second has passed": print its row (the last row also waits for the stragglers).
         while row.second < o.duration && now >= second(row.second) {
-            row.jitter_ms = jitter.value();
+            row.jitter_ms = jitter.value;
             on_row(&row);
             let next = Row::new(row.second + 1);
             rows.push(std::mem::replace(&mut row, next));
@@ -150,6 +150,7 @@ pub fn measure(
             let seq = ledger.sent(Instant::now());
             payload[..tag].copy_from_slice(&seq.to_be_bytes()[8 - tag..]);
             row.sent += 1;
+            n.sent += 1;
             for _ in 0..2 {
                 match socket.send(&payload) {
                     // An ICMP error about an earlier datagram is reported (and cleared) by
@@ -178,6 +179,7 @@ pub fn measure(
                 match echo {
                     Echo::InTime(rtt) => {
                         row.received += 1;
+                        n.received += 1;
                         row.bytes += len as u64;
                         row.rtt_total += rtt;
                         jitter.update(clock::ms(rtt));
@@ -185,18 +187,19 @@ pub fn measure(
                     // Late, and it settles the datagram: lost (the arrival time decides).
                     Echo::Late(_, true) => {
                         row.lost += 1;
-                        n.late_or_duplicate += 1;
+                        n.late += 1;
                     }
-                    _ => n.late_or_duplicate += 1,
+                    Echo::Late(..) | Echo::Forgotten => n.late += 1,
+                    Echo::Duplicate => n.duplicates += 1,
                 }
             }
-            Ok(_) => n.foreign += 1,
+            Ok(_) => n.malformed += 1,
             Err(e) if is_timeout(&e) => {}
             Err(e) if is_icmp_refusal(&e) => n.refused += 1,
             Err(e) => return Err(Error::io(format!("cannot receive from {server}"), &e)),
         }
     };
-    row.jitter_ms = jitter.value();
+    row.jitter_ms = jitter.value;
     row.span = end.saturating_duration_since(second(row.second - 1));
     on_row(&row);
     rows.push(row);
@@ -236,7 +239,7 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
         let (size, secs, window, t) = (o.size, o.duration, o.window, clock::secs_text(o.timeout));
         let head = format!("perf-client: {size}-byte datagrams to {server} for {secs} s");
         rows(&format!("{head}, window {window}, timeout {t}"));
-        rows(&text_header());
+        rows(TEXT_HEADER);
     }
     let report =
         measure(&socket, server, o, &mut |row| rows(&if csv { row.csv() } else { row.text() }))?;
@@ -374,36 +377,19 @@ impl Row {
         format!("{s},{kb:.3},{delay},{},{},{},{j:.6}", self.sent, self.received, self.lost)
     }
 
-    /// The row under [`text_header`] (`-` for the delay when nothing came back).
+    /// The row under [`TEXT_HEADER`] (`-` for the delay when nothing came back).
     pub fn text(&self) -> String {
-        let delay = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
-        let (kb, mbit) = (self.goodput_kbps(), self.goodput_kbps() * 8.0 / 1000.0);
-        let cells = [self.second.to_string(), format!("{kb:.3}"), format!("{mbit:.3}"), delay];
-        let counts = [self.sent, self.received, self.lost].map(|c| c.to_string());
-        columns(cells, counts, format!("{:.4}", self.jitter_ms))
+        let d = self.avg_delay_ms().map_or("-".to_string(), |d| format!("{d:.4}"));
+        let (kb, j) = (self.goodput_kbps(), self.jitter_ms);
+        let (s, n, r, l, mb) =
+            (self.second, self.sent, self.received, self.lost, kb * 8.0 / 1000.0);
+        format!("{s:>6}  {kb:>12.3}  {mb:>8.3}  {d:>10}  {n:>8}  {r:>8}  {l:>6}  {j:>9.4}")
     }
 }
 
 /// The human-readable table's header; [`Row::text`] lines up under it.
-pub fn text_header() -> String {
-    let cells = ["second", "goodput_kB/s", "Mbit/s", "RTT/2_ms"].map(String::from);
-    columns(cells, ["sent", "received", "lost"].map(String::from), "jitter_ms".into())
-}
-
-fn columns([a, b, c, d]: [String; 4], [e, f, g]: [String; 3], jitter: String) -> String {
-    format!("{a:>6}  {b:>12}  {c:>8}  {d:>10}  {e:>8}  {f:>8}  {g:>6}  {jitter:>9}")
-}
-
-/// What came back that did not count, and ICMP notices.
-#[derive(Debug, Clone, Default)]
-pub struct Counts {
-    /// Echoes of datagrams already settled: late (after their timeout) or duplicates.
-    pub late_or_duplicate: u64,
-    /// Datagrams of the wrong size or content (not an echo of ours).
-    pub foreign: u64,
-    /// ICMP port-unreachable notices.
-    pub refused: u64,
-}
+pub const TEXT_HEADER: &str =
+    "second  goodput_kB/s    Mbit/s    RTT/2_ms      sent  received    lost  jitter_ms";
 
 /// The outcome of a run.
 #[derive(Debug, Clone)]
@@ -444,17 +430,12 @@ impl Report {
 
     /// Lines about datagrams that did not count (only those that apply).
     pub fn notes(&self) -> Vec<String> {
-        let mut lines = Vec::new();
-        if self.n.late_or_duplicate > 0 {
-            lines.push(format!("late or duplicate echoes ignored: {}", self.n.late_or_duplicate));
-        }
-        if self.n.foreign > 0 {
-            lines.push(format!("datagrams that were no echo of ours ignored: {}", self.n.foreign));
-        }
-        if self.n.refused > 0 || self.total().received == 0 {
-            lines.push(format!("note: {}", icmp_note(self.n.refused, true)));
-        }
-        lines
+        let n = &self.n;
+        let kinds = [
+            (n.late + n.duplicates, "late or duplicate echoes ignored", ""),
+            (n.malformed, "datagrams that were no echo of ours ignored", ""),
+        ];
+        n.notes(&kinds, true)
     }
 
     /// The closing lines, each under 100 columns.
@@ -482,23 +463,13 @@ impl Report {
     ///
     /// `no echo from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
-        if self.total().received > 0 {
-            return Ok(());
-        }
-        let what = format!("no echo from {}", self.server);
-        Err(if self.n.refused > 0 {
-            Error::failed(what, "ICMP port unreachable")
-                .hint(format!("start perf-server on port {port}"))
-        } else if self.n.late_or_duplicate > 0 {
-            Error::failed(what, format!("{} late echoes", self.n.late_or_duplicate))
-                .hint("try a longer --timeout")
-        } else if self.n.foreign > 0 {
-            Error::failed(what, format!("{} datagrams that are no echo of ours", self.n.foreign))
-                .hint("is that an echo server?")
-        } else {
-            Error::failed(what, "nothing came back")
-                .hint(format!("is perf-server running on port {port}?"))
-        })
+        let n = &self.n;
+        let arrived = [
+            (n.late + n.duplicates, "late echoes", "try a longer --timeout"),
+            (n.malformed, "datagrams that are no echo of ours", "is that an echo server?"),
+        ];
+        let head = format!("no echo from {}", self.server);
+        n.verdict(head, ("perf-server", port), &arrived, "nothing came back".to_string())
     }
 
     fn chart(&self, what: &str, unit: &str, value: fn(&Row) -> Option<f64>) -> Chart {
@@ -537,8 +508,8 @@ mod tests {
         (row.sent, row.received, row.lost, row.bytes) = (10, 8, 2, 16);
         (row.rtt_total, row.jitter_ms) = (Duration::from_micros(160), 0.001);
         assert_eq!(row.csv(), "2,0.016,0.010000,10,8,2,0.001000");
-        assert_eq!(row.text().len(), text_header().len());
-        assert!(text_header().len() <= 100);
+        assert_eq!(row.text().len(), TEXT_HEADER.len());
+        assert!(TEXT_HEADER.len() <= 100);
         let empty = Row::new(3);
         assert_eq!(
             (empty.avg_delay_ms(), empty.csv()),

@@ -90,7 +90,7 @@
 //! * **100% loss, exit 1, "is ping-server running?"**: nothing at all came
 //!   back. The server is down, on another port, or bound to an address the
 //!   client does not use. What the client hears about it depends on the OS:
-//!   see [`icmp_note`]. Firewalls drop ICMP, and hosts rate-limit it, so
+//!   see [`icmp_note`](super::icmp_note). Firewalls drop ICMP, and hosts rate-limit it, so
 //!   silence is never proof.
 //! * **"replies came from another address"**: a server bound to a wildcard
 //!   address may answer from another local address than the one you sent to;
@@ -103,7 +103,7 @@
 //!   messages may be unsettled ([`WINDOW`]); the sender then waits for the
 //!   oldest to be settled, as `ping -f` waits for replies.
 
-use super::{icmp_note, is_icmp_refusal, Echo, Ledger, HISTORY, TICK};
+use super::{is_icmp_refusal, Counts, Echo, Ledger, HISTORY, TICK};
 use crate::cli::{self, Command, Endpoint, Matches, Side};
 use crate::error::{is_timeout, Error, Result};
 use crate::files::PartFile;
@@ -184,25 +184,52 @@ pub fn ping(
             for sent_at in sent_rx.try_iter() {
                 ledger.sent(sent_at);
             }
-            match got {
-                Ok((_, from)) if from != server => {
-                    report.n.foreign += 1;
+            // An echo from the server: which message (numbered from 1 on screen), and its fate.
+            let (len, from) = got.as_ref().map_or((0, server), |&pair| pair);
+            let (n, payload) = (&mut report.n, &buf[..len]);
+            let number = payloads.number(payload).filter(|_| got.is_ok() && from == server);
+            let echo = number.filter(|&i| i < ledger.count()).map(|i| (i + 1, ledger.echo(i, at)));
+            match (got, echo) {
+                (Ok((_, from)), _) if from != server => {
+                    n.foreign += 1;
                     say(format_args!("ignored a datagram from {from}: not the server"));
                 }
-                Ok((len, _)) => {
-                    match payloads.number(&buf[..len]).filter(|&i| i < ledger.count()) {
-                        Some(i) => report.tally(i, ledger.echo(i, at), &buf[..len], say),
-                        None => {
-                            report.n.malformed += 1;
-                            let p = preview(&buf[..len], 32);
-                            say(format_args!("ignored a reply that matches no message: {p}"));
-                        }
-                    }
+                (Ok(_), None) => {
+                    n.malformed += 1;
+                    let p = preview(payload, 32);
+                    say(format_args!("ignored a reply that matches no message: {p}"));
                 }
-                Err(e) if is_timeout(&e) => {}
+                (_, Some((m, Echo::InTime(rtt)))) => {
+                    let ms = clock::ms(rtt);
+                    n.received += 1;
+                    report.rtt.add(ms);
+                    if let Some(rtts) = report.rtts.as_mut() {
+                        rtts[m as usize - 1] = Some(ms);
+                    }
+                    say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
+                }
+                (_, Some((m, Echo::Duplicate))) => {
+                    n.duplicates += 1;
+                    say(format_args!("message {m} duplicate (ignored)"));
+                }
+                (_, Some((m, Echo::Late(rtt, settles)))) => {
+                    if settles {
+                        say(format_args!("message {m} lost"));
+                    }
+                    n.late += 1;
+                    let (ms, t) = (clock::ms(rtt), clock::secs_text(o.timeout));
+                    say(format_args!(
+                        "message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"
+                    ));
+                }
+                (_, Some((m, Echo::Forgotten))) => {
+                    n.late += 1; // forgotten long ago: late, whatever it was
+                    say(format_args!("message {m} late: older than {HISTORY} messages"));
+                }
+                (Err(e), _) if is_timeout(&e) => {}
                 // Windows: an unconnected socket hears of an ICMP port unreachable this way.
-                Err(e) if is_icmp_refusal(&e) => report.n.refused += 1,
-                Err(e) => return Err(Error::io("cannot receive", &e)),
+                (Err(e), _) if is_icmp_refusal(&e) => n.refused += 1,
+                (Err(e), _) => return Err(Error::io("cannot receive", &e)),
             }
             let settled = ledger.oldest();
             ledger.expire(Instant::now(), |i| say(format_args!("message {} lost", i + 1)));
@@ -364,13 +391,10 @@ impl Payloads {
     fn write(&self, n: u64, out: &mut Vec<u8>) {
         // Two rounds of the one-to-one shuffle, the digits reversed between
         // them, so that consecutive messages differ in every character.
-        let mut x = self.shuffle(self.reversed(self.shuffle(n)));
+        let x = self.shuffle(self.reversed(self.shuffle(n)));
         out.clear();
-        out.resize(self.digits, b'A');
-        for slot in out.iter_mut().rev() {
-            *slot = ALPHABET[(x % 36) as usize];
-            x /= 36;
-        }
+        let digit = |k| ALPHABET[(x / 36u64.pow(k) % 36) as usize];
+        out.extend((0..self.digits as u32).rev().map(digit));
         out.extend_from_slice(&self.filler);
     }
 
@@ -395,13 +419,9 @@ impl Payloads {
     }
 
     /// `x` with its base-36 digits in reverse order.
-    fn reversed(&self, mut x: u64) -> u64 {
-        let mut r = 0;
-        for _ in 0..self.digits {
-            r = r * 36 + x % 36;
-            x /= 36;
-        }
-        r
+    fn reversed(&self, x: u64) -> u64 {
+        let d = self.digits as u32;
+        (0..d).map(|k| x / 36u64.pow(k) % 36 * 36u64.pow(d - 1 - k)).sum()
     }
 }
 
@@ -418,25 +438,6 @@ fn inverse(a: u64, m: u64) -> u64 {
         (r, next_r) = (next_r, r - q * next_r);
     }
     t.rem_euclid(i128::from(m)) as u64
-}
-
-/// What came back, message by message, counted.
-#[derive(Debug, Clone, Default)]
-pub struct Counts {
-    /// Messages sent.
-    pub sent: u64,
-    /// Echoes in time (each message counted once).
-    pub received: u64,
-    /// Echoes after their timeout (the message stays lost).
-    pub late: u64,
-    /// Second and later echoes of a message.
-    pub duplicates: u64,
-    /// Datagrams from another address than the server's.
-    pub foreign: u64,
-    /// Datagrams from the server that are no echo of this run.
-    pub malformed: u64,
-    /// ICMP port-unreachable notices (Windows reports them on this socket).
-    pub refused: u64,
 }
 
 /// The outcome of a run: counts, never one entry per message (except the
@@ -458,38 +459,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Books what the echo of message `i` (from 0) turned out to be, and says so.
-    fn tally(&mut self, i: u64, echo: Echo, payload: &[u8], say: &dyn Fn(Arguments)) {
-        let m = i + 1; // messages are numbered from 1 on screen
-        match echo {
-            Echo::InTime(rtt) => {
-                let ms = clock::ms(rtt);
-                self.n.received += 1;
-                self.rtt.add(ms);
-                if let Some(slot) = self.rtts.as_mut().and_then(|v| v.get_mut(i as usize)) {
-                    *slot = Some(ms);
-                }
-                say(format_args!("message {m} received: {} rtt={ms:.3} ms", shown(payload)));
-            }
-            Echo::Duplicate => {
-                self.n.duplicates += 1;
-                say(format_args!("message {m} duplicate (ignored)"));
-            }
-            Echo::Late(rtt, settles) => {
-                if settles {
-                    say(format_args!("message {m} lost"));
-                }
-                self.n.late += 1;
-                let (ms, t) = (clock::ms(rtt), clock::secs_text(self.timeout));
-                say(format_args!("message {m} late: rtt={ms:.3} ms (after {t}; counted as lost)"));
-            }
-            Echo::Forgotten => {
-                self.n.late += 1; // forgotten long ago: late, whatever it was
-                say(format_args!("message {m} late: older than {HISTORY} messages"));
-            }
-        }
-    }
-
     /// The closing lines, as iputils `ping` prints them (the rtt line only
     /// when something came back):
     ///
@@ -503,7 +472,7 @@ impl Report {
         let lost = format!("{:.4}", (n.sent - n.received) as f64 * 100.0 / n.sent.max(1) as f64);
         let loss = lost.trim_end_matches('0').trim_end_matches('.');
         let time = self.elapsed.as_millis();
-        let (min, avg, max, mdev) = (r.min(), r.mean(), r.max(), r.mdev());
+        let (min, avg, max, mdev) = (r.min, r.mean, r.max, r.mdev());
         let mut lines = vec![
             format!("--- {} ping statistics ---", self.server),
             format!("{} sent, {} received, {loss}% loss, time {time} ms", n.sent, n.received),
@@ -516,23 +485,15 @@ impl Report {
     /// Lines about datagrams that did not count, and about ICMP when
     /// nothing came back in time (printed before the statistics).
     pub fn notes(&self) -> Vec<String> {
-        let n = &self.n;
-        let t = clock::secs_text(self.timeout);
-        let late = format!("(after the {t} timeout; counted as lost)");
-        let mut lines: Vec<String> = [
+        let (n, t) = (&self.n, clock::secs_text(self.timeout));
+        let late = format!(" (after the {t} timeout; counted as lost)");
+        let kinds = [
             (n.late, "late replies", late.as_str()),
-            (n.duplicates, "duplicate replies", "(ignored)"),
-            (n.foreign, "replies from another address", "(ignored)"),
-            (n.malformed, "replies matching no message", "(ignored)"),
-        ]
-        .iter()
-        .filter(|(count, ..)| *count > 0)
-        .map(|(count, what, why)| format!("{what}: {count} {why}"))
-        .collect();
-        if n.received == 0 {
-            lines.push(format!("note: {}", icmp_note(n.refused, false)));
-        }
-        lines
+            (n.duplicates, "duplicate replies", " (ignored)"),
+            (n.foreign, "replies from another address", " (ignored)"),
+            (n.malformed, "replies matching no message", " (ignored)"),
+        ];
+        n.notes(&kinds, false)
     }
 
     /// `Ok` when an echo came back in time; else the error that says what
@@ -543,24 +504,14 @@ impl Report {
     /// `no reply from ADDR` (exit 1).
     pub fn verdict(&self, port: u16) -> Result<()> {
         let n = &self.n;
-        let (why, hint) = if n.received > 0 {
-            return Ok(());
-        } else if n.refused > 0 {
-            ("ICMP port unreachable".into(), format!("start ping-server on port {port}"))
-        } else if n.late > 0 {
-            (format!("{} late replies", n.late), "try a longer --timeout".into())
-        } else if n.foreign > 0 {
-            let why = format!("{} replies from another address", n.foreign);
-            (why, "use the address the server answers from".into())
-        } else if n.malformed > 0 {
-            let why = format!("{} replies that match no message", n.malformed);
-            (why, "is that an echo server?".into())
-        } else {
-            let t = clock::secs_text(self.timeout);
-            let hint = format!("is ping-server running on port {port}?");
-            (format!("nothing within {t}"), hint)
-        };
-        Err(Error::failed(format!("no reply from {}", self.server), why).hint(hint))
+        let arrived = [
+            (n.late, "late replies", "try a longer --timeout"),
+            (n.foreign, "replies from another address", "use the address the server answers from"),
+            (n.malformed, "replies that match no message", "is that an echo server?"),
+        ];
+        let head = format!("no reply from {}", self.server);
+        let nothing = format!("nothing within {}", clock::secs_text(self.timeout));
+        n.verdict(head, ("ping-server", port), &arrived, nothing)
     }
 
     /// The RTT of each message as a line chart (lost ones, late included,

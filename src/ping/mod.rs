@@ -11,7 +11,8 @@
 //! `docs/ping.md`.
 //!
 //! This module also holds the books both echo clients keep ([`Ledger`], the
-//! one timeout rule that `ping-client` and `perf-client` share), and the words
+//! one timeout rule that `ping-client` and `perf-client` share, and [`Counts`], what
+//! came back, with the notes and the verdict drawn from it), and the words
 //! every UDP client of this crate uses about ICMP ([`icmp_note`]), because what
 //! a client hears when nothing listens differs by operating system and by
 //! whether its socket is connected.
@@ -19,6 +20,7 @@
 pub mod client;
 pub mod server;
 
+use crate::error::{Error, Result};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -144,6 +146,67 @@ impl Ledger {
                 Echo::Late(rtt, fate == Fate::Waiting)
             }
         }
+    }
+}
+
+/// What came back, message by message, counted: the report of both echo clients.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Messages sent.
+    pub sent: u64,
+    /// Echoes in time (each message counted once).
+    pub received: u64,
+    /// Echoes after their timeout (the message stays lost).
+    pub late: u64,
+    /// Second and later echoes of a message.
+    pub duplicates: u64,
+    /// Datagrams from another address than the server's.
+    pub foreign: u64,
+    /// Datagrams from the server that are no echo of this run.
+    pub malformed: u64,
+    /// ICMP port-unreachable notices (Windows reports them on this socket).
+    pub refused: u64,
+}
+
+impl Counts {
+    /// One line `what: count why` per kind of datagram in `kinds` that did
+    /// not count, then the ICMP note when nothing came back in time (and, on
+    /// a `connected` socket, which hears of ICMP, whenever an ICMP error came).
+    pub fn notes(&self, kinds: &[(u64, &str, &str)], connected: bool) -> Vec<String> {
+        let kinds = kinds.iter().filter(|k| k.0 > 0);
+        let mut lines: Vec<String> =
+            kinds.map(|(n, what, why)| format!("{what}: {n}{why}")).collect();
+        if self.received == 0 || (connected && self.refused > 0) {
+            lines.push(format!("note: {}", icmp_note(self.refused, connected)));
+        }
+        lines
+    }
+
+    /// `Ok` when an echo came back in time; else the error `head` saying what
+    /// did arrive (an ICMP notice, or the first `(count, what, hint)` of `arrived`
+    /// with a count),
+    /// asking "is SERVER running?" only when nothing did.
+    ///
+    /// # Errors
+    ///
+    /// `head` with why and a hint (exit 1).
+    pub fn verdict(
+        &self,
+        head: String,
+        (server, port): (&str, u16),
+        arrived: &[(u64, &str, &str)],
+        nothing: String,
+    ) -> Result<()> {
+        let (why, hint) = if self.received > 0 {
+            return Ok(());
+        } else if self.refused > 0 {
+            ("ICMP port unreachable".to_string(), format!("start {server} on port {port}"))
+        } else if let Some((count, what, hint)) = arrived.iter().find(|a| a.0 > 0) {
+            (format!("{count} {what}"), hint.to_string())
+        } else {
+            (nothing, format!("is {server} running on port {port}?"))
+        };
+        Err(Error::failed(head, why).hint(hint))
     }
 }
 

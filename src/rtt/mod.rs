@@ -95,5 +95,5 @@ use crate::stats::Running;
 /// assert_eq!(min_avg_max(&rtts), "min/avg/max = 0.100/0.200/0.300 ms");
 /// ```
 pub fn min_avg_max(rtts: &Running) -> String {
-    format!("min/avg/max = {:.3}/{:.3}/{:.3} ms", rtts.min(), rtts.mean(), rtts.max())
+    format!("min/avg/max = {:.3}/{:.3}/{:.3} ms", rtts.min, rtts.mean, rtts.max)
 }

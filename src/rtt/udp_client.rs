@@ -134,7 +134,7 @@ fn run_numbered(
             }
         }
     }
-    let replies = rtts.count();
+    let replies = rtts.count;
     crate::outln!("--- {server}: {count} requests, {replies} replies, {late} late, {duplicates} duplicate ---");
     if replies == 0 {
         let why = format!("all {count} requests went unanswered");
