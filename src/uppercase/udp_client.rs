@@ -128,7 +128,6 @@ impl Waiter {
     /// A receive error; an ICMP port-unreachable reported by the system
     /// (Windows) is said in those words.
     pub fn recv_reply(&mut self, mut judge: impl FnMut(&[u8]) -> Verdict) -> Result<Option<usize>> {
-        let server = self.server;
         loop {
             let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -139,7 +138,7 @@ impl Waiter {
                 self.arm(left)?;
             }
             match self.socket.recv_from(&mut self.buf) {
-                Ok((len, from)) if from == server => match judge(&self.buf[..len]) {
+                Ok((len, from)) if from == self.server => match judge(&self.buf[..len]) {
                     Ok(()) => return Ok(Some(len)),
                     Err(why) => {
                         self.heard.rejected += 1;
@@ -157,10 +156,10 @@ impl Waiter {
                 // Linux as ECONNREFUSED. Any other error is described as it is.
                 Err(e) if matches!(e.kind(), ConnectionReset | ConnectionRefused) => {
                     let why = "the host answered ICMP port unreachable: nothing listens there";
-                    let err = Error::failed(format!("no reply from {server}"), why);
+                    let err = Error::failed(format!("no reply from {}", self.server), why);
                     return Err(err.hint("is the server running on that port?"));
                 }
-                Err(e) => return Err(Error::io(format!("no reply from {server}"), &e)),
+                Err(e) => return Err(Error::io(format!("no reply from {}", self.server), &e)),
             }
         }
     }
