@@ -30,7 +30,6 @@ use crate::output::{preview, printable};
 use crate::stats::Running;
 use crate::uppercase::udp_client::Waiter;
 use crate::uppercase::{ask_sentence, ClientArgs};
-use std::collections::VecDeque;
 use std::time::Instant;
 
 /// How many recent requests `--count` remembers, to tell a late or
@@ -62,6 +61,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 /// A request still remembered: its number, when it left, whether answered.
+#[derive(Clone, Copy)]
 struct Sent {
     seq: u32,
     at: Instant,
@@ -71,19 +71,18 @@ struct Sent {
 /// `--count`: request N is "N sentence"; each reply is matched by its number.
 fn run_numbered(waiter: &mut Waiter, sentence: &[u8], count: u32) -> Result<()> {
     let server = waiter.server;
-    let mut recent: VecDeque<Sent> = VecDeque::with_capacity(WINDOW);
+    // Request N is remembered in slot N % WINDOW until request N + WINDOW takes it.
+    let mut recent = [None::<Sent>; WINDOW];
     let (mut rtts, mut late, mut duplicates) = (Running::default(), 0u32, 0u32);
     for seq in 1..=count {
         crate::outln!("request {seq} of {count}");
         let request = [format!("{seq} ").as_bytes(), sentence].concat();
-        if recent.len() == WINDOW {
-            recent.pop_front();
-        }
         let sent = Stamp::now();
         waiter.send(&request)?;
-        recent.push_back(Sent { seq, at: sent.mono, answered: false });
+        recent[seq as usize % WINDOW] = Some(Sent { seq, at: sent.mono, answered: false });
         let got = waiter.recv_reply(|reply| {
-            let entry = number_of(reply).and_then(|n| recent.iter_mut().find(|s| s.seq == n));
+            let entry = number_of(reply)
+                .and_then(|n| recent[n as usize % WINDOW].as_mut().filter(|s| s.seq == n));
             match entry {
                 Some(entry) if entry.seq == seq && !entry.answered => {
                     entry.answered = true;
