@@ -52,7 +52,9 @@ impl PartFile {
                 "the path does not end in a file name",
             )
         })?;
-        let folder = folder_of(target);
+        // A bare name is in the current folder.
+        let folder =
+            target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         for attempt in 0..100 {
             let path = folder.join(part_name(&name.to_string_lossy(), attempt));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
@@ -113,10 +115,7 @@ impl Write for PartFile {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self.file.as_mut() {
-            Some(file) => file.flush(),
-            None => Ok(()),
-        }
+        self.file.as_mut().map_or(Ok(()), File::flush)
     }
 }
 
@@ -126,14 +125,6 @@ impl Drop for PartFile {
         if !self.path.as_os_str().is_empty() {
             let _ = fs::remove_file(&self.path);
         }
-    }
-}
-
-/// The folder a target path is in (`.` for a bare name).
-fn folder_of(target: &Path) -> PathBuf {
-    match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
     }
 }
 
@@ -154,40 +145,23 @@ fn part_name(name: &str, attempt: u32) -> OsString {
 /// is alive when `/proc/PID` exists; elsewhere std cannot ask, so only part
 /// files older than a day are taken as stale. Returns how many were removed.
 pub fn remove_stale_parts(folder: &Path) -> usize {
-    let entries = match fs::read_dir(folder) {
-        Ok(entries) => entries,
-        Err(_) => return 0, // a missing folder is reported by whoever writes into it
-    };
-    let mut removed = 0;
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = match part_pid(&name) {
-            Some(pid) => pid,
-            None => continue,
-        };
-        if pid != std::process::id()
-            && !alive(pid, &entry.path())
-            && fs::remove_file(entry.path()).is_ok()
-        {
-            removed += 1;
-        }
-    }
-    removed
+    // A missing folder is reported by whoever writes into it: nothing to remove here.
+    let entries = fs::read_dir(folder).into_iter().flatten().flatten();
+    let stale = entries.filter(|entry| {
+        let pid = part_pid(&entry.file_name().to_string_lossy());
+        pid.map_or(false, |pid| pid != std::process::id() && !alive(pid, &entry.path()))
+    });
+    stale.filter(|entry| fs::remove_file(entry.path()).is_ok()).count()
 }
 
 /// The PID in a `.NAME.part-PID-N` file name.
 fn part_pid(name: &str) -> Option<u32> {
-    if !name.starts_with('.') {
-        return None;
-    }
-    let at = name.rfind(".part-")?;
-    let mut fields = name[at + 6..].split('-');
+    let hidden = name.strip_prefix('.')?;
+    let at = hidden.rfind(".part-")?;
+    let mut fields = hidden[at + 6..].split('-');
     let pid = fields.next()?.parse().ok()?;
     fields.next()?.parse::<u32>().ok()?;
-    if fields.next().is_some() {
-        return None;
-    }
-    Some(pid)
+    fields.next().is_none().then_some(pid)
 }
 
 /// Whether the process that wrote `path` may still be writing it.

@@ -109,20 +109,25 @@ pub fn resolve(host: &str, port: u16, family: Family) -> Result<Vec<SocketAddr>>
 /// A resolution error from [`resolve`], or `cannot connect to ADDR: WHY` for the
 /// last address tried.
 pub fn connect_tcp(host: &str, port: u16, family: Family, server: &str) -> Result<TcpStream> {
-    let addrs = resolve(host, port, family)?;
-    let mut last = None;
+    let open = |addr| TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT);
+    try_each(resolve(host, port, family)?, open, |addr, e| connect_error(addr, e, server))
+}
+
+/// Opens the first address that works; when none does, the error of the last one tried.
+fn try_each<T>(
+    addrs: Vec<SocketAddr>,
+    open: impl Fn(SocketAddr) -> std::io::Result<T>,
+    error: impl Fn(SocketAddr, &std::io::Error) -> Error,
+) -> Result<T> {
+    // resolve() never returns an empty list, so this is always replaced.
+    let mut last = Error::failed("cannot open a socket", "no address to try");
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-            Ok(stream) => return Ok(stream),
-            Err(e) => last = Some((addr, e)),
+        match open(addr) {
+            Ok(socket) => return Ok(socket),
+            Err(e) => last = error(addr, &e),
         }
     }
-    // resolve() never returns an empty list, so `last` is set here.
-    let (addr, err) = match last {
-        Some(pair) => pair,
-        None => return Err(Error::failed(format!("cannot connect to {host}"), "no address")),
-    };
-    Err(connect_error(addr, &err, server))
+    Err(last)
 }
 
 /// The error for a failed connect, with a hint that fits the cause.
@@ -147,7 +152,7 @@ pub fn connect_error(addr: SocketAddr, err: &std::io::Error, server: &str) -> Er
 /// `port N is already in use — pick another with --port`, or
 /// `cannot listen on ADDR: WHY` (for example an address this machine does not have).
 pub fn bind_tcp(host: &str, port: u16) -> Result<TcpListener> {
-    bind_with(host, port, TcpListener::bind)
+    try_each(resolve(host, port, Family::Any)?, TcpListener::bind, bind_error)
 }
 
 /// Binds a UDP socket on `host:port`; errors as [`bind_tcp`].
@@ -156,37 +161,17 @@ pub fn bind_tcp(host: &str, port: u16) -> Result<TcpListener> {
 ///
 /// As [`bind_tcp`].
 pub fn bind_udp(host: &str, port: u16) -> Result<UdpSocket> {
-    bind_with(host, port, UdpSocket::bind)
-}
-
-fn bind_with<T>(
-    host: &str,
-    port: u16,
-    bind: impl Fn(SocketAddr) -> std::io::Result<T>,
-) -> Result<T> {
-    let mut last = None;
-    for addr in resolve(host, port, Family::Any)? {
-        match bind(addr) {
-            Ok(socket) => return Ok(socket),
-            Err(e) => last = Some((addr, e)),
-        }
-    }
-    match last {
-        Some((addr, e)) => Err(bind_error(addr, &e)),
-        None => Err(Error::failed(format!("cannot listen on {host}"), "no address")),
-    }
+    try_each(resolve(host, port, Family::Any)?, UdpSocket::bind, bind_error)
 }
 
 /// The error for a failed bind; a port in use gets its own clear sentence.
 pub fn bind_error(addr: SocketAddr, err: &std::io::Error) -> Error {
+    let what = format!("cannot listen on {addr}");
     if err.kind() == std::io::ErrorKind::AddrInUse {
-        Error::failed(
-            format!("cannot listen on {addr}"),
-            format!("port {} is already in use", addr.port()),
-        )
-        .hint("pick another with --port")
+        Error::failed(what, format!("port {} is already in use", addr.port()))
+            .hint("pick another with --port")
     } else {
-        Error::failed(format!("cannot listen on {addr}"), describe(err))
+        Error::failed(what, describe(err))
     }
 }
 

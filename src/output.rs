@@ -19,7 +19,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 /// Like `println!`, but a closed stdout ends the program quietly; see the module docs.
 #[macro_export]
@@ -70,10 +70,8 @@ fn write_stdout(text: &str) -> io::Result<()> {
 }
 
 fn exit_if_reader_gone(result: io::Result<()>) {
-    if let Err(err) = result {
-        if err.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if matches!(result, Err(e) if e.kind() == io::ErrorKind::BrokenPipe) {
+        std::process::exit(0);
     }
 }
 
@@ -112,13 +110,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// Each line is cut at [`MAX_LINE`] bytes, so a client cannot make a huge one.
 #[derive(Debug, Clone)]
 pub struct Log {
-    mode: Mode,
-}
-
-#[derive(Debug, Clone)]
-enum Mode {
-    Quiet,
-    Stdout(String),
+    /// What each line starts with; `None` for a quiet log.
+    prefix: Option<String>,
 }
 
 /// The longest log line written, in bytes; longer lines are cut and marked.
@@ -142,40 +135,34 @@ static PENDING: AtomicU64 = AtomicU64::new(0);
 
 /// The queue, if a log has started the writer thread.
 fn writer() -> Option<SyncSender<Item>> {
-    match QUEUE.lock() {
-        Ok(queue) => queue.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
+    QUEUE.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
 impl Log {
     /// Log lines to stdout, through the writer thread.
     pub fn stdout() -> Log {
-        Log { mode: Mode::Stdout(String::new()) }
+        Log { prefix: Some(String::new()) }
     }
 
     /// Log lines to stdout, each starting with `prefix`.
     pub fn prefixed(prefix: impl Into<String>) -> Log {
-        Log { mode: Mode::Stdout(prefix.into()) }
+        Log { prefix: Some(prefix.into()) }
     }
 
     /// A log that drops every line.
     pub fn quiet() -> Log {
-        Log { mode: Mode::Quiet }
+        Log { prefix: None }
     }
 
     /// Queues one line; never blocks, never fails.
     pub fn line(&self, args: fmt::Arguments<'_>) {
-        let prefix = match &self.mode {
-            Mode::Quiet => return,
-            Mode::Stdout(prefix) => prefix,
+        let prefix = match &self.prefix {
+            Some(prefix) => prefix,
+            None => return,
         };
         let line = cut_line(format!("{prefix}{args}"));
         let sender = {
-            let mut queue = match QUEUE.lock() {
-                Ok(queue) => queue,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut queue = QUEUE.lock().unwrap_or_else(PoisonError::into_inner);
             if queue.is_none() {
                 *queue = start_writer();
             }

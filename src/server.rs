@@ -41,7 +41,7 @@ use crate::error::{describe, Error, Result};
 use crate::output::Log;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How many connections a TCP server serves at once unless told otherwise.
@@ -308,13 +308,10 @@ impl Drop for Watch {
     }
 }
 
-/// Locks a mutex even if a thread panicked while holding it: the list of
-/// watched sockets is still usable.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match mutex.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+/// Locks the watched list even if a thread panicked while holding it: the
+/// list of watched sockets is still usable.
+fn lock(watched: &Mutex<Vec<Watched>>) -> MutexGuard<'_, Vec<Watched>> {
+    watched.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The largest datagram the UDP loop reads: a UDP length field's maximum.
@@ -356,15 +353,14 @@ where
 
 /// The log line for a failed `recv_from` on a UDP server socket.
 pub fn receive_failure(err: &std::io::Error) -> String {
-    if err.kind() == std::io::ErrorKind::ConnectionReset {
-        // Windows reports an earlier ICMP port unreachable this way.
-        format!(
-            "receive failed: {} (an earlier reply was refused: its client had gone)",
-            describe(err)
-        )
-    } else {
-        format!("receive failed: {}", describe(err))
-    }
+    // Windows reports an earlier ICMP port unreachable this way.
+    let why = match err.kind() {
+        std::io::ErrorKind::ConnectionReset => {
+            " (an earlier reply was refused: its client had gone)"
+        }
+        _ => "",
+    };
+    format!("receive failed: {}{why}", describe(err))
 }
 
 #[cfg(test)]
