@@ -15,8 +15,8 @@
 //!
 //! let m = cmd.parse(["--port=6000", "3"]).unwrap();
 //! assert_eq!(m.value("host"), "localhost");          // the default
-//! assert_eq!(m.parse::<u16>("port").unwrap(), 6000);  // given as --port=6000
-//! assert_eq!(m.parse::<u32>("COUNT").unwrap(), 3);    // the first positional
+//! assert_eq!(m.number("port", 1, u16::MAX).unwrap(), 6000); // given as --port=6000
+//! assert_eq!(m.number("COUNT", 1, 100).unwrap(), 3);        // the first positional
 //! assert!(!m.is_set("quiet"));
 //! ```
 //!
@@ -29,7 +29,6 @@ use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// Runs a binary's body and turns its result into an exit code and at most one line.
@@ -468,31 +467,6 @@ impl Matches {
         self.switches.contains(&name)
     }
 
-    /// Parses a value into any type that implements [`FromStr`].
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Usage`] naming the argument when the value is missing or does not parse.
-    pub fn parse<T: FromStr>(&self, name: &str) -> Result<T> {
-        self.value(name).trim().parse().map_err(|_| self.invalid(name, "a valid value"))
-    }
-
-    /// Like [`parse`](Self::parse), and at least `min`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Usage`] when the value does not parse or is below `min`.
-    pub fn parse_min<T>(&self, name: &str, min: T) -> Result<T>
-    where
-        T: FromStr + PartialOrd + std::fmt::Display,
-    {
-        let value: T = self.parse(name)?;
-        if value < min {
-            return Err(self.bad(format!("{} must be at least {min}", display_name(name))));
-        }
-        Ok(value)
-    }
-
     /// A whole number from `lo` to `hi`, both included.
     ///
     /// "1.5", "-1", "1e30", "NaN", "" and a value past the type's range all get
@@ -504,7 +478,7 @@ impl Matches {
     /// [`Error::Usage`] when the value is missing, not a whole number, or out of range.
     pub fn number<T>(&self, name: &str, lo: T, hi: T) -> Result<T>
     where
-        T: FromStr + PartialOrd + std::fmt::Display + Copy,
+        T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
     {
         match self.value(name).trim().parse::<T>() {
             Ok(value) if value >= lo && value <= hi => Ok(value),
@@ -533,9 +507,9 @@ impl Matches {
     ///
     /// [`Error::Usage`] when the value is not a duration from 0 to 24 hours.
     pub fn duration(&self, name: &str, unit: Unit) -> Result<Duration> {
+        let unit_name = if unit == Unit::Millis { "milliseconds" } else { "seconds" };
         let expected = format!(
-            "a duration such as 20ms, 1.5s or 2m (a bare number is {}), from 0 to 24h",
-            unit.name()
+            "a duration such as 20ms, 1.5s or 2m (a bare number is {unit_name}), from 0 to 24h"
         );
         parse_duration(self.value(name), unit).ok_or_else(|| self.invalid(name, &expected))
     }
@@ -582,15 +556,6 @@ pub enum Unit {
     Millis,
     /// `--timeout 2` means 2 s.
     Seconds,
-}
-
-impl Unit {
-    fn name(self) -> &'static str {
-        match self {
-            Unit::Millis => "milliseconds",
-            Unit::Seconds => "seconds",
-        }
-    }
 }
 
 /// Reads `20ms`, `1.5s`, `2m`, `1h`, `500us`, or a bare number in `unit`.
@@ -644,14 +609,14 @@ mod tests {
         assert_eq!(m.value("port"), "5065");
         assert_eq!(m.get("out"), None);
         assert_eq!(m.get("NAME"), None);
-        assert_eq!(m.parse::<u32>("COUNT").unwrap(), 6);
+        assert_eq!(m.number::<u32>("COUNT", 0, 9).unwrap(), 6);
         assert!(!m.is_set("csv"));
     }
 
     #[test]
     fn flags_take_separate_or_inline_values() {
         let m = cmd().parse(["--port", "7", "--out=x.svg", "--csv", "9", "bob"]).unwrap();
-        assert_eq!(m.parse::<u16>("port").unwrap(), 7);
+        assert_eq!(m.number::<u16>("port", 1, u16::MAX).unwrap(), 7);
         assert_eq!(m.value("out"), "x.svg");
         assert!(m.is_set("csv"));
         assert_eq!(m.value("COUNT"), "9");
@@ -669,7 +634,7 @@ mod tests {
     fn negative_numbers_are_values() {
         let m = cmd().parse(["-3"]).unwrap();
         assert_eq!(m.value("COUNT"), "-3");
-        assert!(m.parse::<u32>("COUNT").is_err());
+        assert!(m.number::<u32>("COUNT", 0, 9).is_err());
     }
 
     #[test]
@@ -702,9 +667,9 @@ mod tests {
     #[test]
     fn bad_values_name_the_argument() {
         let m = cmd().parse(["--port", "99999", "abc"]).unwrap();
-        let err = m.parse::<u16>("port").unwrap_err().to_string();
+        let err = m.number::<u16>("port", 1, u16::MAX).unwrap_err().to_string();
         assert!(err.contains("'99999' for --port"), "{err}");
-        let err = m.parse::<u32>("COUNT").unwrap_err().to_string();
+        let err = m.number::<u32>("COUNT", 0, 9).unwrap_err().to_string();
         assert!(err.contains("'abc' for COUNT"), "{err}");
     }
 
@@ -721,11 +686,14 @@ mod tests {
     }
 
     #[test]
-    fn parse_min_refuses_small_values() {
+    fn number_refuses_small_values() {
         let m = cmd().parse(["0"]).unwrap();
-        let err = m.parse_min::<u32>("COUNT", 1).unwrap_err().to_string();
-        assert!(err.starts_with("COUNT must be at least 1\n"), "{err}");
-        assert_eq!(m.parse_min::<u32>("COUNT", 0).unwrap(), 0);
+        let err = m.number::<u32>("COUNT", 1, 9).unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid value '0' for COUNT: expected a whole number from 1 to 9\n"),
+            "{err}"
+        );
+        assert_eq!(m.number::<u32>("COUNT", 0, 9).unwrap(), 0);
     }
 
     #[test]

@@ -43,12 +43,8 @@ impl Stamp {
 
 /// A duration in seconds for messages: `1 s`, `0.25 s`.
 pub fn secs_text(d: Duration) -> String {
-    let secs = d.as_secs_f64();
-    if (secs - secs.round()).abs() < 1e-9 {
-        format!("{} s", secs.round() as u64)
-    } else {
-        format!("{} s", (secs * 1000.0).round() / 1000.0)
-    }
+    // f64's Display prints a whole number without decimals: `1`, not `1.0`.
+    format!("{} s", (d.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
 /// Formats a wall-clock time as `YYYY-MM-DD HH:MM:SS.ffffff UTC`.

@@ -76,13 +76,8 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(message) => write!(f, "{message}"),
-            Error::Failed { what, why, hint } => {
-                write!(f, "{what}: {why}")?;
-                if let Some(hint) = hint {
-                    write!(f, " — {hint}")?;
-                }
-                Ok(())
-            }
+            Error::Failed { what, why, hint: None } => write!(f, "{what}: {why}"),
+            Error::Failed { what, why, hint: Some(hint) } => write!(f, "{what}: {why} — {hint}"),
             Error::Exit(code) => write!(f, "exit status {code}"),
         }
     }
@@ -125,11 +120,9 @@ pub fn describe(err: &io::Error) -> String {
     }
     let text = err.to_string();
     // std appends " (os error N)"; the kind above already said what matters.
-    let text = match text.find(" (os error") {
-        Some(at) => &text[..at],
-        None => &text[..],
-    };
-    lower_first(text)
+    let mut chars = text.split(" (os error").next().unwrap_or_default().chars();
+    // Lower-case the first letter, as every other reason here is written.
+    chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
 }
 
 /// True when an I/O error is a read or accept timeout.
@@ -138,14 +131,6 @@ pub fn describe(err: &io::Error) -> String {
 /// `TimedOut`; code that waits with a timeout must treat both the same way.
 pub fn is_timeout(err: &io::Error) -> bool {
     matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
-}
-
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -38,19 +38,24 @@ pub fn read_line_bytes(input: &mut impl BufRead) -> std::io::Result<Option<Vec<u
 ///
 /// `cannot read from standard input: ...`, or `input is not valid UTF-8`.
 pub fn ask_from(question: &str, input: &mut impl BufRead) -> Result<Option<String>> {
-    crate::output::write_str(question);
-    let line =
-        read_line_bytes(input).map_err(|e| Error::io("cannot read from standard input", &e))?;
-    match line {
-        None => {
-            // Finish the prompt's line so the shell prompt does not follow it.
-            crate::outln!();
-            Ok(None)
-        }
+    match ask_bytes(question, input)? {
+        None => Ok(None),
         Some(bytes) => String::from_utf8(bytes)
             .map(Some)
             .map_err(|_| Error::failed("cannot read the answer", "input is not valid UTF-8")),
     }
+}
+
+/// Prints `question` (no newline), then reads one line from `input` as raw bytes.
+fn ask_bytes(question: &str, input: &mut impl BufRead) -> Result<Option<Vec<u8>>> {
+    crate::output::write_str(question);
+    let line =
+        read_line_bytes(input).map_err(|e| Error::io("cannot read from standard input", &e))?;
+    if line.is_none() {
+        // Finish the prompt's line so the shell prompt does not follow it.
+        crate::outln!();
+    }
+    Ok(line)
 }
 
 /// Like [`arg_or_ask`], for a message to send as it is: the answer is kept as
@@ -61,16 +66,10 @@ pub fn ask_from(question: &str, input: &mut impl BufRead) -> Result<Option<Strin
 ///
 /// `cannot read from standard input: ...`.
 pub fn arg_or_ask_bytes(given: Option<&str>, question: &str) -> Result<Option<Vec<u8>>> {
-    if let Some(value) = given {
-        return Ok(Some(value.as_bytes().to_vec()));
+    match given {
+        Some(value) => Ok(Some(value.as_bytes().to_vec())),
+        None => ask_bytes(question, &mut std::io::stdin().lock()),
     }
-    crate::output::write_str(question);
-    let line = read_line_bytes(&mut std::io::stdin().lock())
-        .map_err(|e| Error::io("cannot read from standard input", &e))?;
-    if line.is_none() {
-        crate::outln!();
-    }
-    Ok(line)
 }
 
 /// [`ask_from`] on the process's stdin.

@@ -24,7 +24,7 @@ fn run() -> Result<()> {
         .positional("PORT", "4567", "server TCP port")
         .flag("family", "4|6", "4", "IP version")
         .parse_env()?;
-    let port: u16 = m.parse("PORT")?;
+    let port: u16 = m.number("PORT", 1, u16::MAX)?;
     let want_v6 = m.value("family") == "6";
     let addrs: Vec<SocketAddr> = (m.value("HOST"), port)
         .to_socket_addrs()

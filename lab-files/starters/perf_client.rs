@@ -25,8 +25,8 @@ fn run() -> Result<()> {
         .positional("DURATION", "5", "seconds to run")
         .positional("SIZE", "2", "payload bytes per datagram");
     let (m, server) = scaffold::client(cmd, "5048")?;
-    let duration: u64 = m.parse_min("DURATION", 1)?;
-    let size: usize = m.parse_min("SIZE", 1)?;
+    let duration: u64 = m.number("DURATION", 1, 3600)?;
+    let size: usize = m.number("SIZE", 1, 65_507)?;
 
     let socket: UdpSocket =
         todo!("bind to any local port; set a 1 s read timeout — see socket_labs::perf::client");

@@ -38,9 +38,9 @@ fn run() -> Result<()> {
         .positional("INTERVAL", "1.0", "seconds between messages")
         .positional("SIZE", "3", "payload length");
     let (m, server) = scaffold::client(cmd, "5065")?;
-    let count: u32 = m.parse_min("COUNT", 1)?;
+    let count: u32 = m.number("COUNT", 1, 1_000_000)?;
     let interval = m.seconds("INTERVAL")?;
-    let size: usize = m.parse_min("SIZE", 1)?;
+    let size: usize = m.number("SIZE", 1, 65_507)?;
 
     let socket: UdpSocket = todo!("bind to any local port; set a 1 s read timeout so a lost echo cannot hang the run — see socket_labs::ping::client");
     let mut received = 0;

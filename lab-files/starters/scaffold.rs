@@ -33,7 +33,7 @@ pub fn server(cmd: Command, host: &'static str, port: &'static str) -> Result<(M
 
 /// `HOST:PORT` from `--host` and `--port`; an IPv6 host goes in brackets (`[::]:4567`).
 fn address(m: &Matches) -> Result<String> {
-    let (host, port) = (m.value("host"), m.parse::<u16>("port")?);
+    let (host, port) = (m.value("host"), m.number("port", 1, u16::MAX)?);
     Ok(if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
 }
 

@@ -122,11 +122,10 @@ pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
         crate::outln!();
         let started = Instant::now();
         let result = (stop.run)(&context);
-        let took = started.elapsed();
+        results.push((stop.name, result.is_ok(), started.elapsed()));
         if let Err(err) = &result {
             crate::outln!("    FAILED: {err}");
         }
-        results.push((stop.name, result.is_ok(), took));
     }
 
     crate::outln!();
@@ -142,9 +141,5 @@ pub fn run(out_dir: PathBuf, only: Option<&str>) -> Result<bool> {
 
 /// Turns "the stop did not see what it expected" into an error for the summary.
 pub(crate) fn check(ok: bool, what: impl Into<String>) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::failed("unexpected result", what))
-    }
+    ok.then_some(()).ok_or_else(|| Error::failed("unexpected result", what))
 }
