@@ -198,6 +198,34 @@ mod tests {
         assert_eq!(read_frame(&mut reader, ANY).unwrap(), Incoming::Closed);
     }
 
+    /// A reader that hands out one byte per `read`, as a slow TCP stream may.
+    struct OneByte<'a>(&'a [u8]);
+
+    impl std::io::Read for OneByte<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((byte, rest)), Some(slot)) => {
+                    *slot = *byte;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn frames_split_across_reads_are_reassembled() {
+        let mut stream = written(b'D', b"hello");
+        stream.extend(written(b'E', b""));
+        let mut reader = OneByte(&stream);
+        let hello = Frame { tag: b'D', payload: b"hello".to_vec() };
+        assert_eq!(read_frame(&mut reader, ANY).unwrap(), Incoming::Frame(hello));
+        let end = Frame { tag: b'E', payload: vec![] };
+        assert_eq!(read_frame(&mut reader, ANY).unwrap(), Incoming::Frame(end));
+        assert_eq!(read_frame(&mut reader, ANY).unwrap(), Incoming::Closed);
+    }
+
     #[test]
     fn each_tag_has_its_own_limit_checked_from_the_header_alone() {
         // Only headers exist: refusing must not depend on reading a payload byte.

@@ -41,8 +41,7 @@ fn ipv4_and_ipv6_clients_are_echoed_by_one_server_with_defaults() {
     assert!(!run.out().contains("not sent"), "{}", run.report());
     let seen =
         server.wait_for_line("connection from ", LIMIT).expect("the server logs the IPv4 client");
-    let mapped = seen.contains("[::ffff:127.0.0.1]:")
-        && seen.ends_with("(IPv4, as the mapped address ::ffff:127.0.0.1)");
+    let mapped = seen.contains("[::ffff:127.0.0.1]:") && seen.ends_with("(IPv4, mapped into IPv6)");
     // Where [::] is IPv6-only the server's own 0.0.0.0 listener takes the client.
     let plain = seen.contains(" 127.0.0.1:") && seen.ends_with("(IPv4)");
     assert!(mapped || plain, "unexpected log line: {seen}");

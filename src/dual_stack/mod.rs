@@ -73,7 +73,7 @@
 //! ```
 //!
 //! The server logs each client as `connection from [::ffff:127.0.0.1]:50312
-//! (IPv4, as the mapped address ::ffff:127.0.0.1)` or
+//! (IPv4, mapped into IPv6)` or
 //! `connection from [::1]:50314 (IPv6)`.
 //!
 //! # On the wire

@@ -12,7 +12,7 @@ use crate::net::{self, bind_error};
 use crate::output::Log;
 use crate::server::{serve_tcp, TcpOptions};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Instant;
 
 /// The original, in its order: ask for the port, bind `[::]` and listen, then
@@ -148,17 +148,17 @@ pub fn echo_client(mut stream: TcpStream, peer: SocketAddr, log: &Log) -> Result
 /// assert_eq!(describe_peer(&"127.0.0.1:1".parse().unwrap()), "IPv4");
 /// assert_eq!(
 ///     describe_peer(&"[::ffff:10.0.0.7]:1".parse().unwrap()),
-///     "IPv4, as the mapped address ::ffff:10.0.0.7"
+///     "IPv4, mapped into IPv6"
 /// );
 /// // ::192.0.2.1 is the old "IPv4-compatible" form, not a mapped address.
 /// assert_eq!(describe_peer(&"[::192.0.2.1]:1".parse().unwrap()), "IPv6");
 /// ```
 pub fn describe_peer(peer: &SocketAddr) -> String {
-    match peer {
-        SocketAddr::V4(_) => "IPv4".to_string(),
-        // Mapped: the first 80 bits zero, the next 16 one, then the IPv4 address.
-        SocketAddr::V6(a) if a.ip().to_ipv4_mapped().is_none() => "IPv6".to_string(),
-        SocketAddr::V6(a) => format!("IPv4, as the mapped address {}", a.ip()),
+    match peer.ip() {
+        // The first 80 bits zero, the next 16 one, then the IPv4 address.
+        IpAddr::V6(ip) if ip.to_ipv4_mapped().is_some() => "IPv4, mapped into IPv6".to_string(),
+        IpAddr::V6(_) => "IPv6".to_string(),
+        IpAddr::V4(_) => "IPv4".to_string(),
     }
 }
 

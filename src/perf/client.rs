@@ -245,7 +245,10 @@ pub fn run_with(args: &Args, rows: &dyn Fn(&str), say: &dyn Fn(&str)) -> Result<
         measure(&socket, server, o, &mut |row| rows(&if csv { row.csv() } else { row.text() }))?;
     let written = report.write_graphs(&args.out_dir);
     if let Ok(paths) = &written {
-        say(&format!("graphs: {}, {}", paths[0].display(), paths[1].display()));
+        let (a, b) = (crate::paths::shown(&paths[0]), crate::paths::shown(&paths[1]));
+        // One line where it fits 100 columns; a long --out-dir gets a line per graph.
+        let sep = if a.len() + b.len() > 88 { "\n        " } else { " " };
+        say(&format!("graphs: {a},{sep}{b}"));
     }
     for line in report.notes().iter().chain(&report.summary()) {
         say(line);
