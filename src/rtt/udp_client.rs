@@ -19,8 +19,8 @@
 //! |---|---|---|
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | the server's family |
 //! | `input(...)` | [`crate::uppercase::ask_sentence`] | or the command line |
-//! | `time.time()`, `sendto` | [`Stamp::now`], [`exchange`] in [`run`] | the monotonic clock times, the wall clock only says when |
-//! | `recvfrom(2048)`, `time.time()` | [`exchange`] in [`run`] ([`Waiter::recv_reply`] in the numbered loop) | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
+//! | `time.time()`, `sendto` | [`Stamp::now`], [`Waiter::send`] in [`run`] | the monotonic clock times, the wall clock only says when |
+//! | `recvfrom(2048)`, `time.time()` | [`Waiter::recv_reply`], [`Stamp::now`] in [`run`] (and in the numbered loop) | `--timeout`; only the server's datagrams; with `--count`, only the matching reply |
 //! | `print` RTT and `strftime` times | [`print_sample`] | microseconds, UTC |
 //! | `close()` | the socket is dropped | |
 
@@ -28,11 +28,9 @@ use crate::clock::{ms, Stamp};
 use crate::error::{Error, Result};
 use crate::output::{preview, printable};
 use crate::stats::Running;
-use crate::uppercase::udp_client::{exchange, no_reply, reject, Heard, Waiter};
+use crate::uppercase::udp_client::Waiter;
 use crate::uppercase::{ask_sentence, ClientArgs};
-use std::collections::VecDeque;
-use std::net::{SocketAddr, UdpSocket};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How many recent requests `--count` remembers, to tell a late or
 /// duplicate reply from a stray one.
@@ -50,18 +48,20 @@ pub fn run(args: Args) -> Result<()> {
         None => return Ok(()),
     };
     let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
-    let mut waiter = Waiter::new(&socket, args.timeout)?;
+    let mut waiter = Waiter::new(socket, server, args.timeout)?;
     if args.count > 1 {
-        return run_numbered(&socket, server, &sentence, args.count, args.timeout, &mut waiter);
+        return run_numbered(&mut waiter, &sentence, args.count);
     }
     let sent = Stamp::now();
-    let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;
+    waiter.send(&sentence)?;
+    let len = waiter.recv_reply(|_| Ok(()))?.ok_or_else(|| waiter.no_reply())?;
     let received = Stamp::now();
-    print_sample(&sent, &received, reply);
+    print_sample(&sent, &received, &waiter.buf[..len]);
     Ok(())
 }
 
 /// A request still remembered: its number, when it left, whether answered.
+#[derive(Clone, Copy)]
 struct Sent {
     seq: u32,
     at: Instant,
@@ -69,69 +69,54 @@ struct Sent {
 }
 
 /// `--count`: request N is "N sentence"; each reply is matched by its number.
-fn run_numbered(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    sentence: &[u8],
-    count: u32,
-    timeout: Duration,
-    waiter: &mut Waiter,
-) -> Result<()> {
-    let mut recent: VecDeque<Sent> = VecDeque::with_capacity(WINDOW);
+fn run_numbered(waiter: &mut Waiter, sentence: &[u8], count: u32) -> Result<()> {
+    let server = waiter.server;
+    // Request N is remembered in slot N % WINDOW until request N + WINDOW takes it.
+    let mut recent = [None::<Sent>; WINDOW];
     let (mut rtts, mut late, mut duplicates) = (Running::default(), 0u32, 0u32);
     for seq in 1..=count {
         crate::outln!("request {seq} of {count}");
         let request = [format!("{seq} ").as_bytes(), sentence].concat();
-        if recent.len() == WINDOW {
-            recent.pop_front();
-        }
-        waiter.heard = Heard::default();
         let sent = Stamp::now();
-        socket
-            .send_to(&request, server)
-            .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-        recent.push_back(Sent { seq, at: sent.mono, answered: false });
-        loop {
-            let got = waiter.recv_reply(socket, server, sent.mono + timeout)?;
-            let received = Stamp::now();
-            let len = match got {
-                Some(len) => len,
-                None => {
-                    let lost = no_reply(server, timeout, &waiter.heard);
-                    crate::outln!("request {seq}: lost: {lost}");
-                    break;
-                }
-            };
-            let reply = &waiter.buf[..len];
-            let entry = number_of(reply).and_then(|n| recent.iter_mut().find(|s| s.seq == n));
+        waiter.send(&request)?;
+        recent[seq as usize % WINDOW] = Some(Sent { seq, at: sent.mono, answered: false });
+        let got = waiter.recv_reply(|reply| {
+            let entry = number_of(reply)
+                .and_then(|n| recent[n as usize % WINDOW].as_mut().filter(|s| s.seq == n));
             match entry {
                 Some(entry) if entry.seq == seq && !entry.answered => {
                     entry.answered = true;
-                    print_sample(&sent, &received, reply);
-                    rtts.add(ms(received.since(&sent)));
-                    break;
+                    Ok(())
                 }
                 Some(entry) if entry.answered => {
                     duplicates += 1;
                     crate::outln!("duplicate reply to request {} (ignored)", entry.seq);
-                    reject(&mut waiter.heard, "a duplicate", reply);
+                    Err("a duplicate")
                 }
                 Some(entry) => {
                     late += 1;
                     entry.answered = true;
-                    let after = ms(received.mono.saturating_duration_since(entry.at));
+                    let after = ms(entry.at.elapsed());
                     crate::outln!(
                         "late reply to request {}, {after:.3} ms after it was sent (counted lost)",
                         entry.seq
                     );
-                    reject(&mut waiter.heard, "a late reply", reply);
+                    Err("a late reply")
                 }
                 None => {
                     let what = preview(reply, 60);
                     crate::outln!("reply matching no recent request (ignored): {what}");
-                    reject(&mut waiter.heard, "unmatched", reply);
+                    Err("unmatched")
                 }
             }
+        })?;
+        let received = Stamp::now();
+        match got {
+            Some(len) => {
+                print_sample(&sent, &received, &waiter.buf[..len]);
+                rtts.add(ms(received.since(&sent)));
+            }
+            None => crate::outln!("request {seq}: lost: {}", waiter.no_reply()),
         }
     }
     let replies = rtts.count;

@@ -95,11 +95,9 @@ pub fn exchange(mut stream: TcpStream, sentence: &[u8]) -> Result<Vec<u8>> {
         }
         Err(e) if is_timeout(&e) => {
             let waited = stream.read_timeout().ok().flatten().unwrap_or_default();
-            Err(Error::failed(
-                format!("no reply from {peer}"),
-                format!("nothing within {}", secs_text(waited)),
-            )
-            .hint("the server took the sentence and said nothing; does it wait for more?"))
+            let why = format!("nothing within {}", secs_text(waited));
+            let hint = "the server took the sentence and said nothing; does it wait for more?";
+            Err(Error::failed(format!("no reply from {peer}"), why).hint(hint))
         }
         Err(e) => Err(Error::io(format!("cannot read the reply from {peer}"), &e)),
     }

@@ -14,8 +14,8 @@
 //! |---|---|---|
 //! | `socket(AF_INET, SOCK_DGRAM)` | [`crate::net::udp_client_socket`] | binds the wildcard of the server's family, so `::1` works too |
 //! | `input('Input lowercase sentence:')` | [`super::ask_sentence`] | also taken from the command line; end of input ends cleanly |
-//! | `sendto(message, (serverIP, 25000))` | [`UdpSocket::send_to`] in [`exchange`] | a sentence over 65,507 bytes is `message too long`, not a crash |
-//! | `recvfrom(2048)` | [`UdpSocket::recv_from`] in [`Waiter::recv_reply`] | waits at most `--timeout`; 65,535 bytes; datagrams from other addresses are not taken for the reply |
+//! | `sendto(message, (serverIP, 25000))` | [`UdpSocket::send_to`] in [`Waiter::send`], from [`run`] | a sentence over 65,507 bytes is `message too long`, not a crash |
+//! | `recvfrom(2048)` | [`UdpSocket::recv_from`] in [`Waiter::recv_reply`], from [`run`] | waits at most `--timeout`; 65,535 bytes; datagrams from other addresses are not taken for the reply |
 //! | `print(decode())` | [`crate::output::printable`] | invalid UTF-8 and control bytes are shown escaped |
 //! | `close()` | the socket is dropped at the end of [`run`] | |
 
@@ -41,32 +41,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
     // Hardening: a receive timeout, so a lost datagram cannot hang us.
-    let mut waiter = Waiter::new(&socket, args.timeout)?;
-    let reply = exchange(&socket, server, &sentence, &mut waiter, args.timeout)?;
-    crate::outln!("{}", printable(reply));
+    let mut waiter = Waiter::new(socket, server, args.timeout)?;
+    waiter.send(&sentence)?; // sendto
+    let len = waiter.recv_reply(|_| Ok(()))?.ok_or_else(|| waiter.no_reply())?; // recvfrom
+    crate::outln!("{}", printable(&waiter.buf[..len]));
     Ok(())
-}
-
-/// `sendto` the request in one datagram, then `recvfrom` the server's reply,
-/// waiting at most `timeout`.
-///
-/// # Errors
-///
-/// `cannot send`, a receive error, or no reply in time ([`no_reply`]).
-pub fn exchange<'w>(
-    socket: &UdpSocket,
-    server: SocketAddr,
-    request: &[u8],
-    waiter: &'w mut Waiter,
-    timeout: Duration,
-) -> Result<&'w [u8]> {
-    socket
-        .send_to(request, server)
-        .map_err(|e| Error::io(format!("cannot send to {server}"), &e))?;
-    match waiter.recv_reply(socket, server, Instant::now() + timeout)? {
-        Some(len) => Ok(&waiter.buf[..len]),
-        None => Err(no_reply(server, timeout, &waiter.heard)),
-    }
 }
 
 /// What arrived while waiting that was *not* taken for the reply, so that a
@@ -83,16 +62,28 @@ pub struct Heard {
     pub last_rejected: String,
 }
 
-/// A client's receiving side: one 65,535-byte buffer, allocated once, and
-/// the read timeout, set once; neither costs anything inside a timed exchange.
+/// A client's side of the conversation with one server: the socket, one
+/// 65,535-byte buffer, allocated once, and the read timeout, set once;
+/// neither costs anything inside a timed exchange.
 #[derive(Debug)]
 pub struct Waiter {
+    /// The client's socket (unconnected: it hears datagrams from anyone).
+    pub socket: UdpSocket,
+    /// Where requests go, and the only address a reply is taken from.
+    pub server: SocketAddr,
+    /// The longest wait for one reply (`--timeout`).
+    pub timeout: Duration,
     /// The last datagram received is at the start of this.
     pub buf: Vec<u8>,
-    /// What arrived that was not the reply (reset it per request).
+    /// What arrived that was not the reply to the last request sent.
     pub heard: Heard,
     armed: Duration,
+    deadline: Instant,
 }
+
+/// What a client makes of a datagram from the server: `Ok` takes it for the
+/// reply, `Err(why)` skips it and notes `why` in [`Heard`].
+pub type Verdict = std::result::Result<(), &'static str>;
 
 impl Waiter {
     /// Allocates the buffer and sets the socket's read timeout to `timeout`.
@@ -100,42 +91,61 @@ impl Waiter {
     /// # Errors
     ///
     /// `cannot set the receive timeout` when the OS refuses.
-    pub fn new(socket: &UdpSocket, timeout: Duration) -> Result<Waiter> {
-        socket
-            .set_read_timeout(Some(timeout))
-            .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-        Ok(Waiter { buf: vec![0u8; MAX_DATAGRAM], heard: Heard::default(), armed: timeout })
+    pub fn new(socket: UdpSocket, server: SocketAddr, timeout: Duration) -> Result<Waiter> {
+        let (buf, heard, deadline) = (vec![0u8; MAX_DATAGRAM], Heard::default(), Instant::now());
+        let mut waiter = Waiter { socket, server, timeout, buf, heard, armed: timeout, deadline };
+        waiter.arm(timeout)?;
+        Ok(waiter)
     }
 
-    /// `recvfrom`, hardened: waits until `deadline` for a datagram from
-    /// `server` and returns its length (`None` when the deadline passed).
-    /// Datagrams from anyone else are counted in [`Waiter::heard`] and
-    /// skipped: an unconnected socket accepts datagrams from anyone.
+    fn arm(&mut self, timeout: Duration) -> Result<()> {
+        let set = self.socket.set_read_timeout(Some(timeout));
+        set.map_err(|e| Error::io("cannot set the receive timeout", &e))?;
+        self.armed = timeout;
+        Ok(())
+    }
+
+    /// `sendto` the request in one datagram; its reply is awaited until the
+    /// timeout has passed from now, and what [`Waiter::heard`] is forgotten.
+    ///
+    /// # Errors
+    ///
+    /// `cannot send` (a sentence over 65,507 bytes is `message too long`).
+    pub fn send(&mut self, request: &[u8]) -> Result<()> {
+        (self.deadline, self.heard) = (Instant::now() + self.timeout, Heard::default());
+        let sent = self.socket.send_to(request, self.server);
+        sent.map(drop).map_err(|e| Error::io(format!("cannot send to {}", self.server), &e))
+    }
+
+    /// `recvfrom`, hardened: waits until the timeout has passed since the
+    /// last [`Waiter::send`] for a datagram from the server that `judge`
+    /// takes, and returns its length (`None` when the time is up).
+    /// Datagrams from anyone else, and those `judge` skips, are noted in
+    /// [`Waiter::heard`]: an unconnected socket accepts datagrams from anyone.
     ///
     /// # Errors
     ///
     /// A receive error; an ICMP port-unreachable reported by the system
     /// (Windows) is said in those words.
-    pub fn recv_reply(
-        &mut self,
-        socket: &UdpSocket,
-        server: SocketAddr,
-        deadline: Instant,
-    ) -> Result<Option<usize>> {
+    pub fn recv_reply(&mut self, mut judge: impl FnMut(&[u8]) -> Verdict) -> Result<Option<usize>> {
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = self.deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Ok(None);
             }
             // Only after a skipped datagram is the timeout far off what is left.
             if self.armed > left + Duration::from_millis(1) || self.armed * 2 < left {
-                socket
-                    .set_read_timeout(Some(left))
-                    .map_err(|e| Error::io("cannot set the receive timeout", &e))?;
-                self.armed = left;
+                self.arm(left)?;
             }
-            match socket.recv_from(&mut self.buf) {
-                Ok((len, from)) if from == server => return Ok(Some(len)),
+            match self.socket.recv_from(&mut self.buf) {
+                Ok((len, from)) if from == self.server => match judge(&self.buf[..len]) {
+                    Ok(()) => return Ok(Some(len)),
+                    Err(why) => {
+                        self.heard.rejected += 1;
+                        let what = preview(&self.buf[..len], 40);
+                        self.heard.last_rejected = format!("{why}: {what}");
+                    }
+                },
                 Ok((_, from)) => {
                     self.heard.strangers += 1;
                     self.heard.stranger = Some(from);
@@ -146,37 +156,31 @@ impl Waiter {
                 // Linux as ECONNREFUSED. Any other error is described as it is.
                 Err(e) if matches!(e.kind(), ConnectionReset | ConnectionRefused) => {
                     let why = "the host answered ICMP port unreachable: nothing listens there";
-                    let err = Error::failed(format!("no reply from {server}"), why);
+                    let err = Error::failed(format!("no reply from {}", self.server), why);
                     return Err(err.hint("is the server running on that port?"));
                 }
-                Err(e) => return Err(Error::io(format!("no reply from {server}"), &e)),
+                Err(e) => return Err(Error::io(format!("no reply from {}", self.server), &e)),
             }
         }
     }
-}
 
-/// The error for a reply that never came: what did arrive, or, when nothing
-/// at all did, the hint that asks whether the server runs.
-pub fn no_reply(server: SocketAddr, timeout: Duration, heard: &Heard) -> Error {
-    let what = format!("no reply from {server}");
-    let within = format!("nothing within {}", secs_text(timeout));
-    if let Some(from) = heard.stranger {
-        let why = format!("{within}; {} datagram(s) came from {from} instead", heard.strangers);
-        let ip = from.ip();
-        let hint = format!("try --host {ip}: a server on 0.0.0.0 may answer from another address");
-        Error::failed(what, why).hint(hint)
-    } else if heard.rejected > 0 {
-        let why = format!("{within} that matched; {} other datagram(s) came", heard.rejected);
-        Error::failed(what, why).hint(format!("the last was {}", heard.last_rejected))
-    } else {
-        Error::failed(what, within).hint(NO_REPLY_HINT)
+    /// The error for a reply that never came: what did arrive, or, when nothing
+    /// at all did, the hint that asks whether the server runs.
+    pub fn no_reply(&self) -> Error {
+        let (server, heard) = (self.server, &self.heard);
+        let what = format!("no reply from {server}");
+        let within = format!("nothing within {}", secs_text(self.timeout));
+        if let Some(from) = heard.stranger {
+            let why = format!("{within}; {} datagram(s) came from {from} instead", heard.strangers);
+            let hint = "a server on 0.0.0.0 may answer from another address";
+            Error::failed(what, why).hint(format!("try --host {}: {hint}", from.ip()))
+        } else if heard.rejected > 0 {
+            let why = format!("{within} that matched; {} other datagram(s) came", heard.rejected);
+            Error::failed(what, why).hint(format!("the last was {}", heard.last_rejected))
+        } else {
+            Error::failed(what, within).hint(NO_REPLY_HINT)
+        }
     }
-}
-
-/// Describes a datagram from the server that was not the reply, for [`Heard`].
-pub fn reject(heard: &mut Heard, why: &str, datagram: &[u8]) {
-    heard.rejected += 1;
-    heard.last_rejected = format!("{why}: {}", preview(datagram, 40));
 }
 
 /// The command line of `udp-upper-client`.
