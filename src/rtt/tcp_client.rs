@@ -34,10 +34,7 @@ use crate::uppercase::{ask_sentence, ClientArgs};
 /// The first failed connection ends the run with its error: unlike a lost
 /// UDP datagram, a failed TCP connection is always reported by the system.
 pub fn run(args: Args) -> Result<()> {
-    let sentence = match ask_sentence(args.sentence.as_deref())? {
-        Some(sentence) => sentence,
-        None => return Ok(()),
-    };
+    let sentence = ask_sentence(args.sentence.as_deref())?;
     let server = &args.server;
     let mut parts_ms = [Running::default(); 3];
     for i in 1..=args.count {

@@ -43,10 +43,7 @@ pub const WINDOW: usize = 64;
 ///
 /// Resolution or socket errors; no reply (one exchange), or no reply at all (several).
 pub fn run(args: Args) -> Result<()> {
-    let sentence = match ask_sentence(args.sentence.as_deref())? {
-        Some(sentence) => sentence,
-        None => return Ok(()),
-    };
+    let sentence = ask_sentence(args.sentence.as_deref())?;
     let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
     let mut waiter = Waiter::new(socket, server, args.timeout)?;
     if args.count > 1 {

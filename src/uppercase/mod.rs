@@ -166,13 +166,15 @@ pub const NO_REPLY_HINT: &str = if cfg!(windows) {
 
 /// The sentence given on the command line, or else the one typed at the
 /// original's prompt, `Input lowercase sentence: `, kept as raw bytes.
-/// `Ok(None)` means end of input before an answer: nothing to send.
 ///
 /// # Errors
 ///
-/// `cannot read from standard input: ...`.
-pub fn ask_sentence(given: Option<&str>) -> Result<Option<Vec<u8>>> {
-    crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")
+/// `cannot read from standard input: ...`; and [`Error::Exit`](crate::error::Error::Exit)`(0)` at end of
+/// input before an answer, which ends the program quietly with status 0.
+pub fn ask_sentence(given: Option<&str>) -> Result<Vec<u8>> {
+    // End of input before an answer: nothing to send, and nothing went wrong.
+    crate::prompt::arg_or_ask_bytes(given, "Input lowercase sentence: ")?
+        .ok_or(crate::error::Error::Exit(0))
 }
 
 /// The most exchanges `--count` allows: a run of 10 million at loopback speed

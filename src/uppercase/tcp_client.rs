@@ -39,10 +39,7 @@ pub const MAX_REPLY: usize = 1 << 20;
 /// Resolution, a refused connection, or no reply within `--timeout`.
 pub fn run(args: Args) -> Result<()> {
     // Ask first, connect after: a slow typist must not hold a server connection open.
-    let sentence = match ask_sentence(args.sentence.as_deref())? {
-        Some(sentence) => sentence,
-        None => return Ok(()),
-    };
+    let sentence = ask_sentence(args.sentence.as_deref())?;
     let stream = connect(&args.server.host, args.server.port, args.timeout)?;
     let reply = exchange(stream, &sentence)?;
     crate::outln!("From server: {}", printable(&reply));

@@ -35,10 +35,7 @@ use std::time::{Duration, Instant};
 /// Resolution, a socket error, or no reply within `--timeout`.
 pub fn run(args: Args) -> Result<()> {
     // Hardening: ask before opening anything; end of input means nothing to send.
-    let sentence = match ask_sentence(args.sentence.as_deref())? {
-        Some(sentence) => sentence,
-        None => return Ok(()),
-    };
+    let sentence = ask_sentence(args.sentence.as_deref())?;
     let (socket, server) = crate::net::udp_client_socket(&args.server.host, args.server.port)?;
     // Hardening: a receive timeout, so a lost datagram cannot hang us.
     let mut waiter = Waiter::new(socket, server, args.timeout)?;
