@@ -235,13 +235,17 @@ pub const DEFAULT_PORT: u16 = 5065;
 /// ```
 pub fn icmp_note(refused: u64, connected: bool) -> &'static str {
     if refused > 0 {
-        "the host answered ICMP port unreachable: nothing listens on that port"
+        ICMP_REFUSED
     } else if !connected && !cfg!(windows) {
         "UDP is silent: on Linux an unconnected socket is not told of ICMP errors"
     } else {
         "no ICMP port unreachable came back (none sent, rate-limited or filtered)"
     }
 }
+
+/// What every UDP client here says of an ICMP port unreachable it was told of.
+pub const ICMP_REFUSED: &str =
+    "the host answered ICMP port unreachable: nothing listens on that port";
 
 /// An I/O error that is an ICMP error about an earlier datagram: "port
 /// unreachable" is `ConnectionRefused` on Linux, `ConnectionReset`

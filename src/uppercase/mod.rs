@@ -128,7 +128,7 @@
 //!
 //! * `port 25000 is already in use`: another server holds the port. Start
 //!   with `--port 0` and give the client the port from the `listening on` line.
-//! * `no reply ... within 1 s` from a UDP client: see [`NO_REPLY_HINT`]. The
+//! * `no reply ... within 1 s` from a UDP client: see [`no_reply_hint`]. The
 //!   TCP client, in the same situation, gets `connection refused` at once.
 //! * `--host ::1` gets no answer from a server started with its defaults,
 //!   which bind `0.0.0.0` (IPv4 only). Start it with `--host ::`.
@@ -157,12 +157,11 @@ use std::time::Duration;
 /// "port unreachable" by default (the kernel matches it, but `recvfrom` has no
 /// way to say which destination it concerns; Linux reports it only with
 /// `IP_RECVERR`). On Windows it is reported: see
-/// [`udp_client::Waiter::recv_reply`].
-pub const NO_REPLY_HINT: &str = if cfg!(windows) {
-    "is the server running? (not even an ICMP error came back: lost, or filtered)"
-} else {
-    "is the server running? (this system does not report ICMP errors to an unconnected UDP socket)"
-};
+/// [`udp_client::Waiter::recv_reply`]. The words are [`crate::ping::icmp_note`]'s,
+/// so ping, perf and these clients say the same thing.
+pub fn no_reply_hint() -> String {
+    format!("is the server running? ({})", crate::ping::icmp_note(0, false))
+}
 
 /// The sentence given on the command line, or else the one typed at the
 /// original's prompt, `Input lowercase sentence: `, kept as raw bytes.

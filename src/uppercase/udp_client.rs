@@ -4,7 +4,7 @@
 //! no reply comes: the datagram was lost, nothing listens, or the reply was
 //! lost on the way back. Over UDP the client cannot tell these apart, so the
 //! only tool it has is a timeout, and the hint says what the system would or
-//! would not have reported ([`super::NO_REPLY_HINT`]).
+//! would not have reported ([`super::no_reply_hint`]).
 //!
 //! # The original
 //!
@@ -19,7 +19,7 @@
 //! | `print(decode())` | [`crate::output::printable`] | invalid UTF-8 and control bytes are shown escaped |
 //! | `close()` | the socket is dropped at the end of [`run`] | |
 
-use super::{ask_sentence, ClientArgs, NO_REPLY_HINT};
+use super::{ask_sentence, no_reply_hint, ClientArgs};
 use crate::clock::secs_text;
 use crate::error::{is_timeout, Error, Result};
 use crate::net::MAX_DATAGRAM;
@@ -152,7 +152,7 @@ impl Waiter {
                 // an unconnected socket as WSAECONNRESET (10054), a connected socket on
                 // Linux as ECONNREFUSED. Any other error is described as it is.
                 Err(e) if matches!(e.kind(), ConnectionReset | ConnectionRefused) => {
-                    let why = "the host answered ICMP port unreachable: nothing listens there";
+                    let why = crate::ping::ICMP_REFUSED;
                     let err = Error::failed(format!("no reply from {}", self.server), why);
                     return Err(err.hint("is the server running on that port?"));
                 }
@@ -175,7 +175,7 @@ impl Waiter {
             let why = format!("{within} that matched; {} other datagram(s) came", heard.rejected);
             Error::failed(what, why).hint(format!("the last was {}", heard.last_rejected))
         } else {
-            Error::failed(what, within).hint(NO_REPLY_HINT)
+            Error::failed(what, within).hint(no_reply_hint())
         }
     }
 }
