@@ -100,6 +100,7 @@ fn against(
     extra: &[&str],
     stdin: &[u8],
     limit: Duration,
+    ready: impl Fn(&str) -> bool,
 ) -> Checked<(Ran, String)> {
     let dir = scratch()?;
     let (proc, port) = ctx.reference_server(server, &[], &dir.path)?;
@@ -109,18 +110,7 @@ fn against(
     // {dir} is where a perf client may write its graphs.
     let place = Place { port, file: None, dir: Some(dir.path.clone()) };
     let ran = ctx.run_student(&place, extra, stdin, limit)?;
-    // Our server logs through a queue, so its last lines may still be on their
-    // way: read its output until it has been quiet for 100 ms (at most 1 s).
-    let (mut seen, started) = (proc.out(), std::time::Instant::now());
-    while started.elapsed() < Duration::from_secs(1) {
-        std::thread::sleep(Duration::from_millis(100));
-        let now = proc.out();
-        if now == seen {
-            break;
-        }
-        seen = now;
-    }
-    Ok((ran, seen))
+    Ok((ran, proc.out_when(ready, Duration::from_secs(3))))
 }
 
 /// Nobody at the other end: the client must end within `limit` saying it failed
@@ -178,7 +168,9 @@ fn uppercase(ctx: &mut Ctx) -> Result<()> {
     ctx.reference(server)?;
     let t = ctx.args.timeout;
     let exchange = |ctx: &Ctx, sentence: &str| {
-        against(ctx, server, 0, &[], format!("{sentence}\n").as_bytes(), t)
+        let start: String = sentence.chars().take(10).collect();
+        let ready = move |seen: &str| seen.contains(&start);
+        against(ctx, server, 0, &[], format!("{sentence}\n").as_bytes(), t, ready)
     };
     ctx.case("basic", t, |ctx| {
         let (ran, seen) = exchange(ctx, "hello world")?;
@@ -234,7 +226,9 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("link-emulator")?;
     let t = ctx.args.timeout;
     ctx.case("basic", t, |ctx| {
-        let (ran, seen) = against(ctx, "ping-server", 0, &["5", "0.05", "4"], b"", t)?;
+        let (ran, seen) = against(ctx, "ping-server", 0, &["5", "0.05", "4"], b"", t, |seen| {
+            seen.matches("message").count() >= 5
+        })?;
         ended_well(&ran)?;
         let seen = seen.lines().filter(|l| l.contains("message")).count();
         if seen != 5 {
@@ -251,7 +245,7 @@ fn ping(ctx: &mut Ctx) -> Result<()> {
     let per_message = Duration::from_secs(1);
     let limit = t + 6 * per_message;
     ctx.case("lost-datagram", limit, |ctx| {
-        let (ran, _) = against(ctx, "ping-server", 30, &["6", "0.05", "4"], b"", limit)?;
+        let (ran, _) = against(ctx, "ping-server", 30, &["6", "0.05", "4"], b"", limit, |_| true)?;
         if ran.crashed() {
             return Err(ran.fault());
         }
@@ -282,7 +276,7 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
     let t = ctx.args.timeout;
     let second = Duration::from_secs(1);
     ctx.case("basic", t + second, |ctx| {
-        let (ran, _) = against(ctx, "perf-server", 0, &["1", "32"], b"", t + second)?;
+        let (ran, _) = against(ctx, "perf-server", 0, &["1", "32"], b"", t + second, |_| true)?;
         ended_well(&ran)?;
         let out = ran.out().to_lowercase();
         if !(out.contains("throughput") || out.contains("kb/s")) {
@@ -291,7 +285,8 @@ fn perf(ctx: &mut Ctx) -> Result<()> {
         Ok(())
     });
     ctx.case("lost-datagram", t + 2 * second, |ctx| {
-        let (ran, _) = against(ctx, "perf-server", 20, &["2", "32"], b"", t + 2 * second)?;
+        let (ran, _) =
+            against(ctx, "perf-server", 20, &["2", "32"], b"", t + 2 * second, |_| true)?;
         if ran.status.is_none() {
             return Err(format!("{} — {LOST_ONE}", ran.fault()));
         }
@@ -310,7 +305,7 @@ fn dual_stack(ctx: &mut Ctx) -> Result<()> {
     ctx.reference("dual-stack-server")?;
     let t = ctx.args.timeout;
     let echo = |ctx: &Ctx, input: &str| {
-        against(ctx, "dual-stack-server", 0, &[], input.as_bytes(), t).map(|(ran, _)| ran)
+        against(ctx, "dual-stack-server", 0, &[], input.as_bytes(), t, |_| true).map(|(ran, _)| ran)
     };
     ctx.case("basic", t, |ctx| {
         let ran = echo(ctx, "hello\nsecond line\nend\n")?;
@@ -410,7 +405,8 @@ fn file(ctx: &mut Ctx) -> Result<()> {
             ctx.reference_server("file-server", &["--dir", &served_text], &served.path)?;
         let place = Place { port, file: None, dir: Some(out.path.clone()) };
         let ran = ctx.run_student(&place, &[], format!("{name}\n").as_bytes(), t)?;
-        Ok((ran, out.path.join(name), [served, out], server.out()))
+        let seen = server.out_when(|seen| seen.contains(name), Duration::from_secs(3));
+        Ok((ran, out.path.join(name), [served, out], seen))
     };
     let whole = |ctx: &Ctx, name: &str, bytes: &[u8], hint: &str| -> Checked<()> {
         let (ran, saved, _dirs, _) = fetch(ctx, name)?;

@@ -200,6 +200,20 @@ impl Proc {
         String::from_utf8_lossy(&lock(&self.stdout)).into_owned()
     }
 
+    /// Its stdout once `ready` says it holds what is awaited, or after `limit`:
+    /// our servers log through a queue, so a line may come a moment after the
+    /// client that caused it has ended.
+    pub fn out_when(&self, ready: impl Fn(&str) -> bool, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let out = self.out();
+            if ready(&out) || Instant::now() >= deadline {
+                return out;
+            }
+            thread::sleep(POLL);
+        }
+    }
+
     /// What went wrong, for a program that ended when it should not have.
     pub fn fault(&mut self) -> String {
         let status = self.exited();
