@@ -294,7 +294,16 @@ pub fn free_port(ip: IpAddr) -> Result<u16> {
 fn os_error(err: &io::Error) -> String {
     let code = match err.raw_os_error() {
         Some(code) => code,
-        None => return err.to_string().rsplit(": ").next().unwrap_or_default().to_string(),
+        // The resolver's words: "Name or service not known" (Linux), or Windows'
+        // "Host not found. (os error 11001)" as "11001 Host not found.".
+        None => {
+            let text = err.to_string();
+            let words = text.rsplit(": ").next().unwrap_or_default();
+            return match words.split_once(" (os error ") {
+                Some((words, code)) => format!("{} {words}", code.trim_end_matches(')')),
+                None => words.to_string(),
+            };
+        }
     };
     let name = match (code, cfg!(windows)) {
         (111, false) => "ECONNREFUSED",
