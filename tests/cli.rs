@@ -189,6 +189,12 @@ fn with_value(bin: &str, arg: &(String, bool), value: &str) -> Vec<String> {
 
 #[test]
 fn every_number_on_every_command_line_is_range_checked() {
+    if support::wine::skip_under_wine(
+        "starts hundreds of programs at once, and Wine 8's CreateProcess then fails with os \
+         error 1359; the parsing it checks is the same code on every platform",
+    ) {
+        return;
+    }
     let mut cases = Vec::new();
     for (name, bin) in BINARIES {
         for arg in numeric_arguments(bin) {
