@@ -216,7 +216,13 @@ fn stale_part_files_of_dead_clients_are_removed_at_start() {
     std::fs::write(&stale, b"left by a client killed mid-transfer").unwrap();
     let port = lab_server(b"new".to_vec());
     fetch(&port, &dir.join("a.jpg"), &[]).expect_code(0);
-    assert_eq!(entries(dir.path()), vec!["a.jpg".to_string()]);
+    if cfg!(target_os = "linux") {
+        assert_eq!(entries(dir.path()), vec!["a.jpg".to_string()]);
+    } else {
+        // Only Linux lets std ask whether a PID is alive (/proc); elsewhere a
+        // part file is taken as stale after a day (files::remove_stale_parts).
+        assert!(entries(dir.path()).contains(&"a.jpg".to_string()));
+    }
 }
 
 #[test]
