@@ -373,8 +373,10 @@ fn connections_beyond_the_cap_are_refused_and_logged() {
     let reply = loop {
         let mut stream = TcpStream::connect(server.addr).unwrap();
         stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        stream.write_all(b"served").unwrap();
-        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        // While the cap is still full the server closes at once, and these
+        // may fail: that is a refusal, and the loop tries again.
+        let _ = stream.write_all(b"served");
+        let _ = stream.shutdown(std::net::Shutdown::Write);
         let mut reply = Vec::new();
         let _ = stream.read_to_end(&mut reply);
         if !reply.is_empty() || released.elapsed() > Duration::from_secs(5) {
@@ -391,7 +393,7 @@ fn connections_beyond_the_cap_are_refused_and_logged() {
 fn a_trickling_client_is_cut_off_at_the_deadline() {
     let server = tcp_server(&["--idle-timeout", "30", "--max-time", "500ms"]);
     let mut stream = TcpStream::connect(server.addr).unwrap();
-    // Its port names it in the server's log (read now: Windows forgets it once cut).
+    // Its port names it in the server's log; read it while the connection is up.
     let port = format!(":{}", stream.local_addr().unwrap().port());
     let started = Instant::now();
     while stream.write_all(b"x").is_ok() && started.elapsed() < Duration::from_secs(10) {
