@@ -304,6 +304,11 @@ enum Socket {
 pub fn bind(args: &Args) -> Result<Bound> {
     let server = net::resolve(&args.to.0, args.to.1, Family::Any)?[0];
     let (host, port) = (&args.listen.0, args.listen.1);
+    // A loop to itself is a mistake on the command line: say so before binding,
+    // whether or not the port is free (port 0 is checked once it is bound).
+    if port != 0 {
+        check_target(net::resolve(host, port, Family::Any)?[0], server)?;
+    }
     // The floor's hint names --port; this program's port is in --listen.
     let hint = |e: Error| match e {
         Error::Failed { hint: Some(_), .. } => e.hint("pick another port in --listen"),
