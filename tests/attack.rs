@@ -12,7 +12,8 @@
 //!   processes and threads for its user (`prlimit --nproc`, as user `nobody`
 //!   when run as root, since root ignores that limit) and 1024 files; 500
 //!   connections are opened and left idle. `thread::spawn` panics when the OS
-//!   refuses a thread, so a server that uses it dies here.
+//!   refuses a thread, so a server that uses it dies here. A server that
+//!   survives serves again once `--idle-timeout` (5 s here) drops the flood.
 //! * **slow trickle**: 1300 connections each send one byte every 2 s, and
 //!   reconnect when dropped, so none ever trips an idle timeout.
 //!
@@ -186,9 +187,14 @@ fn longest_log_line(server: &Server) -> usize {
 #[test]
 #[ignore]
 fn thread_limit_and_500_idle_connections() {
+    // Idle connections hold the threads the OS allows until --idle-timeout
+    // drops them; a short one shows the server serving again during the flood.
+    let idle_timeout = Duration::from_secs(5);
     let mut failures = Vec::new();
     for target in targets() {
-        let mut server = start_limited(&target, &[]);
+        let flags = ["--idle-timeout", "5s"];
+        let use_flags = std::env::var_os("ATTACK_BIN_DIR").is_none();
+        let mut server = start_limited(&target, if use_flags { &flags[..] } else { &[] });
         let addr = server.addr;
         let mut idle = Vec::new();
         for _ in 0..500 {
@@ -198,7 +204,7 @@ fn thread_limit_and_500_idle_connections() {
         }
         std::thread::sleep(Duration::from_secs(2)); // let the server meet every one
         let alive_during = server.is_running();
-        let during = served_within(&target, addr, Duration::from_secs(1));
+        let during = served_within(&target, addr, idle_timeout + Duration::from_secs(3));
         drop(idle);
         let after = served_within(&target, addr, Duration::from_secs(5));
         println!(
@@ -210,6 +216,11 @@ fn thread_limit_and_500_idle_connections() {
         if !(alive_during && server.is_running()) {
             let why = first_line(&server.stderr()).to_string();
             failures.push(format!("{} died: {why}", target.name));
+        }
+        // The flood is still connected here, so a slot frees only when the
+        // idle timeout drops its connections (2 s have already passed).
+        if !during.map_or(false, |t| t <= idle_timeout) {
+            failures.push(format!("{}: not served within --idle-timeout", target.name));
         }
         if !after.map_or(false, |t| t < Duration::from_secs(1)) {
             failures.push(format!("{}: not served within 1 s after the flood", target.name));
